@@ -1,0 +1,164 @@
+package org.nnpan.kernels.parallel;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The engine's dedicated intra-op thread pool. Work is split into contiguous, statically assigned chunks so a
+ * given thread count always partitions a loop the same way, which keeps reductions deterministic.
+ *
+ * <p>The pool size defaults to the number of available processors and can be set once at start-up with
+ * {@link #setThreads(int)} (the CLI's {@code --threads}) or the system property {@code nnpan.threads}.
+ * The JDK's common ForkJoinPool is never used.
+ */
+public final class Parallel {
+
+    /** A loop body over the half-open index range {@code [start, end)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(long start, long end);
+    }
+
+    private static final class Worker extends Thread {
+        Worker(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
+    private static volatile Parallel instance;
+
+    private final int threads;
+    private final ExecutorService pool;
+
+    private Parallel(int threads) {
+        this.threads = threads;
+        AtomicInteger counter = new AtomicInteger();
+        ThreadFactory factory = r -> {
+            Thread t = new Worker(r, "nnpan-intraop-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, factory) : null;
+    }
+
+    /** The shared pool, created on first use. */
+    public static Parallel get() {
+        Parallel p = instance;
+        if (p == null) {
+            synchronized (Parallel.class) {
+                p = instance;
+                if (p == null) {
+                    instance = p = new Parallel(defaultThreads());
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Replaces the shared pool with one of {@code threads} threads (the caller's thread counts as one).
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static synchronized void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+        Parallel old = instance;
+        if (old != null && old.threads == threads) {
+            return;
+        }
+        instance = new Parallel(threads);
+        if (old != null && old.pool != null) {
+            old.pool.shutdown();
+        }
+    }
+
+    private static int defaultThreads() {
+        String prop = System.getProperty("nnpan.threads");
+        if (prop != null && !prop.isBlank()) {
+            try {
+                int n = Integer.parseInt(prop.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // fall through to the processor count
+            }
+            throw new IllegalArgumentException("system property nnpan.threads must be a positive integer, got '" + prop + "'");
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Number of threads that work on a parallel loop, including the calling thread. */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks, never smaller
+     * than {@code grain} elements (small loops run inline on the caller). Chunk boundaries depend only on
+     * {@code n}, {@code grain} and the thread count.
+     */
+    public void parallelFor(long n, long grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int chunks = (int) Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        // Nested parallel loops run inline: a worker waiting on its own pool could deadlock it.
+        if (chunks <= 1 || pool == null || Thread.currentThread() instanceof Worker) {
+            body.run(0, n);
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(chunks - 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int c = 1; c < chunks; c++) {
+            long start = n * c / chunks;
+            long end = n * (c + 1) / chunks;
+            pool.execute(() -> {
+                try {
+                    body.run(start, end);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        try {
+            body.run(0, n / chunks);
+        } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for parallel work", e);
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        } else if (t instanceof Error err) {
+            throw err;
+        } else if (t != null) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Runs {@code task(i)} for every chunk index {@code i} in {@code [0, chunks)}, one chunk per task, spread over the
+     * pool. Used where a kernel partitions work itself (e.g. GEMM macro-tiles).
+     */
+    public void forEachChunk(int chunks, java.util.function.IntConsumer task) {
+        parallelFor(chunks, 1, (s, e) -> {
+            for (long i = s; i < e; i++) {
+                task.accept((int) i);
+            }
+        });
+    }
+}
