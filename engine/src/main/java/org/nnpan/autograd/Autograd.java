@@ -1,0 +1,238 @@
+package org.nnpan.autograd;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.tensor.Shape;
+import org.nnpan.tensor.Tensor;
+
+/**
+ * Reverse-mode automatic differentiation over the dynamic graph that ops record.
+ *
+ * <p>Each op calls {@link #record} with a closure that computes input gradients from the output gradient using
+ * ordinary ops. {@link #grad} walks the graph from the outputs in reverse topological order and calls those closures;
+ * with {@code createGraph} the closures themselves are recorded, so the returned gradients can be differentiated
+ * again (GraSP's Hessian-gradient product needs exactly that).
+ */
+public final class Autograd {
+    private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+
+    private Autograd() {
+    }
+
+    /** Whether ops on this thread currently record the graph. */
+    public static boolean isEnabled() {
+        return ENABLED.get()[0];
+    }
+
+    /** A scope in which ops do not record the graph: {@code try (var g = Autograd.noGrad()) { ... }}. */
+    public static GradMode noGrad() {
+        return setEnabled(false);
+    }
+
+    /** A scope with graph recording switched on or off; restores the previous state on close. */
+    public static GradMode setEnabled(boolean enabled) {
+        boolean[] state = ENABLED.get();
+        boolean previous = state[0];
+        state[0] = enabled;
+        return () -> state[0] = previous;
+    }
+
+    /** An {@link AutoCloseable} that restores the previous grad mode and throws nothing. */
+    @FunctionalInterface
+    public interface GradMode extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Attaches the backward rule to {@code output} if recording is on and any input requires a gradient.
+     * Returns {@code output} so ops can end with {@code return Autograd.record(...)}.
+     */
+    public static Tensor record(Tensor output, String name, Tensor[] inputs, Node.Backward backward) {
+        if (!isEnabled()) {
+            return output;
+        }
+        for (Tensor in : inputs) {
+            if (in != null && in.requiresGrad()) {
+                output.setGradFn(new Node(name, inputs, backward));
+                return output;
+            }
+        }
+        return output;
+    }
+
+    /** Whether any of {@code inputs} would make an op record its gradient. */
+    public static boolean needsGrad(Tensor... inputs) {
+        if (!isEnabled()) {
+            return false;
+        }
+        for (Tensor in : inputs) {
+            if (in != null && in.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Backpropagates from a scalar {@code loss} and accumulates into {@link Tensor#grad()} of each reachable leaf
+     * that requires a gradient. A leaf's gradient lives in the memory scope of the leaf itself, so it survives the
+     * step's scope.
+     */
+    public static void backward(Tensor loss) {
+        if (loss.numel() != 1) {
+            throw new IllegalArgumentException("backward() needs a scalar, got shape " + Shape.str(loss.shape())
+                    + "; use grad(outputs, inputs, gradOutputs, createGraph) for non-scalar outputs");
+        }
+        Map<Tensor, Tensor> grads = propagate(new Tensor[] {loss}, new Tensor[] {onesLike(loss)}, false);
+        try (GradMode g = noGrad()) {
+            for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
+                Tensor leaf = e.getKey();
+                if (!leaf.isLeaf() || !leaf.requiresGrad()) {
+                    continue;
+                }
+                Tensor add = e.getValue();
+                if (leaf.grad() == null) {
+                    Tensor acc = Tensor.empty(leaf.storage().scope(), leaf.backend(), leaf.dtype(), leaf.shape());
+                    acc.backend().copyInto(acc, add);
+                    leaf.setGrad(acc);
+                } else {
+                    leaf.backend().addInPlace(leaf.grad(), add);
+                }
+            }
+        }
+    }
+
+    /**
+     * Gradients of {@code sum_i <outputs[i], gradOutputs[i]>} with respect to each of {@code inputs}.
+     *
+     * @param gradOutputs upstream gradients (null entries mean ones, which requires a scalar output)
+     * @param createGraph record the backward pass so the result can be differentiated again
+     * @return one gradient per input; zeros for inputs the outputs do not depend on
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph) {
+        Tensor[] seeds = new Tensor[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            Tensor go = gradOutputs == null ? null : gradOutputs[i];
+            if (go == null) {
+                if (outputs[i].numel() != 1) {
+                    throw new IllegalArgumentException("grad: output " + i + " has shape " + Shape.str(outputs[i].shape())
+                            + "; a non-scalar output needs an explicit gradOutput");
+                }
+                go = onesLike(outputs[i]);
+            } else if (!go.sameShape(outputs[i])) {
+                throw new IllegalArgumentException("grad: gradOutput " + i + " has shape " + Shape.str(go.shape())
+                        + " but the output has shape " + Shape.str(outputs[i].shape()));
+            }
+            seeds[i] = go;
+        }
+        Map<Tensor, Tensor> grads = propagate(outputs, seeds, createGraph);
+        Tensor[] result = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor g = grads.get(inputs[i]);
+            result[i] = g != null ? g : Tensor.empty(MemoryScope.current(), inputs[i].backend(), inputs[i].dtype(), inputs[i].shape());
+        }
+        return result;
+    }
+
+    /** Single-output, single-input convenience form of {@link #grad(Tensor[], Tensor[], Tensor[], boolean)}. */
+    public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        return grad(new Tensor[] {output}, new Tensor[] {input}, null, createGraph)[0];
+    }
+
+    private static Tensor onesLike(Tensor t) {
+        Tensor o = Tensor.zerosLike(t);
+        o.backend().fill(o, 1);
+        return o;
+    }
+
+    /** Runs the backward rules in reverse topological order; returns the gradient of every visited tensor. */
+    private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph) {
+        List<Tensor> order = topologicalOrder(outputs);
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        try (GradMode mode = setEnabled(createGraph)) {
+            for (int i = 0; i < outputs.length; i++) {
+                accumulate(grads, outputs[i], seeds[i]);
+            }
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Node node = t.gradFn();
+                Tensor g = grads.get(t);
+                if (node == null || g == null) {
+                    continue;
+                }
+                Tensor[] inGrads = node.backward().apply(g);
+                Tensor[] inputs = node.inputs();
+                if (inGrads.length != inputs.length) {
+                    throw new IllegalStateException(node.name() + ": backward returned " + inGrads.length
+                            + " gradients for " + inputs.length + " inputs");
+                }
+                for (int k = 0; k < inputs.length; k++) {
+                    Tensor in = inputs[k];
+                    if (in == null || !in.requiresGrad() || inGrads[k] == null) {
+                        continue;
+                    }
+                    if (!inGrads[k].sameShape(in)) {
+                        throw new IllegalStateException(node.name() + ": gradient for input " + k + " has shape "
+                                + Shape.str(inGrads[k].shape()) + ", expected " + Shape.str(in.shape()));
+                    }
+                    accumulate(grads, in, inGrads[k]);
+                }
+            }
+        }
+        return grads;
+    }
+
+    private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g) {
+        Tensor prev = grads.get(t);
+        grads.put(t, prev == null ? g : prev.add(g));
+    }
+
+    /** Tensors reachable from {@code outputs}, each after all tensors it depends on. */
+    private static List<Tensor> topologicalOrder(Tensor[] outputs) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        // Iterative DFS: graphs of deep networks (and their double-backward graphs) overflow a recursive walk.
+        record Frame(Tensor tensor, int next) {
+        }
+        ArrayList<Frame> stack = new ArrayList<>();
+        for (Tensor out : outputs) {
+            if (visited.containsKey(out)) {
+                continue;
+            }
+            visited.put(out, Boolean.TRUE);
+            stack.add(new Frame(out, 0));
+            while (!stack.isEmpty()) {
+                Frame f = stack.removeLast();
+                Node node = f.tensor().gradFn();
+                Tensor[] inputs = node == null ? new Tensor[0] : node.inputs();
+                int k = f.next();
+                while (k < inputs.length && (inputs[k] == null || !inputs[k].requiresGrad() || visited.containsKey(inputs[k]))) {
+                    k++;
+                }
+                if (k < inputs.length) {
+                    stack.add(new Frame(f.tensor(), k + 1));
+                    visited.put(inputs[k], Boolean.TRUE);
+                    stack.add(new Frame(inputs[k], 0));
+                } else {
+                    order.add(f.tensor());
+                }
+            }
+        }
+        return order;
+    }
+
+    /** Debug helper: names of the ops from {@code t} back to its leaves, one per line. */
+    public static String describe(Tensor t) {
+        StringBuilder sb = new StringBuilder();
+        for (Tensor x : topologicalOrder(new Tensor[] {t})) {
+            Node n = x.gradFn();
+            sb.append(n == null ? "leaf" : n.name()).append(' ').append(Arrays.toString(x.shape())).append('\n');
+        }
+        return sb.toString();
+    }
+}

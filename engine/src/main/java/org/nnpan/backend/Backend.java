@@ -1,0 +1,94 @@
+package org.nnpan.backend;
+
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.Tensor;
+
+/**
+ * The primitive kernels that ops are built from. A backend computes values only; autograd, layers and pruning sit
+ * above it and never see where or how the numbers are stored.
+ *
+ * <p>Inputs may be arbitrary strided views; outputs are new contiguous tensors allocated in the current
+ * {@link org.nnpan.tensor.MemoryScope}. Shape and dtype checks are done by the ops layer before calling in.
+ */
+public interface Backend {
+
+    /** Short name, e.g. "reference" or "cpu". */
+    String name();
+
+    /** Sets every element of {@code t} (any view) to {@code value}. */
+    void fill(Tensor t, double value);
+
+    /** Copies {@code src}, broadcast to {@code dst}'s shape, into the view {@code dst} (converting the type). */
+    void copyInto(Tensor dst, Tensor src);
+
+    /** {@code dst += src} elementwise, {@code src} broadcast to {@code dst}'s shape. */
+    void addInPlace(Tensor dst, Tensor src);
+
+    /** A contiguous copy of {@code t} converted to {@code target}. */
+    default Tensor convert(Tensor t, DType target) {
+        Tensor out = Tensor.empty(org.nnpan.tensor.MemoryScope.current(), this, target, t.shape());
+        copyInto(out, t);
+        return out;
+    }
+
+    /** {@code t} itself if contiguous, else a contiguous copy; never recorded by autograd. */
+    default Tensor dense(Tensor t) {
+        if (t.isContiguous()) {
+            return t;
+        }
+        Tensor out = Tensor.empty(org.nnpan.tensor.MemoryScope.current(), this, t.dtype(), t.shape());
+        copyInto(out, t);
+        return out;
+    }
+
+    /** {@code op(x)} elementwise. */
+    Tensor unary(UnaryOp op, Tensor x);
+
+    /** {@code op(a, b)} elementwise with NumPy broadcasting; same dtype. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** {@code cond != 0 ? a : b} elementwise with broadcasting of all three. */
+    Tensor where(Tensor cond, Tensor a, Tensor b);
+
+    /** Reduces over {@code axes} (sorted, distinct, non-empty for a non-scalar). */
+    Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDim);
+
+    /** Index of the maximum along {@code axis} (first one on ties), as int64. */
+    Tensor argmax(Tensor x, int axis, boolean keepDim);
+
+    /** Batched product of {@code a} [B, M, K] and {@code b} [B, K, N] (strided views welcome). */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /** Cross-correlation of x [N, C, H, W] with w [O, C, KH, KW], no bias. */
+    Tensor conv2d(Tensor x, Tensor w, Conv2dGeometry g);
+
+    /** Gradient of {@code conv2d} w.r.t. its input: the transposed convolution of {@code gy} with {@code w}. */
+    Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] inputShape, Conv2dGeometry g);
+
+    /** Gradient of {@code conv2d} w.r.t. its weight, from input {@code x} and output gradient {@code gy}. */
+    Tensor conv2dWeightGrad(Tensor x, Tensor gy, int[] weightShape, Conv2dGeometry g);
+
+    /**
+     * For each pooling window, the flat index {@code h * W + w} (within its H×W plane) of the first maximum;
+     * int64 tensor of shape [N, C, OH, OW]. Padding never wins.
+     */
+    Tensor maxPool2dIndices(Tensor x, Conv2dGeometry g);
+
+    /** {@code out[n, c, i] = x[n, c, idx[n, c, i]]} over flattened planes; output has idx's shape. */
+    Tensor planeGather(Tensor x, Tensor idx);
+
+    /** Adjoint of {@link #planeGather}: scatter-adds {@code g} into a zero tensor of {@code inputShape}. */
+    Tensor planeScatterAdd(Tensor g, Tensor idx, int[] inputShape);
+
+    /** Average pooling; {@code countIncludePad} divides by the full window like PyTorch's default. */
+    Tensor avgPool2d(Tensor x, Conv2dGeometry g, boolean countIncludePad);
+
+    /** Adjoint of {@link #avgPool2d}. */
+    Tensor avgPool2dAdjoint(Tensor gy, int[] inputShape, Conv2dGeometry g, boolean countIncludePad);
+
+    /** Adaptive average pooling to {@code outH}×{@code outW} bins (PyTorch's bin boundaries). */
+    Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW);
+
+    /** Adjoint of {@link #adaptiveAvgPool2d}. */
+    Tensor adaptiveAvgPool2dAdjoint(Tensor gy, int[] inputShape);
+}
