@@ -1,12 +1,298 @@
 package org.nnpan.backend;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.Shape;
+import org.nnpan.tensor.Tensor;
+
 /**
- * The production CPU backend: float32 fast paths (contiguous loops, GEMM-based matmul and convolution, the intra-op
- * thread pool) over the {@link ReferenceBackend}, which still serves every other case (float64, odd strides).
+ * The production CPU backend: float32 fast paths (merged-dimension loops the JIT vectorises, the intra-op thread
+ * pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other case
+ * (float64, int64).
  */
 public class CpuBackend extends ReferenceBackend {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Elements per task below which splitting work across threads costs more than it saves. */
+    private static final long GRAIN = 1 << 15;
+
     @Override
     public String name() {
         return "cpu";
+    }
+
+    private static boolean f32(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t.dtype() != DType.F32) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A float function of two arguments; each call site passes a constant so the JIT can inline it into the loop. */
+    @FunctionalInterface
+    private interface FloatBinary {
+        float apply(float a, float b);
+    }
+
+    /** A float function of one argument. */
+    @FunctionalInterface
+    private interface FloatUnary {
+        float apply(float x);
+    }
+
+    private static FloatBinary floatFn(BinaryOp op) {
+        return switch (op) {
+            case ADD -> (a, b) -> a + b;
+            case SUB -> (a, b) -> a - b;
+            case MUL -> (a, b) -> a * b;
+            case DIV -> (a, b) -> a / b;
+            case MAX -> Math::max;
+            case MIN -> Math::min;
+            case GT -> (a, b) -> a > b ? 1f : 0f;
+            case GE -> (a, b) -> a >= b ? 1f : 0f;
+            case LT -> (a, b) -> a < b ? 1f : 0f;
+            case LE -> (a, b) -> a <= b ? 1f : 0f;
+            case EQ -> (a, b) -> a == b ? 1f : 0f;
+            case POW -> (a, b) -> (float) Math.pow(a, b);
+        };
+    }
+
+    private static FloatUnary floatFn(UnaryOp op) {
+        return switch (op) {
+            case NEG -> x -> -x;
+            case ABS -> Math::abs;
+            case SIGN -> Math::signum;
+            case RELU -> x -> x > 0 ? x : 0f;
+            case STEP -> x -> x > 0 ? 1f : 0f;
+            case EXP -> x -> (float) Math.exp(x);
+            case LOG -> x -> (float) Math.log(x);
+            case SQRT -> x -> (float) Math.sqrt(x);
+            case SIGMOID, TANH -> x -> (float) op.apply(x);
+        };
+    }
+
+    @Override
+    public void fill(Tensor t, double value) {
+        if (!f32(t) || !t.isContiguous()) {
+            super.fill(t, value);
+            return;
+        }
+        t.storage().segment().asSlice(t.offset() * 4, t.numel() * 4).fill((byte) 0);
+        if (value != 0) {
+            MemorySegment s = t.storage().segment();
+            long base = t.offset();
+            float v = (float) value;
+            Parallel.get().parallelFor(t.numel(), GRAIN, (lo, hi) -> {
+                for (long i = lo; i < hi; i++) {
+                    s.setAtIndex(F, base + i, v);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void copyInto(Tensor dst, Tensor src) {
+        if (!f32(dst, src)) {
+            super.copyInto(dst, src);
+            return;
+        }
+        if (dst.isContiguous() && src.isContiguous() && dst.sameShape(src)) {
+            MemorySegment.copy(src.storage().segment(), src.offset() * 4, dst.storage().segment(), dst.offset() * 4, dst.numel() * 4);
+            return;
+        }
+        int[] shape = dst.shape();
+        StridedLayout l = StridedLayout.of(shape, dst.strides(), dst.strides(), Shape.broadcastStrides(src.shape(), src.strides(), shape));
+        runBinaryInto(l, (a, b) -> b, dst, dst, src);
+    }
+
+    @Override
+    public void addInPlace(Tensor dst, Tensor src) {
+        if (!f32(dst, src)) {
+            super.addInPlace(dst, src);
+            return;
+        }
+        int[] shape = dst.shape();
+        StridedLayout l = StridedLayout.of(shape, dst.strides(), dst.strides(), Shape.broadcastStrides(src.shape(), src.strides(), shape));
+        runBinaryInto(l, (a, b) -> a + b, dst, dst, src);
+    }
+
+    @Override
+    public Tensor unary(UnaryOp op, Tensor x) {
+        if (!f32(x)) {
+            return super.unary(op, x);
+        }
+        Tensor xd = dense(x);
+        Tensor out = alloc(DType.F32, x.shape());
+        MemorySegment in = xd.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long base = xd.offset();
+        FloatUnary f = floatFn(op);
+        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(f, in, base, o, lo, hi));
+        return out;
+    }
+
+    private static void unaryLoop(FloatUnary f, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
+        for (long i = lo; i < hi; i++) {
+            o.setAtIndex(F, i, f.apply(in.getAtIndex(F, base + i)));
+        }
+    }
+
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        if (!f32(a, b)) {
+            return super.binary(op, a, b);
+        }
+        int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        Tensor out = alloc(DType.F32, shape);
+        StridedLayout l = StridedLayout.of(shape, out.strides(),
+                Shape.broadcastStrides(a.shape(), a.strides(), shape),
+                Shape.broadcastStrides(b.shape(), b.strides(), shape));
+        runBinaryInto(l, floatFn(op), out, a, b);
+        return out;
+    }
+
+    /** out[i] = f(a[i], b[i]) over the merged layout {@code l} (operands 0 = out, 1 = a, 2 = b). */
+    private static void runBinaryInto(StridedLayout l, FloatBinary f, Tensor out, Tensor a, Tensor b) {
+        MemorySegment so = out.storage().segment();
+        MemorySegment sa = a.storage().segment();
+        MemorySegment sb = b.storage().segment();
+        int inner = l.inner();
+        int io = l.innerStride(0);
+        int ia = l.innerStride(1);
+        int ib = l.innerStride(2);
+        long runs = l.outer();
+        long grainRuns = Math.max(1, GRAIN / Math.max(1, inner));
+        if (runs == 1) {
+            // One long run: split the run itself across threads.
+            Parallel.get().parallelFor(inner, GRAIN, (lo, hi) -> binaryRun(f, so, out.offset() + lo * io, io,
+                    sa, a.offset() + lo * ia, ia, sb, b.offset() + lo * ib, ib, (int) (hi - lo)));
+            return;
+        }
+        Parallel.get().parallelFor(runs, grainRuns, (lo, hi) -> {
+            for (long r = lo; r < hi; r++) {
+                binaryRun(f, so, out.offset() + l.outerOffset(0, r), io, sa, a.offset() + l.outerOffset(1, r), ia,
+                        sb, b.offset() + l.outerOffset(2, r), ib, inner);
+            }
+        });
+    }
+
+    /** One inner run, with the common stride patterns as separate loops so the JIT can vectorise them. */
+    private static void binaryRun(FloatBinary f, MemorySegment o, long oo, int os, MemorySegment a, long ao, int as,
+            MemorySegment b, long bo, int bs, int n) {
+        if (os == 1 && as == 1 && bs == 1) {
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, oo + i, f.apply(a.getAtIndex(F, ao + i), b.getAtIndex(F, bo + i)));
+            }
+        } else if (os == 1 && as == 1 && bs == 0) {
+            float bv = b.getAtIndex(F, bo);
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, oo + i, f.apply(a.getAtIndex(F, ao + i), bv));
+            }
+        } else if (os == 1 && as == 0 && bs == 1) {
+            float av = a.getAtIndex(F, ao);
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, oo + i, f.apply(av, b.getAtIndex(F, bo + i)));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, oo + (long) i * os, f.apply(a.getAtIndex(F, ao + (long) i * as), b.getAtIndex(F, bo + (long) i * bs)));
+            }
+        }
+    }
+
+    @Override
+    public Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDim) {
+        if (!f32(x) || x.numel() == 0) {
+            return super.reduce(op, x, axes, keepDim);
+        }
+        // Put the kept axes first and the reduced ones last, then merge: each output is one strided block.
+        boolean[] red = new boolean[x.dim()];
+        for (int a : axes) {
+            red[a] = true;
+        }
+        int[] order = new int[x.dim()];
+        int k = 0;
+        for (int i = 0; i < x.dim(); i++) {
+            if (!red[i]) {
+                order[k++] = i;
+            }
+        }
+        int kept = k;
+        for (int a : axes) {
+            order[k++] = a;
+        }
+        int[] xs = x.shape();
+        int[] xst = x.strides();
+        int[] keptShape = new int[kept];
+        int[] keptStrides = new int[kept];
+        int[] redShape = new int[axes.length];
+        int[] redStrides = new int[axes.length];
+        for (int i = 0; i < order.length; i++) {
+            if (i < kept) {
+                keptShape[i] = xs[order[i]];
+                keptStrides[i] = xst[order[i]];
+            } else {
+                redShape[i - kept] = xs[order[i]];
+                redStrides[i - kept] = xst[order[i]];
+            }
+        }
+        StridedLayout outer = StridedLayout.of(keptShape, keptStrides);
+        StridedLayout inner = StridedLayout.of(redShape, redStrides);
+        Tensor out = alloc(DType.F32, Shape.reduced(xs, axes, keepDim));
+        MemorySegment in = x.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long outputs = out.numel();
+        long perOutput = Shape.numel(redShape);
+        long innerRuns = inner.outer();
+        int runLen = inner.inner();
+        int runStride = inner.innerStride(0);
+        Parallel.get().parallelFor(outputs, Math.max(1, GRAIN / Math.max(1, perOutput)), (lo, hi) -> {
+            for (long q = lo; q < hi; q++) {
+                long base = x.offset() + (kept == 0 ? 0 : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
+                double acc = op.identity();
+                for (long r = 0; r < innerRuns; r++) {
+                    acc = reduceRun(op, in, base + inner.outerOffset(0, r), runStride, runLen, acc);
+                }
+                o.setAtIndex(F, q, (float) acc);
+            }
+        });
+        return out;
+    }
+
+    /** Folds one strided run into {@code acc}; sums accumulate in double for accuracy over long runs. */
+    private static double reduceRun(ReduceOp op, MemorySegment in, long start, int stride, int n, double acc) {
+        switch (op) {
+            case SUM -> {
+                double s = 0;
+                if (stride == 1) {
+                    for (int i = 0; i < n; i++) {
+                        s += in.getAtIndex(F, start + i);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        s += in.getAtIndex(F, start + (long) i * stride);
+                    }
+                }
+                return acc + s;
+            }
+            case MAX -> {
+                float m = (float) acc;
+                for (int i = 0; i < n; i++) {
+                    m = Math.max(m, in.getAtIndex(F, start + (long) i * stride));
+                }
+                return m;
+            }
+            case MIN -> {
+                float m = (float) acc;
+                for (int i = 0; i < n; i++) {
+                    m = Math.min(m, in.getAtIndex(F, start + (long) i * stride));
+                }
+                return m;
+            }
+            default -> throw new IllegalStateException("unhandled reduction " + op);
+        }
     }
 }
