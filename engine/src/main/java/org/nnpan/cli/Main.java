@@ -1,0 +1,77 @@
+package org.nnpan.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code java -jar nnpan-engine.jar}. Exit codes: 0 success, 2 bad usage or configuration,
+ * 1 runtime failure.
+ */
+@Command(name = "nnpan-engine",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Prune neural networks before training (Neural Network Panning, SNIP, GraSP, SynFlow, ...) "
+                + "and train the sparse networks, on a Java tensor and autograd engine.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'nnpan-engine help COMMAND' or 'nnpan-engine COMMAND --help' for a command's options."})
+public final class Main implements Runnable {
+
+    /** Exit code for bad usage or configuration. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code for a failure while running. */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException
+                ? EXIT_USAGE : EXIT_FAILURE);
+        cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            // One clear line, not a stack trace: bad input is the common case and the message names the culprit.
+            cmd.getErr().println("error: " + e.getMessage());
+            if (Boolean.getBoolean("nnpan.debug")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return cmd.getExitCodeExceptionMapper().getExitCode(e);
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command; try --help");
+    }
+
+    /** The project version, from a resource filtered at build time. */
+    public static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Supplies {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"nnpan-engine " + version(),
+                "JDK " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ")"};
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.nnpan.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Facts about optional accelerations, shared by {@code info} and run reports. */
+final class SystemInfo {
+    private SystemInfo() {
+    }
+
+    /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}. */
+    static boolean vectorApiEnabled() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** Human-readable lines, one per capability. */
+    static List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        lines.add("vector API    " + (vectorApiEnabled()
+                ? "enabled"
+                : "not enabled (start java with --add-modules jdk.incubator.vector for SIMD kernels)"));
+        return lines;
+    }
+}

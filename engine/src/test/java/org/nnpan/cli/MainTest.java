@@ -1,0 +1,60 @@
+package org.nnpan.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    /** Runs the CLI capturing stdout+stderr; returns "exitCode\noutput". */
+    private static String[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        try {
+            int code = Main.run(args);
+            return new String[] {Integer.toString(code), buf.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void helpListsCommandsAndExitsZero() {
+        String[] r = run("--help");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].contains("info"), r[1]);
+        assertTrue(r[1].contains("Usage: nnpan-engine"), r[1]);
+    }
+
+    @Test
+    void versionNamesTheProjectVersion() {
+        String[] r = run("--version");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].startsWith("nnpan-engine " + Main.version()), r[1]);
+        assertTrue(!Main.version().contains("${"), "version resource was not filtered: " + Main.version());
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        String[] r = run("no-such-command");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("no-such-command"), r[1]);
+    }
+
+    @Test
+    void infoReportsThreadsAndBackend() {
+        String[] r = run("info");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].contains("threads"), r[1]);
+        assertTrue(r[1].contains("backend       cpu"), r[1]);
+    }
+}
