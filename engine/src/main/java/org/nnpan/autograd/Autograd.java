@@ -88,7 +88,7 @@ public final class Autograd {
             throw new IllegalArgumentException("backward() needs a scalar, got shape " + Shape.str(loss.shape())
                     + "; use grad(outputs, inputs, gradOutputs, createGraph) for non-scalar outputs");
         }
-        Map<Tensor, Tensor> grads = propagate(new Tensor[] {loss}, new Tensor[] {onesLike(loss)}, false);
+        Map<Tensor, Tensor> grads = propagate(new Tensor[] {loss}, new Tensor[] {onesLike(loss)}, false, null);
         try (GradMode g = noGrad()) {
             for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
                 Tensor leaf = e.getKey();
@@ -130,7 +130,7 @@ public final class Autograd {
             }
             seeds[i] = go;
         }
-        Map<Tensor, Tensor> grads = propagate(outputs, seeds, createGraph);
+        Map<Tensor, Tensor> grads = propagate(outputs, seeds, createGraph, inputs);
         Tensor[] result = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor g = grads.get(inputs[i]);
@@ -150,9 +150,14 @@ public final class Autograd {
         return o;
     }
 
-    /** Runs the backward rules in reverse topological order; returns the gradient of every visited tensor. */
-    private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph) {
+    /**
+     * Runs the backward rules in reverse topological order and returns the gradient of every tensor it reached.
+     * With {@code targets}, only the ops that lie on a path to a target run: asking for the gradient w.r.t. a
+     * tensor in the middle of a long graph costs the part of the graph above it, not the whole graph.
+     */
+    private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph, Tensor[] targets) {
         List<Tensor> order = topologicalOrder(outputs);
+        Map<Tensor, Boolean> needed = targets == null ? null : neededFor(order, targets);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         try (GradMode mode = setEnabled(createGraph)) {
             for (int i = 0; i < outputs.length; i++) {
@@ -162,7 +167,7 @@ public final class Autograd {
                 Tensor t = order.get(i);
                 Node node = t.gradFn();
                 Tensor g = grads.get(t);
-                if (node == null || g == null) {
+                if (node == null || g == null || (needed != null && needed.get(t) != Boolean.TRUE)) {
                     continue;
                 }
                 Tensor[] inGrads = node.backward().apply(g);
@@ -173,7 +178,7 @@ public final class Autograd {
                 }
                 for (int k = 0; k < inputs.length; k++) {
                     Tensor in = inputs[k];
-                    if (in == null || !in.requiresGrad() || inGrads[k] == null) {
+                    if (in == null || !in.requiresGrad() || inGrads[k] == null || (needed != null && !needed.containsKey(in))) {
                         continue;
                     }
                     if (!inGrads[k].sameShape(in)) {
@@ -185,6 +190,30 @@ public final class Autograd {
             }
         }
         return grads;
+    }
+
+    /**
+     * The tensors of {@code order} (topologically sorted) whose op has an input from which a target can be reached:
+     * exactly those whose backward rule must run. Targets are added too (as accumulation points).
+     */
+    private static Map<Tensor, Boolean> neededFor(List<Tensor> order, Tensor[] targets) {
+        Map<Tensor, Boolean> reaches = new IdentityHashMap<>();
+        for (Tensor t : targets) {
+            reaches.put(t, Boolean.FALSE); // a target: accumulate into it, run its own rule only if it leads on
+        }
+        for (Tensor t : order) {
+            Node node = t.gradFn();
+            if (node == null) {
+                continue;
+            }
+            for (Tensor in : node.inputs()) {
+                if (in != null && reaches.containsKey(in)) {
+                    reaches.put(t, Boolean.TRUE);
+                    break;
+                }
+            }
+        }
+        return reaches;
     }
 
     private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g) {

@@ -91,4 +91,16 @@ public interface Backend {
 
     /** Adjoint of {@link #adaptiveAvgPool2d}. */
     Tensor adaptiveAvgPool2dAdjoint(Tensor gy, int[] inputShape);
+
+    /**
+     * Training-mode batch norm over the channel axis 1 of x [N, C, ...]: returns {y, mean [C], invStd [C]} with the
+     * biased batch variance, y = (x - mean) * invStd * gamma + beta (gamma, beta [C], either may be null).
+     */
+    Tensor[] batchNormForward(Tensor x, Tensor gamma, Tensor beta, double eps);
+
+    /**
+     * Gradients {gx, gGamma, gBeta} of {@link #batchNormForward} from the saved statistics; first order only
+     * (higher orders are taken through the composite definition).
+     */
+    Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd);
 }

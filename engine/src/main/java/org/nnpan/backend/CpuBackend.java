@@ -295,4 +295,110 @@ public class CpuBackend extends ReferenceBackend {
             default -> throw new IllegalStateException("unhandled reduction " + op);
         }
     }
+
+    /** γ or β of channel {@code c}, or {@code dflt} when absent. */
+    private static float channelValue(Tensor t, int c, float dflt) {
+        return t == null ? dflt : t.storage().segment().getAtIndex(F, t.offset() + (long) c * t.strides()[0]);
+    }
+
+    @Override
+    public Tensor[] batchNormForward(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        if (!f32(x) || !x.isContiguous()) {
+            return super.batchNormForward(x, gamma, beta, eps);
+        }
+        int n = x.size(0);
+        int c = x.size(1);
+        int inner = (int) (x.numel() / ((long) n * c));
+        Tensor y = alloc(DType.F32, x.shape());
+        Tensor mean = alloc(DType.F32, c);
+        Tensor invStd = alloc(DType.F32, c);
+        MemorySegment in = x.storage().segment();
+        MemorySegment out = y.storage().segment();
+        long count = (long) n * inner;
+        Parallel.get().parallelFor(c, 1, (lo, hi) -> {
+            for (int ch = (int) lo; ch < hi; ch++) {
+                double s = 0;
+                for (int b = 0; b < n; b++) {
+                    s = reduceRun(ReduceOp.SUM, in, x.offset() + ((long) b * c + ch) * inner, 1, inner, s);
+                }
+                float m = (float) (s / count);
+                double v = 0;
+                for (int b = 0; b < n; b++) {
+                    long base = x.offset() + ((long) b * c + ch) * inner;
+                    float acc = 0;
+                    for (int i = 0; i < inner; i++) {
+                        float d = in.getAtIndex(F, base + i) - m;
+                        acc += d * d;
+                    }
+                    v += acc;
+                }
+                float is = (float) (1 / Math.sqrt(v / count + eps));
+                float scale = is * channelValue(gamma, ch, 1f);
+                float shift = channelValue(beta, ch, 0f) - m * scale;
+                for (int b = 0; b < n; b++) {
+                    long off = ((long) b * c + ch) * inner;
+                    long src = x.offset() + off;
+                    for (int i = 0; i < inner; i++) {
+                        out.setAtIndex(F, off + i, in.getAtIndex(F, src + i) * scale + shift);
+                    }
+                }
+                mean.storage().segment().setAtIndex(F, ch, m);
+                invStd.storage().segment().setAtIndex(F, ch, is);
+            }
+        });
+        return new Tensor[] {y, mean, invStd};
+    }
+
+    @Override
+    public Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+        if (!f32(gy, x) || !x.isContiguous() || !gy.isContiguous()) {
+            return super.batchNormBackward(gy, x, gamma, mean, invStd);
+        }
+        int n = x.size(0);
+        int c = x.size(1);
+        int inner = (int) (x.numel() / ((long) n * c));
+        long count = (long) n * inner;
+        Tensor gx = alloc(DType.F32, x.shape());
+        Tensor gGamma = alloc(DType.F32, c);
+        Tensor gBeta = alloc(DType.F32, c);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment gs = gy.storage().segment();
+        MemorySegment out = gx.storage().segment();
+        Parallel.get().parallelFor(c, 1, (lo, hi) -> {
+            for (int ch = (int) lo; ch < hi; ch++) {
+                float m = mean.storage().segment().getAtIndex(F, ch);
+                float is = invStd.storage().segment().getAtIndex(F, ch);
+                double sumG = 0;
+                double sumGX = 0;
+                for (int b = 0; b < n; b++) {
+                    long off = ((long) b * c + ch) * inner;
+                    float sg = 0;
+                    float sgx = 0;
+                    for (int i = 0; i < inner; i++) {
+                        float g = gs.getAtIndex(F, gy.offset() + off + i);
+                        sg += g;
+                        sgx += g * (xs.getAtIndex(F, x.offset() + off + i) - m);
+                    }
+                    sumG += sg;
+                    sumGX += sgx;
+                }
+                sumGX *= is;
+                // dx = γ·invStd/count · (count·g − Σg − x̂·Σ(g·x̂))
+                float k = (float) (channelValue(gamma, ch, 1f) * is / count);
+                float a = (float) (sumGX * is);
+                float b0 = (float) sumG;
+                for (int b = 0; b < n; b++) {
+                    long off = ((long) b * c + ch) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        float g = gs.getAtIndex(F, gy.offset() + off + i);
+                        float xc = xs.getAtIndex(F, x.offset() + off + i) - m;
+                        out.setAtIndex(F, off + i, k * (count * g - b0 - xc * a));
+                    }
+                }
+                gGamma.storage().segment().setAtIndex(F, ch, (float) sumGX);
+                gBeta.storage().segment().setAtIndex(F, ch, (float) sumG);
+            }
+        });
+        return new Tensor[] {gx, gGamma, gBeta};
+    }
 }

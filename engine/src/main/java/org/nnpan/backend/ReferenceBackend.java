@@ -452,4 +452,101 @@ public class ReferenceBackend implements Backend {
                 acc[(int) (p * hw + in)] += gc.storage().getDouble(gc.offset() + oi) / size);
         return fromDoubles(out, acc);
     }
+
+    /** Channel count, elements per channel per sample, and sample count of an [N, C, ...] tensor. */
+    private static int[] channelGeometry(Tensor x) {
+        int n = x.size(0);
+        int c = x.size(1);
+        return new int[] {n, c, (int) (x.numel() / ((long) n * c))};
+    }
+
+    private static double valueOr(Tensor t, int c, double dflt) {
+        return t == null ? dflt : t.storage().getDouble(t.offset() + (long) c * t.strides()[0]);
+    }
+
+    @Override
+    public Tensor[] batchNormForward(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Tensor xc = dense(x);
+        int[] g = channelGeometry(x);
+        int n = g[0];
+        int c = g[1];
+        int inner = g[2];
+        Tensor y = alloc(x.dtype(), x.shape());
+        Tensor mean = alloc(x.dtype(), c);
+        Tensor invStd = alloc(x.dtype(), c);
+        Storage in = xc.storage();
+        long count = (long) n * inner;
+        for (int ch = 0; ch < c; ch++) {
+            double s = 0;
+            for (int b = 0; b < n; b++) {
+                long base = xc.offset() + ((long) b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    s += in.getDouble(base + i);
+                }
+            }
+            double m = s / count;
+            double v = 0;
+            for (int b = 0; b < n; b++) {
+                long base = xc.offset() + ((long) b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    double d = in.getDouble(base + i) - m;
+                    v += d * d;
+                }
+            }
+            double is = 1 / Math.sqrt(v / count + eps);
+            double scale = is * valueOr(gamma, ch, 1);
+            double shift = valueOr(beta, ch, 0) - m * scale;
+            for (int b = 0; b < n; b++) {
+                long off = ((long) b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    y.storage().setDouble(off + i, in.getDouble(xc.offset() + off + i) * scale + shift);
+                }
+            }
+            mean.storage().setDouble(ch, m);
+            invStd.storage().setDouble(ch, is);
+        }
+        return new Tensor[] {y, mean, invStd};
+    }
+
+    @Override
+    public Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+        Tensor xc = dense(x);
+        Tensor gc = dense(gy);
+        int[] g = channelGeometry(x);
+        int n = g[0];
+        int c = g[1];
+        int inner = g[2];
+        long count = (long) n * inner;
+        Tensor gx = alloc(x.dtype(), x.shape());
+        Tensor gGamma = alloc(x.dtype(), c);
+        Tensor gBeta = alloc(x.dtype(), c);
+        for (int ch = 0; ch < c; ch++) {
+            double m = mean.storage().getDouble(ch);
+            double is = invStd.storage().getDouble(ch);
+            double sumG = 0;
+            double sumGX = 0;
+            for (int b = 0; b < n; b++) {
+                long off = ((long) b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    double gv = gc.storage().getDouble(gc.offset() + off + i);
+                    sumG += gv;
+                    sumGX += gv * (xc.storage().getDouble(xc.offset() + off + i) - m) * is;
+                }
+            }
+            double gam = valueOr(gamma, ch, 1);
+            // dx = gamma * invStd / count * (count * g - sum(g) - xhat * sum(g * xhat))
+            double k = gam * is / count;
+            for (int b = 0; b < n; b++) {
+                long off = ((long) b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    double xhat = (xc.storage().getDouble(xc.offset() + off + i) - m) * is;
+                    double gv = gc.storage().getDouble(gc.offset() + off + i);
+                    gx.storage().setDouble(off + i, k * (count * gv - sumG - xhat * sumGX));
+                }
+            }
+            gGamma.storage().setDouble(ch, sumGX);
+            gBeta.storage().setDouble(ch, sumG);
+        }
+        return new Tensor[] {gx, gGamma, gBeta};
+    }
 }

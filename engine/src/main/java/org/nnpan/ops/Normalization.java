@@ -1,6 +1,9 @@
 package org.nnpan.ops;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nnpan.autograd.Autograd;
+import org.nnpan.tensor.Shape;
 import org.nnpan.tensor.Tensor;
 
 /** Batch normalisation over NCHW (or NC) tensors. */
@@ -11,51 +14,118 @@ public final class Normalization {
     /**
      * Batch norm. In training it normalises with the batch statistics (biased variance) and updates the running
      * buffers in place with {@code momentum} (unbiased variance, as PyTorch does); in evaluation it uses the running
-     * buffers. Written with differentiable ops, so it can be differentiated twice.
+     * buffers.
      *
-     * @param runningMean [C] buffer, updated in training (may be null to skip tracking)
-     * @param runningVar  [C] buffer, updated in training (may be null to skip tracking)
+     * <p>Training runs a fused kernel with a fused first-order backward. When the backward pass is itself recorded
+     * (create-graph mode, e.g. GraSP), the gradient is taken through {@link #composite}, the same function written
+     * with elementary ops, so every higher derivative exists.
+     *
+     * @param runningMean [C] buffer, updated in training (null to skip tracking)
+     * @param runningVar  [C] buffer, updated in training (null to skip tracking)
      */
     public static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             boolean training, double momentum, double eps) {
         if (x.dim() != 2 && x.dim() != 4) {
-            throw new IllegalArgumentException("batch_norm: expected [N, C] or [N, C, H, W], got " + org.nnpan.tensor.Shape.str(x.shape()));
+            throw new IllegalArgumentException("batch_norm: expected [N, C] or [N, C, H, W], got " + Shape.str(x.shape()));
         }
         int c = x.size(1);
-        int[] axes = x.dim() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-        int[] bshape = x.dim() == 4 ? new int[] {1, c, 1, 1} : new int[] {1, c};
-        Tensor mean;
-        Tensor var;
-        if (training) {
-            long count = x.numel() / c;
-            if (count < 2) {
-                throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got input "
-                        + org.nnpan.tensor.Shape.str(x.shape()));
-            }
-            mean = Reductions.mean(x, axes, true);
-            Tensor centered = Elementwise.sub(x, mean);
-            var = Reductions.mean(Elementwise.mul(centered, centered), axes, true);
-            if (runningMean != null && runningVar != null) {
-                try (Autograd.GradMode g = Autograd.noGrad()) {
-                    Tensor m = Shapes.reshape(mean.detach(), c);
-                    Tensor v = Elementwise.mul(Shapes.reshape(var.detach(), c), x.scalarLike((double) count / (count - 1)));
-                    Tensor keep = x.scalarLike(1 - momentum);
-                    Tensor take = x.scalarLike(momentum);
-                    Tensor newMean = Elementwise.add(Elementwise.mul(runningMean, keep), Elementwise.mul(m, take));
-                    Tensor newVar = Elementwise.add(Elementwise.mul(runningVar, keep), Elementwise.mul(v, take));
-                    runningMean.backend().copyInto(runningMean, newMean);
-                    runningVar.backend().copyInto(runningVar, newVar);
-                }
-            }
-        } else {
+        checkChannels("weight", gamma, c);
+        checkChannels("bias", beta, c);
+        checkChannels("running_mean", runningMean, c);
+        checkChannels("running_var", runningVar, c);
+        if (!training) {
             if (runningMean == null || runningVar == null) {
                 throw new IllegalArgumentException("batch_norm: evaluation mode needs running statistics");
             }
-            mean = Shapes.reshape(runningMean, bshape);
-            var = Shapes.reshape(runningVar, bshape);
+            return evaluate(x, gamma, beta, runningMean, runningVar, eps);
         }
-        Tensor invStd = Elementwise.pow(Elementwise.add(var, x.scalarLike(eps)), -0.5);
-        Tensor y = Elementwise.mul(Elementwise.sub(x, mean), invStd);
+        long count = x.numel() / c;
+        if (count < 2) {
+            throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got input "
+                    + Shape.str(x.shape()));
+        }
+        Tensor[] r = x.backend().batchNormForward(x, gamma, beta, eps);
+        Tensor mean = r[1];
+        Tensor invStd = r[2];
+        if (runningMean != null && runningVar != null) {
+            updateRunningStats(runningMean, runningVar, mean, invStd, eps, momentum, count);
+        }
+        return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta}, g -> {
+            if (Autograd.isEnabled()) {
+                return compositeGradient(g, x, gamma, beta, eps);
+            }
+            Tensor[] gr = g.backend().batchNormBackward(g, x, gamma, mean, invStd);
+            return new Tensor[] {gr[0], gamma == null ? null : gr[1], beta == null ? null : gr[2]};
+        });
+    }
+
+    private static void checkChannels(String what, Tensor t, int c) {
+        if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+            throw new IllegalArgumentException("batch_norm: " + what + " has shape " + Shape.str(t.shape())
+                    + ", expected [" + c + "]");
+        }
+    }
+
+    /** y = x * s + t with per-channel s = γ/√(var+ε) and t = β − mean·s: two passes over x instead of four. */
+    private static Tensor evaluate(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double eps) {
+        int[] bshape = channelShape(x);
+        Tensor s = Elementwise.pow(runningVar.detach().add(eps), -0.5);
+        if (gamma != null) {
+            s = Elementwise.mul(s, gamma);
+        }
+        Tensor t = Elementwise.neg(Elementwise.mul(runningMean.detach(), s));
+        if (beta != null) {
+            t = Elementwise.add(t, beta);
+        }
+        return Elementwise.add(Elementwise.mul(x, Shapes.reshape(s, bshape)), Shapes.reshape(t, bshape));
+    }
+
+    private static int[] channelShape(Tensor x) {
+        return x.dim() == 4 ? new int[] {1, x.size(1), 1, 1} : new int[] {1, x.size(1)};
+    }
+
+    private static void updateRunningStats(Tensor runningMean, Tensor runningVar, Tensor mean, Tensor invStd,
+            double eps, double momentum, long count) {
+        try (Autograd.GradMode g = Autograd.noGrad()) {
+            Tensor biasedVar = Elementwise.sub(Elementwise.pow(invStd, -2), invStd.scalarLike(eps));
+            Tensor unbiased = Elementwise.mul(biasedVar, invStd.scalarLike((double) count / (count - 1)));
+            Tensor keep = mean.scalarLike(1 - momentum);
+            Tensor take = mean.scalarLike(momentum);
+            Tensor newMean = Elementwise.add(Elementwise.mul(runningMean, keep), Elementwise.mul(mean, take));
+            Tensor newVar = Elementwise.add(Elementwise.mul(runningVar, keep), Elementwise.mul(unbiased, take));
+            runningMean.backend().copyInto(runningMean, newMean);
+            runningVar.backend().copyInto(runningVar, newVar);
+        }
+    }
+
+    /** Differentiates {@link #composite} at (x, γ, β) against {@code g}, recording the result for higher orders. */
+    private static Tensor[] compositeGradient(Tensor g, Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Tensor[] all = {x, gamma, beta};
+        List<Tensor> wanted = new ArrayList<>();
+        for (Tensor t : all) {
+            if (t != null && t.requiresGrad()) {
+                wanted.add(t);
+            }
+        }
+        Tensor y = composite(x, gamma, beta, eps);
+        Tensor[] grads = Autograd.grad(new Tensor[] {y}, wanted.toArray(Tensor[]::new), new Tensor[] {g}, true);
+        Tensor[] out = new Tensor[3];
+        for (int i = 0, k = 0; i < 3; i++) {
+            if (all[i] != null && all[i].requiresGrad()) {
+                out[i] = grads[k++];
+            }
+        }
+        return out;
+    }
+
+    /** Training-mode batch norm written with elementary differentiable ops: the definition of its derivatives. */
+    static Tensor composite(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        int[] axes = x.dim() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+        int[] bshape = channelShape(x);
+        Tensor mean = Reductions.mean(x, axes, true);
+        Tensor centered = Elementwise.sub(x, mean);
+        Tensor var = Reductions.mean(Elementwise.mul(centered, centered), axes, true);
+        Tensor y = Elementwise.mul(centered, Elementwise.pow(Elementwise.add(var, x.scalarLike(eps)), -0.5));
         if (gamma != null) {
             y = Elementwise.mul(y, Shapes.reshape(gamma, bshape));
         }
