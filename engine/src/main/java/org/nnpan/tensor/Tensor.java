@@ -267,6 +267,13 @@ public final class Tensor {
         return out;
     }
 
+    /** A contiguous deep copy in the current scope, outside the graph. */
+    public Tensor copy() {
+        Tensor out = empty(MemoryScope.current(), backend(), dtype(), shape);
+        backend().copyInto(out, this);
+        return out;
+    }
+
     /** A copy converted to {@code target} (no autograd across the conversion unless equal types). */
     public Tensor to(DType target) {
         return target == dtype() ? this : backend().convert(this, target);
