@@ -401,4 +401,106 @@ public class CpuBackend extends ReferenceBackend {
         });
         return new Tensor[] {gx, gGamma, gBeta};
     }
+
+    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
+
+    @Override
+    public Tensor maxPool2dIndices(Tensor x, Conv2dGeometry g) {
+        if (!f32(x)) {
+            return super.maxPool2dIndices(x, g);
+        }
+        Tensor xc = dense(x);
+        int[] xs = x.shape();
+        int h = xs[2];
+        int w = xs[3];
+        int oh = g.outH(h);
+        int ow = g.outW(w);
+        Tensor out = alloc(DType.I64, xs[0], xs[1], oh, ow);
+        MemorySegment in = xc.storage().segment();
+        MemorySegment idx = out.storage().segment();
+        long planes = (long) xs[0] * xs[1];
+        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / ((long) h * w)), (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                long src = xc.offset() + p * h * w;
+                long dst = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = Math.max(oy * g.sh() - g.ph(), 0);
+                    int y1 = Math.min(oy * g.sh() - g.ph() + g.kh(), h);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = Math.max(ox * g.sw() - g.pw(), 0);
+                        int x1 = Math.min(ox * g.sw() - g.pw() + g.kw(), w);
+                        int best = y0 * w + x0;
+                        float bestV = in.getAtIndex(F, src + best);
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                float v = in.getAtIndex(F, src + iy * w + ix);
+                                if (v > bestV) { // strict: the first maximum wins, like PyTorch
+                                    bestV = v;
+                                    best = iy * w + ix;
+                                }
+                            }
+                        }
+                        idx.setAtIndex(L, dst + (long) oy * ow + ox, best);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Tensor planeGather(Tensor x, Tensor idx) {
+        if (!f32(x)) {
+            return super.planeGather(x, idx);
+        }
+        Tensor xc = dense(x);
+        Tensor ic = dense(idx);
+        int[] is = idx.shape();
+        long hw = (long) x.size(2) * x.size(3);
+        int per = is[2] * is[3];
+        Tensor out = alloc(DType.F32, is);
+        MemorySegment in = xc.storage().segment();
+        MemorySegment ix = ic.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long planes = (long) is[0] * is[1];
+        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                long src = xc.offset() + p * hw;
+                for (int i = 0; i < per; i++) {
+                    long q = p * per + i;
+                    o.setAtIndex(F, q, in.getAtIndex(F, src + ix.getAtIndex(L, ic.offset() + q)));
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Tensor planeScatterAdd(Tensor g, Tensor idx, int[] inputShape) {
+        if (!f32(g)) {
+            return super.planeScatterAdd(g, idx, inputShape);
+        }
+        Tensor gc = dense(g);
+        Tensor ic = dense(idx);
+        int[] is = idx.shape();
+        long hw = (long) inputShape[2] * inputShape[3];
+        int per = is[2] * is[3];
+        Tensor out = alloc(DType.F32, inputShape);
+        MemorySegment gs = gc.storage().segment();
+        MemorySegment ix = ic.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long planes = (long) is[0] * is[1];
+        // Planes are disjoint, so threads never write the same element.
+        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                long dst = p * hw;
+                for (int i = 0; i < per; i++) {
+                    long q = p * per + i;
+                    long at = dst + ix.getAtIndex(L, ic.offset() + q);
+                    o.setAtIndex(F, at, o.getAtIndex(F, at) + gs.getAtIndex(F, gc.offset() + q));
+                }
+            }
+        });
+        return out;
+    }
 }
