@@ -29,6 +29,9 @@ public final class Parallel {
         }
     }
 
+    /** Set while the calling thread runs a chunk of a parallel loop (workers are always inside one). */
+    private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private static volatile Parallel instance;
 
     private final int threads;
@@ -94,6 +97,14 @@ public final class Parallel {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * Whether the calling thread is already running a chunk of a parallel loop. Nested loops then run inline, and
+     * callers of native libraries with their own threads (OpenBLAS) should ask them for one thread.
+     */
+    public static boolean inParallelRegion() {
+        return Thread.currentThread() instanceof Worker || IN_REGION.get()[0];
+    }
+
     /** Number of threads that work on a parallel loop, including the calling thread. */
     public int threads() {
         return threads;
@@ -109,8 +120,9 @@ public final class Parallel {
             return;
         }
         int chunks = (int) Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        // Nested parallel loops run inline: a worker waiting on its own pool could deadlock it.
-        if (chunks <= 1 || pool == null || Thread.currentThread() instanceof Worker) {
+        // Nested parallel loops run inline: a worker waiting on its own pool could deadlock it, and the caller's
+        // chunk would only queue behind busy workers.
+        if (chunks <= 1 || pool == null || inParallelRegion()) {
             body.run(0, n);
             return;
         }
@@ -129,10 +141,14 @@ public final class Parallel {
                 }
             });
         }
+        boolean[] region = IN_REGION.get();
+        region[0] = true;
         try {
             body.run(0, n / chunks);
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
+        } finally {
+            region[0] = false;
         }
         try {
             done.await();
