@@ -2,7 +2,12 @@ package org.nnpan.backend;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.conv.ConvGeometry;
+import org.nnpan.kernels.conv.Im2col;
+import org.nnpan.kernels.gemm.Gemm;
+import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Shape;
 import org.nnpan.tensor.Tensor;
@@ -502,5 +507,207 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return out;
+    }
+
+    // ------------------------------------------------------------------ GEMM-based matmul and convolution
+
+    private static boolean floating(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (!t.dtype().isFloating() || t.dtype() != ts[0].dtype()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** C = alpha·op(A)·op(B) + beta·C in the tensors' precision (offsets in elements). */
+    private static void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k,
+            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+            double beta, MemorySegment c, long cOff, int ldc) {
+        Gemm g = Gemms.best();
+        if (dtype == DType.F32) {
+            g.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, (float) beta, c, cOff, ldc);
+        } else {
+            g.dgemm(transA, transB, m, n, k, 1.0, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** How GEMM reads matrix {@code p} of a [B, rows, cols] view: leading dimension and whether transposed. */
+    private record MatrixLayout(int ld, boolean transposed) {
+        /** The layout of a strided [B, rows, cols] view, or null when neither rows nor columns are unit-stride. */
+        static MatrixLayout of(Tensor t) {
+            int rows = t.size(1);
+            int cols = t.size(2);
+            int[] st = t.strides();
+            if ((st[2] == 1 || cols == 1) && (st[1] >= cols || rows == 1)) {
+                return new MatrixLayout(Math.max(st[1], cols), false);
+            }
+            if ((st[1] == 1 || rows == 1) && (st[2] >= rows || cols == 1)) {
+                return new MatrixLayout(Math.max(st[2], rows), true);
+            }
+            return null;
+        }
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        if (!floating(a, b)) {
+            return super.matmul(a, b);
+        }
+        Tensor ad = MatrixLayout.of(a) == null ? dense(a) : a;
+        Tensor bd = MatrixLayout.of(b) == null ? dense(b) : b;
+        MatrixLayout la = MatrixLayout.of(ad);
+        MatrixLayout lb = MatrixLayout.of(bd);
+        int batch = a.size(0);
+        int m = a.size(1);
+        int k = a.size(2);
+        int n = b.size(2);
+        DType dt = a.dtype();
+        Tensor out = alloc(dt, batch, m, n);
+        long as = ad.strides()[0];
+        long bs = bd.strides()[0];
+        // One GEMM per batch entry; several entries run side by side, each GEMM then single-threaded.
+        Parallel.get().parallelFor(batch, 1, (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                gemm(dt, la.transposed(), lb.transposed(), m, n, k,
+                        ad.storage().segment(), ad.offset() + p * as, la.ld(),
+                        bd.storage().segment(), bd.offset() + p * bs, lb.ld(),
+                        0, out.storage().segment(), p * m * n, n);
+            }
+        });
+        return out;
+    }
+
+    /** Per-call facts of a convolution: its im2col geometry and whether the column matrix is the input itself. */
+    private record ConvPlan(ConvGeometry geometry, int out, int outHW, int colRows, boolean pointwise, Im2col im2col) {
+        static ConvPlan of(int[] xs, int[] ws, Conv2dGeometry g, DType dtype) {
+            ConvGeometry cg = new ConvGeometry(xs[1], xs[2], xs[3], g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw());
+            boolean pointwise = g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.ph() == 0 && g.pw() == 0;
+            return new ConvPlan(cg, ws[0], cg.outH() * cg.outW(), (int) cg.colRows(), pointwise,
+                    dtype == DType.F32 ? Im2col.F32 : Im2col.F64);
+        }
+
+        long colSize() {
+            return (long) colRows * outHW;
+        }
+    }
+
+    /**
+     * Runs {@code body(chunk, firstImage, endImage)} over the batch split into one contiguous chunk per thread.
+     * Each chunk owns the slice {@code chunk} of any per-chunk scratch, so no two threads share a buffer, and the
+     * split depends only on the batch size and thread count (results are deterministic).
+     */
+    private interface ChunkBody {
+        void run(int chunk, int start, int end);
+    }
+
+    private static int chunksFor(int batch) {
+        return Math.max(1, Math.min(Parallel.get().threads(), batch));
+    }
+
+    private static void forEachImageChunk(int batch, int chunks, ChunkBody body) {
+        Parallel.get().forEachChunk(chunks, c -> body.run(c, (int) ((long) batch * c / chunks), (int) ((long) batch * (c + 1) / chunks)));
+    }
+
+    /** Scratch for {@code chunks} column matrices, in the current scope (freed with the step). */
+    private Tensor scratch(DType dt, int chunks, ConvPlan plan) {
+        return plan.pointwise() ? null : Tensor.empty(MemoryScope.current(), this, dt, chunks, (int) plan.colSize());
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Conv2dGeometry g) {
+        if (!floating(x, w)) {
+            return super.conv2d(x, w, g);
+        }
+        Tensor xc = dense(x);
+        Tensor wc = dense(w);
+        DType dt = x.dtype();
+        int[] xs = x.shape();
+        ConvPlan plan = ConvPlan.of(xs, w.shape(), g, dt);
+        Tensor y = alloc(dt, xs[0], plan.out(), g.outH(xs[2]), g.outW(xs[3]));
+        int chunks = chunksFor(xs[0]);
+        Tensor cols = scratch(dt, chunks, plan);
+        long imageSize = plan.geometry().inputSize();
+        forEachImageChunk(xs[0], chunks, (c, start, end) -> {
+            for (int i = start; i < end; i++) {
+                MemorySegment src = xc.storage().segment();
+                long srcOff = xc.offset() + i * imageSize;
+                if (!plan.pointwise()) {
+                    plan.im2col().im2col(plan.geometry(), src, srcOff, cols.storage().segment(), c * plan.colSize());
+                    src = cols.storage().segment();
+                    srcOff = c * plan.colSize();
+                }
+                gemm(dt, false, false, plan.out(), plan.outHW(), plan.colRows(), wc.storage().segment(), wc.offset(),
+                        plan.colRows(), src, srcOff, plan.outHW(), 0, y.storage().segment(),
+                        (long) i * plan.out() * plan.outHW(), plan.outHW());
+            }
+        });
+        return y;
+    }
+
+    @Override
+    public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] inputShape, Conv2dGeometry g) {
+        if (!floating(gy, w)) {
+            return super.conv2dInputGrad(gy, w, inputShape, g);
+        }
+        Tensor gc = dense(gy);
+        Tensor wc = dense(w);
+        DType dt = gy.dtype();
+        ConvPlan plan = ConvPlan.of(inputShape, w.shape(), g, dt);
+        Tensor gx = alloc(dt, inputShape);
+        int chunks = chunksFor(inputShape[0]);
+        Tensor cols = scratch(dt, chunks, plan);
+        long imageSize = plan.geometry().inputSize();
+        long outSize = (long) plan.out() * plan.outHW();
+        forEachImageChunk(inputShape[0], chunks, (c, start, end) -> {
+            for (int i = start; i < end; i++) {
+                // columns = Wᵀ · gy_i, then scattered back onto the image (col2im adds overlapping taps).
+                MemorySegment dst = plan.pointwise() ? gx.storage().segment() : cols.storage().segment();
+                long dstOff = plan.pointwise() ? i * imageSize : c * plan.colSize();
+                gemm(dt, true, false, plan.colRows(), plan.outHW(), plan.out(), wc.storage().segment(), wc.offset(),
+                        plan.colRows(), gc.storage().segment(), gc.offset() + i * outSize, plan.outHW(), 0,
+                        dst, dstOff, plan.outHW());
+                if (!plan.pointwise()) {
+                    plan.im2col().col2im(plan.geometry(), dst, dstOff, gx.storage().segment(), i * imageSize);
+                }
+            }
+        });
+        return gx;
+    }
+
+    @Override
+    public Tensor conv2dWeightGrad(Tensor x, Tensor gy, int[] weightShape, Conv2dGeometry g) {
+        if (!floating(x, gy)) {
+            return super.conv2dWeightGrad(x, gy, weightShape, g);
+        }
+        Tensor xc = dense(x);
+        Tensor gc = dense(gy);
+        DType dt = x.dtype();
+        int[] xs = x.shape();
+        ConvPlan plan = ConvPlan.of(xs, weightShape, g, dt);
+        int chunks = chunksFor(xs[0]);
+        Tensor cols = scratch(dt, chunks, plan);
+        long weightSize = (long) plan.out() * plan.colRows();
+        // One partial weight gradient per chunk, summed in chunk order afterwards: deterministic.
+        Tensor partial = Tensor.empty(MemoryScope.current(), this, dt, chunks, (int) weightSize);
+        long imageSize = plan.geometry().inputSize();
+        long outSize = (long) plan.out() * plan.outHW();
+        forEachImageChunk(xs[0], chunks, (c, start, end) -> {
+            for (int i = start; i < end; i++) {
+                MemorySegment src = xc.storage().segment();
+                long srcOff = xc.offset() + i * imageSize;
+                if (!plan.pointwise()) {
+                    plan.im2col().im2col(plan.geometry(), src, srcOff, cols.storage().segment(), c * plan.colSize());
+                    src = cols.storage().segment();
+                    srcOff = c * plan.colSize();
+                }
+                // gW += gy_i · columnsᵀ
+                gemm(dt, false, true, plan.out(), plan.colRows(), plan.outHW(), gc.storage().segment(),
+                        gc.offset() + i * outSize, plan.outHW(), src, srcOff, plan.outHW(), 1,
+                        partial.storage().segment(), c * weightSize, plan.colRows());
+            }
+        });
+        Tensor gw = reduce(ReduceOp.SUM, partial, new int[] {0}, false);
+        return new Tensor(gw.storage(), weightShape.clone(), org.nnpan.tensor.Shape.contiguousStrides(weightShape), 0);
     }
 }
