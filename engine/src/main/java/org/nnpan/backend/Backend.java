@@ -26,7 +26,7 @@ public interface Backend {
 
     /** A contiguous copy of {@code t} converted to {@code target}. */
     default Tensor convert(Tensor t, DType target) {
-        Tensor out = Tensor.empty(org.nnpan.tensor.MemoryScope.current(), this, target, t.shape());
+        Tensor out = Tensor.uninitialized(org.nnpan.tensor.MemoryScope.current(), this, target, t.shape());
         copyInto(out, t);
         return out;
     }
@@ -36,7 +36,7 @@ public interface Backend {
         if (t.isContiguous()) {
             return t;
         }
-        Tensor out = Tensor.empty(org.nnpan.tensor.MemoryScope.current(), this, t.dtype(), t.shape());
+        Tensor out = Tensor.uninitialized(org.nnpan.tensor.MemoryScope.current(), this, t.dtype(), t.shape());
         copyInto(out, t);
         return out;
     }

@@ -490,7 +490,7 @@ public class CpuBackend extends ReferenceBackend {
         int[] is = idx.shape();
         long hw = (long) inputShape[2] * inputShape[3];
         int per = is[2] * is[3];
-        Tensor out = alloc(DType.F32, inputShape);
+        Tensor out = allocZeroed(DType.F32, inputShape);
         MemorySegment gs = gc.storage().segment();
         MemorySegment ix = ic.storage().segment();
         MemorySegment o = out.storage().segment();
@@ -611,7 +611,7 @@ public class CpuBackend extends ReferenceBackend {
 
     /** Scratch for {@code chunks} column matrices, in the current scope (freed with the step). */
     private Tensor scratch(DType dt, int chunks, ConvPlan plan) {
-        return plan.pointwise() ? null : Tensor.empty(MemoryScope.current(), this, dt, chunks, (int) plan.colSize());
+        return plan.pointwise() ? null : alloc(dt, chunks, (int) plan.colSize());
     }
 
     @Override
@@ -654,7 +654,8 @@ public class CpuBackend extends ReferenceBackend {
         Tensor wc = dense(w);
         DType dt = gy.dtype();
         ConvPlan plan = ConvPlan.of(inputShape, w.shape(), g, dt);
-        Tensor gx = alloc(dt, inputShape);
+        // col2im accumulates overlapping taps, so the non-pointwise case needs zeroed memory.
+        Tensor gx = plan.pointwise() ? alloc(dt, inputShape) : allocZeroed(dt, inputShape);
         int chunks = chunksFor(inputShape[0]);
         Tensor cols = scratch(dt, chunks, plan);
         long imageSize = plan.geometry().inputSize();

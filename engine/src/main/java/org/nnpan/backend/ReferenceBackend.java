@@ -18,8 +18,13 @@ public class ReferenceBackend implements Backend {
         return "reference";
     }
 
-    /** A new contiguous output in the current scope, on this backend. */
+    /** A new contiguous output in the current scope, on this backend, for a kernel that writes every element. */
     protected Tensor alloc(DType dtype, int... shape) {
+        return Tensor.uninitialized(MemoryScope.current(), this, dtype, shape);
+    }
+
+    /** A new zero-filled output, for kernels that accumulate into it. */
+    protected Tensor allocZeroed(DType dtype, int... shape) {
         return Tensor.empty(MemoryScope.current(), this, dtype, shape);
     }
 
@@ -365,7 +370,7 @@ public class ReferenceBackend implements Backend {
         int[] is = idx.shape();
         int hw = inputShape[2] * inputShape[3];
         int per = is[2] * is[3];
-        Tensor out = alloc(g.dtype(), inputShape);
+        Tensor out = allocZeroed(g.dtype(), inputShape);
         long n = gc.numel();
         for (long i = 0; i < n; i++) {
             long dst = (i / per) * hw + (long) ic.storage().getDouble(ic.offset() + i);

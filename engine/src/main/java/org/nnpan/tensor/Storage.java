@@ -22,9 +22,9 @@ public final class Storage {
         this.backend = backend;
     }
 
-    /** Allocates zeroed storage in {@code scope}. */
-    public static Storage allocate(MemoryScope scope, Backend backend, DType dtype, long numel) {
-        return new Storage(scope.allocate(dtype, numel), dtype, numel, scope, backend);
+    /** Allocates storage in {@code scope}, zero-filled or with arbitrary contents (for outputs written in full). */
+    public static Storage allocate(MemoryScope scope, Backend backend, DType dtype, long numel, boolean zeroed) {
+        return new Storage(scope.allocate(dtype, numel, zeroed), dtype, numel, scope, backend);
     }
 
     /** The raw memory; throws {@link IllegalStateException} if its scope has closed. */

@@ -53,8 +53,20 @@ public final class Tensor {
 
     /** A zero-filled contiguous tensor in {@code scope} on {@code backend}. */
     public static Tensor empty(MemoryScope scope, Backend backend, DType dtype, int... shape) {
+        return allocate(scope, backend, dtype, true, shape);
+    }
+
+    /**
+     * A contiguous tensor whose contents are arbitrary (recycled memory), for kernels that overwrite every element:
+     * it skips the zero-fill.
+     */
+    public static Tensor uninitialized(MemoryScope scope, Backend backend, DType dtype, int... shape) {
+        return allocate(scope, backend, dtype, false, shape);
+    }
+
+    private static Tensor allocate(MemoryScope scope, Backend backend, DType dtype, boolean zeroed, int[] shape) {
         int[] s = shape.clone();
-        Storage st = Storage.allocate(scope, backend, dtype, Shape.numel(s));
+        Storage st = Storage.allocate(scope, backend, dtype, Shape.numel(s), zeroed);
         return new Tensor(st, s, Shape.contiguousStrides(s), 0);
     }
 
