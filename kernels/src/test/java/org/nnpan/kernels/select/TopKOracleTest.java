@@ -1,0 +1,67 @@
+package org.nnpan.kernels.select;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Property tests: every method agrees with {@link SortOracle} on random vectors of each {@link RandomScores} shape. */
+class TopKOracleTest {
+
+    @Test
+    void smallVectorsMatchTheOracle() {
+        Random random = new Random(20240601);
+        for (int trial = 0; trial < 3000; trial++) {
+            int n = trial % 4 == 0 ? random.nextInt(4) : random.nextInt(400);
+            RandomScores shape = pick(random);
+            TopK.Order order = random.nextBoolean() ? TopK.Order.LARGEST : TopK.Order.SMALLEST;
+            float[] scores = shape.fill(n, random);
+            int k = random.nextInt(n + 1);
+            check(scores, k, order, SortOracle.ranking(scores, order), "trial " + trial + ", " + shape);
+        }
+    }
+
+    @Test
+    void largeVectorsMatchTheOracle() {
+        Random random = new Random(7);
+        for (RandomScores shape : RandomScores.values()) {
+            // Sizes on both sides of the switch between narrow and wide radix digits, all split over threads.
+            int n = (shape.ordinal() % 2 == 0 ? 900_000 : 200_000) + random.nextInt(200_000);
+            float[] scores = shape.fill(n, random);
+            for (TopK.Order order : TopK.Order.values()) {
+                long[] ranking = SortOracle.ranking(scores, order);
+                for (int k : new int[] {0, 1, n / 50, random.nextInt(n + 1), n / 2, n - 1, n}) {
+                    check(scores, k, order, ranking, shape + " n=" + n);
+                }
+            }
+        }
+    }
+
+    private static RandomScores pick(Random random) {
+        RandomScores[] shapes = RandomScores.values();
+        return shapes[random.nextInt(shapes.length)];
+    }
+
+    private static void check(float[] scores, int k, TopK.Order order, long[] ranking, String context) {
+        String where = context + ", " + order + ", n=" + scores.length + ", k=" + k;
+        float[] mask = new float[scores.length];
+        TopK.topKMask(scores, k, order, mask);
+        assertArrayEquals(SortOracle.mask(ranking, k), mask, where);
+        assertEquals(k, countOnes(mask), where);
+        assertArrayEquals(SortOracle.topKIndices(ranking, k), TopK.topKIndices(scores, k, order), where);
+        if (k > 0) {
+            float expected = scores[(int) ranking[k - 1]] + 0.0f;
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(TopK.kthValue(scores, k, order)),
+                    where);
+        }
+    }
+
+    private static int countOnes(float[] mask) {
+        int ones = 0;
+        for (float m : mask) {
+            ones += m == 1.0f ? 1 : 0;
+        }
+        return ones;
+    }
+}
