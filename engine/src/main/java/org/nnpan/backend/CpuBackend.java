@@ -50,10 +50,10 @@ public class CpuBackend extends ReferenceBackend {
 
     private static FloatBinary floatFn(BinaryOp op) {
         return switch (op) {
-            case ADD -> (a, b) -> a + b;
-            case SUB -> (a, b) -> a - b;
-            case MUL -> (a, b) -> a * b;
-            case DIV -> (a, b) -> a / b;
+            case ADD -> new Fast(op, (a, b) -> a + b);
+            case SUB -> new Fast(op, (a, b) -> a - b);
+            case MUL -> new Fast(op, (a, b) -> a * b);
+            case DIV -> new Fast(op, (a, b) -> a / b);
             case MAX -> Math::max;
             case MIN -> Math::min;
             case GT -> (a, b) -> a > b ? 1f : 0f;
@@ -121,7 +121,7 @@ public class CpuBackend extends ReferenceBackend {
         }
         int[] shape = dst.shape();
         StridedLayout l = StridedLayout.of(shape, dst.strides(), dst.strides(), Shape.broadcastStrides(src.shape(), src.strides(), shape));
-        runBinaryInto(l, (a, b) -> a + b, dst, dst, src);
+        runBinaryInto(l, floatFn(BinaryOp.ADD), dst, dst, src);
     }
 
     @Override
@@ -135,13 +135,16 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment o = out.storage().segment();
         long base = xd.offset();
         FloatUnary f = floatFn(op);
-        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(f, in, base, o, lo, hi));
+        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(op, f, in, base, o, lo, hi));
         return out;
     }
 
-    private static void unaryLoop(FloatUnary f, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
-        for (long i = lo; i < hi; i++) {
-            o.setAtIndex(F, i, f.apply(in.getAtIndex(F, base + i)));
+    /** Like {@link #binaryRun}: ReLU and its derivative, the hot unary ops, get dedicated loops. */
+    private static void unaryLoop(UnaryOp op, FloatUnary f, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
+        switch (op) {
+            case RELU -> { for (long i = lo; i < hi; i++) { float x = in.getAtIndex(F, base + i); o.setAtIndex(F, i, x > 0f ? x : 0f); } }
+            case STEP -> { for (long i = lo; i < hi; i++) { o.setAtIndex(F, i, in.getAtIndex(F, base + i) > 0f ? 1f : 0f); } }
+            default -> { for (long i = lo; i < hi; i++) { o.setAtIndex(F, i, f.apply(in.getAtIndex(F, base + i))); } }
         }
     }
 
@@ -184,27 +187,51 @@ public class CpuBackend extends ReferenceBackend {
         });
     }
 
-    /** One inner run, with the common stride patterns as separate loops so the JIT can vectorise them. */
+    /**
+     * One inner run. Calling {@code f} through an interface costs a virtual call per element because one loop serves
+     * every op, so the hot ops on the common stride patterns get their own loops, which the JIT vectorises.
+     */
     private static void binaryRun(FloatBinary f, MemorySegment o, long oo, int os, MemorySegment a, long ao, int as,
             MemorySegment b, long bo, int bs, int n) {
-        if (os == 1 && as == 1 && bs == 1) {
-            for (int i = 0; i < n; i++) {
-                o.setAtIndex(F, oo + i, f.apply(a.getAtIndex(F, ao + i), b.getAtIndex(F, bo + i)));
+        BinaryOp op = f instanceof Fast fast ? fast.op : null;
+        if (op != null && os == 1 && as == 1 && (bs == 1 || bs == 0)) {
+            if (bs == 1) {
+                denseRun(op, o, oo, a, ao, b, bo, n);
+            } else {
+                scalarRun(op, o, oo, a, ao, b.getAtIndex(F, bo), n);
             }
-        } else if (os == 1 && as == 1 && bs == 0) {
-            float bv = b.getAtIndex(F, bo);
-            for (int i = 0; i < n; i++) {
-                o.setAtIndex(F, oo + i, f.apply(a.getAtIndex(F, ao + i), bv));
-            }
-        } else if (os == 1 && as == 0 && bs == 1) {
-            float av = a.getAtIndex(F, ao);
-            for (int i = 0; i < n; i++) {
-                o.setAtIndex(F, oo + i, f.apply(av, b.getAtIndex(F, bo + i)));
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                o.setAtIndex(F, oo + (long) i * os, f.apply(a.getAtIndex(F, ao + (long) i * as), b.getAtIndex(F, bo + (long) i * bs)));
-            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(F, oo + (long) i * os, f.apply(a.getAtIndex(F, ao + (long) i * as), b.getAtIndex(F, bo + (long) i * bs)));
+        }
+    }
+
+    /** An op with dedicated loops; {@link #apply} is the fallback for other layouts. */
+    private record Fast(BinaryOp op, FloatBinary fn) implements FloatBinary {
+        @Override
+        public float apply(float a, float b) {
+            return fn.apply(a, b);
+        }
+    }
+
+    private static void denseRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b.getAtIndex(F, bo + i)); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b.getAtIndex(F, bo + i)); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i)); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b.getAtIndex(F, bo + i)); } }
+            default -> throw new IllegalStateException("no dense loop for " + op);
+        }
+    }
+
+    private static void scalarRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, float b, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b); } }
+            default -> throw new IllegalStateException("no scalar loop for " + op);
         }
     }
 
