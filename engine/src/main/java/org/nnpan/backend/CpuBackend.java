@@ -617,6 +617,19 @@ public class CpuBackend extends ReferenceBackend {
         long colSize() {
             return (long) colRows * outHW;
         }
+
+        /**
+         * The column matrix of {@code image} of x: x's own memory for a pointwise convolution, else im2col into
+         * slot {@code chunk} of {@code cols}. Returns the element offset of the matrix in its segment.
+         */
+        long columns(Tensor x, int image, Tensor cols, int chunk) {
+            long at = x.offset() + image * geometry.inputSize();
+            if (pointwise) {
+                return at;
+            }
+            im2col.im2col(geometry, x.storage().segment(), at, cols.storage().segment(), chunk * colSize());
+            return chunk * colSize();
+        }
     }
 
     /**
@@ -654,16 +667,10 @@ public class CpuBackend extends ReferenceBackend {
         Tensor y = alloc(dt, xs[0], plan.out(), g.outH(xs[2]), g.outW(xs[3]));
         int chunks = chunksFor(xs[0]);
         Tensor cols = scratch(dt, chunks, plan);
-        long imageSize = plan.geometry().inputSize();
         forEachImageChunk(xs[0], chunks, (c, start, end) -> {
             for (int i = start; i < end; i++) {
-                MemorySegment src = xc.storage().segment();
-                long srcOff = xc.offset() + i * imageSize;
-                if (!plan.pointwise()) {
-                    plan.im2col().im2col(plan.geometry(), src, srcOff, cols.storage().segment(), c * plan.colSize());
-                    src = cols.storage().segment();
-                    srcOff = c * plan.colSize();
-                }
+                long srcOff = plan.columns(xc, i, cols, c);
+                MemorySegment src = plan.pointwise() ? xc.storage().segment() : cols.storage().segment();
                 gemm(dt, false, false, plan.out(), plan.outHW(), plan.colRows(), wc.storage().segment(), wc.offset(),
                         plan.colRows(), src, srcOff, plan.outHW(), 0, y.storage().segment(),
                         (long) i * plan.out() * plan.outHW(), plan.outHW());
@@ -718,17 +725,11 @@ public class CpuBackend extends ReferenceBackend {
         long weightSize = (long) plan.out() * plan.colRows();
         // One partial weight gradient per chunk, summed in chunk order afterwards: deterministic.
         Tensor partial = Tensor.empty(MemoryScope.current(), this, dt, chunks, (int) weightSize);
-        long imageSize = plan.geometry().inputSize();
         long outSize = (long) plan.out() * plan.outHW();
         forEachImageChunk(xs[0], chunks, (c, start, end) -> {
             for (int i = start; i < end; i++) {
-                MemorySegment src = xc.storage().segment();
-                long srcOff = xc.offset() + i * imageSize;
-                if (!plan.pointwise()) {
-                    plan.im2col().im2col(plan.geometry(), src, srcOff, cols.storage().segment(), c * plan.colSize());
-                    src = cols.storage().segment();
-                    srcOff = c * plan.colSize();
-                }
+                long srcOff = plan.columns(xc, i, cols, c);
+                MemorySegment src = plan.pointwise() ? xc.storage().segment() : cols.storage().segment();
                 // gW += gy_i · columnsᵀ
                 gemm(dt, false, true, plan.out(), plan.colRows(), plan.outHW(), gc.storage().segment(),
                         gc.offset() + i * outSize, plan.outHW(), src, srcOff, plan.outHW(), 1,
