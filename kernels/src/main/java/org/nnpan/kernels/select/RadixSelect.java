@@ -2,10 +2,6 @@ package org.nnpan.kernels.select;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
@@ -15,6 +11,7 @@ import org.nnpan.kernels.parallel.Parallel;
  * counting pass then locates the last kept one in index order.
  *
  * <p>Histograms are summed from per-chunk integer counts, so every result is independent of the thread count.
+ * The block primitives come from a {@link KeyBlocks}, vector or scalar, with identical results.
  *
  * <p>Digit widths are listed most significant first and sum to 32. The first digit has at least 9 bits, so the
  * buckets at its two ends hold exactly the keys with an all-ones exponent: +-Infinity and NaN.
@@ -46,10 +43,10 @@ final class RadixSelect {
      *
      * @throws IllegalArgumentException if a score is NaN
      */
-    static Threshold threshold(MemorySegment scores, long n, long k, int flip) {
-        Cut cut = cut(scores, n, k, flip);
+    static Threshold threshold(KeyBlocks blocks, MemorySegment scores, long n, long k, int flip) {
+        Cut cut = cut(blocks, scores, n, k, flip);
         long ties = k - cut.above();
-        long lastTie = ties == cut.equal() ? n - 1 : indexOfEqual(scores, n, flip, cut.key(), ties);
+        long lastTie = ties == cut.equal() ? n - 1 : indexOfEqual(blocks, scores, n, flip, cut.key(), ties);
         return new Threshold(cut.key(), lastTie);
     }
 
@@ -58,7 +55,7 @@ final class RadixSelect {
      *
      * @throws IllegalArgumentException if a score is NaN
      */
-    static Cut cut(MemorySegment scores, long n, long k, int flip) {
+    static Cut cut(KeyBlocks blocks, MemorySegment scores, long n, long k, int flip) {
         int[] widths = n >= WIDE_DIGITS_MIN_N ? WIDE_DIGITS : NARROW_DIGITS;
         // The unsigned key bits fixed so far, and which bits those are.
         int prefix = 0;
@@ -68,7 +65,7 @@ final class RadixSelect {
         long equal = 0;
         for (int width : widths) {
             shift -= width;
-            int[] histogram = histogram(scores, n, flip, prefixMask, prefix, shift, width);
+            int[] histogram = histogram(blocks, scores, n, flip, prefixMask, prefix, shift, width);
             if (prefixMask == 0) {
                 if (reachesEdges(histogram, width)) {
                     rejectNaN(scores, n);
@@ -91,17 +88,17 @@ final class RadixSelect {
      * Counts the keys whose unsigned form {@code u} has {@code (u & prefixMask) == prefix}, by the {@code width}-bit
      * digit at {@code shift}.
      */
-    private static int[] histogram(MemorySegment scores, long n, int flip, int prefixMask, int prefix, int shift,
-                                   int width) {
+    private static int[] histogram(KeyBlocks blocks, MemorySegment scores, long n, int flip, int prefixMask,
+                                   int prefix, int shift, int width) {
         int buckets = 1 << width;
         int[] total = new int[buckets];
         Parallel.get().parallelFor(n, KeyBlocks.GRAIN, (start, end) -> {
             int[] counts = new int[buckets];
-            int[] matched = KeyBlocks.buffer();
-            KeyBlocks.scan(scores, start, end, flip, KeyBlocks.buffer(), (keys, length, base) -> {
+            int[] matched = blocks.buffer();
+            blocks.scan(scores, start, end, flip, blocks.buffer(), (keys, length, base) -> {
                 boolean all = prefixMask == 0;
                 int[] counted = all ? keys : matched;
-                int count = all ? length : gatherMatching(keys, length, prefixMask, prefix, matched);
+                int count = all ? length : blocks.gatherMatching(keys, length, prefixMask, prefix, matched);
                 for (int i = 0; i < count; i++) {
                     counts[(ScoreKeys.unsigned(counted[i]) >>> shift) & (buckets - 1)]++;
                 }
@@ -113,27 +110,6 @@ final class RadixSelect {
             }
         });
         return total;
-    }
-
-    /**
-     * Copies the keys of {@code keys[0, length)} whose unsigned form {@code u} has {@code (u & prefixMask) == prefix}
-     * to the front of {@code matched}, in order, and returns how many there are. {@code matched} needs room for a
-     * whole vector past {@code length}.
-     */
-    private static int gatherMatching(int[] keys, int length, int prefixMask, int prefix, int[] matched) {
-        VectorSpecies<Integer> species = KeyBlocks.INTS;
-        int count = 0;
-        for (int i = 0; i < length; i += species.length()) {
-            IntVector k = IntVector.fromArray(species, keys, i);
-            VectorMask<Integer> match = ScoreKeys.unsigned(k).and(prefixMask).compare(VectorOperators.EQ, prefix)
-                    .and(species.indexInRange(i, length));
-            // Most vectors of a later pass hold no match; with many ties, matches are a coin toss: no lane branches.
-            if (match.anyTrue()) {
-                k.compress(match).intoArray(matched, count);
-                count += match.trueCount();
-            }
-        }
-        return count;
     }
 
     /** The highest bucket at which the running count from the top reaches {@code k}. */
@@ -167,15 +143,15 @@ final class RadixSelect {
     }
 
     /** The index of the {@code nth} (1-based) element, in index order, whose key equals {@code key}. */
-    private static long indexOfEqual(MemorySegment scores, long n, int flip, int key, long nth) {
-        int blocks = (int) ((n + KeyBlocks.BLOCK - 1) / KeyBlocks.BLOCK);
-        int[] equalPerBlock = new int[blocks];
-        Parallel.get().parallelFor(blocks, KeyBlocks.GRAIN / KeyBlocks.BLOCK, (first, last) -> {
-            int[] keys = KeyBlocks.buffer();
+    private static long indexOfEqual(KeyBlocks blocks, MemorySegment scores, long n, int flip, int key, long nth) {
+        int blockCount = (int) ((n + KeyBlocks.BLOCK - 1) / KeyBlocks.BLOCK);
+        int[] equalPerBlock = new int[blockCount];
+        Parallel.get().parallelFor(blockCount, KeyBlocks.GRAIN / KeyBlocks.BLOCK, (first, last) -> {
+            int[] keys = blocks.buffer();
             for (int b = (int) first; b < last; b++) {
                 int length = blockLength(b, n);
-                KeyBlocks.fill(scores, blockStart(b), length, flip, keys);
-                equalPerBlock[b] = countEqual(keys, length, key);
+                blocks.fill(scores, blockStart(b), length, flip, keys);
+                equalPerBlock[b] = blocks.countEqual(keys, length, key);
             }
         });
         long remaining = nth;
@@ -183,23 +159,13 @@ final class RadixSelect {
         while (equalPerBlock[b] < remaining) {
             remaining -= equalPerBlock[b++];
         }
-        int[] keys = KeyBlocks.buffer();
-        KeyBlocks.fill(scores, blockStart(b), blockLength(b, n), flip, keys);
+        int[] keys = blocks.buffer();
+        blocks.fill(scores, blockStart(b), blockLength(b, n), flip, keys);
         for (int i = 0; ; i++) {
             if (keys[i] == key && --remaining == 0) {
                 return blockStart(b) + i;
             }
         }
-    }
-
-    private static int countEqual(int[] keys, int length, int key) {
-        VectorSpecies<Integer> species = KeyBlocks.INTS;
-        int equal = 0;
-        for (int i = 0; i < length; i += species.length()) {
-            equal += IntVector.fromArray(species, keys, i).compare(VectorOperators.EQ, key)
-                    .and(species.indexInRange(i, length)).trueCount();
-        }
-        return equal;
     }
 
     private static long blockStart(int block) {

@@ -1,9 +1,5 @@
 package org.nnpan.kernels.select;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-
 /**
  * Maps float scores to {@code int} keys whose signed order is the order in which scores are preferred, so selection
  * can work on integer bits alone (radix digits, exact equality, no special float comparisons).
@@ -11,6 +7,9 @@ import jdk.incubator.vector.VectorOperators;
  * <p>For {@link TopK.Order#LARGEST} a larger score gets a larger key; for {@link TopK.Order#SMALLEST} the key is
  * complemented, which reverses the order. {@code -0.0} and {@code +0.0} share one key. NaN keys lie beyond the keys
  * of the infinities, at the two ends of the key range.
+ *
+ * <p>{@link KeyBlocks} implementations compute the same keys a block at a time: {@code VectorKeyBlocks} lane-wise
+ * with the Vector API, {@link ScalarKeyBlocks} with {@link #key(float, int)}.
  */
 final class ScoreKeys {
 
@@ -25,13 +24,24 @@ final class ScoreKeys {
         };
     }
 
-    /** The keys of the lanes of {@code scores}; {@code flip} comes from {@link #flip(TopK.Order)}. */
-    static IntVector keys(FloatVector scores, int flip) {
+    /** The key of {@code score}; {@code flip} comes from {@link #flip(TopK.Order)}. */
+    static int key(float score, int flip) {
         // -0.0f + 0.0f == +0.0f, so both zeros get one key.
-        IntVector bits = scores.add(0.0f).reinterpretAsInts();
+        int bits = Float.floatToRawIntBits(score + 0.0f);
         // Negative floats order backwards in their magnitude bits: flip those bits, keep the sign.
-        IntVector magnitudeFlip = bits.lanewise(VectorOperators.ASHR, 31).and(Integer.MAX_VALUE);
-        return bits.lanewise(VectorOperators.XOR, magnitudeFlip).lanewise(VectorOperators.XOR, flip);
+        return bits ^ (bits >> 31 & Integer.MAX_VALUE) ^ flip;
+    }
+
+    /**
+     * {@link #key(float, int)} of the score with raw bits {@code bits}, in integer arithmetic only (which the JIT
+     * vectorises). Equal to it for every score but NaN, whose keys may differ in the quiet bit but still lie at the
+     * ends of the key range.
+     */
+    static int keyOfBits(int bits, int flip) {
+        // -0.0f is the only score with bits MIN_VALUE: clear them. (x | -x) has its sign bit set iff x != 0.
+        int notMinusZero = bits ^ Integer.MIN_VALUE;
+        int zeroBits = bits & ((notMinusZero | -notMinusZero) >> 31);
+        return zeroBits ^ (zeroBits >> 31 & Integer.MAX_VALUE) ^ flip;
     }
 
     /** The score a key was made from (a zero comes back as {@code +0.0f}). */
@@ -43,10 +53,5 @@ final class ScoreKeys {
     /** The key as an unsigned value in {@code [0, 2^32)} order, for use as radix digits; its own inverse. */
     static int unsigned(int key) {
         return key ^ Integer.MIN_VALUE;
-    }
-
-    /** {@link #unsigned(int)} of every lane. */
-    static IntVector unsigned(IntVector keys) {
-        return keys.lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
     }
 }

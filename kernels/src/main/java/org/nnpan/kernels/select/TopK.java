@@ -4,10 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
@@ -16,7 +12,9 @@ import org.nnpan.kernels.parallel.Parallel;
  *
  * <p>Scores are read from a {@link MemorySegment} as {@code n} floats starting {@code offset} elements in (or
  * from a whole {@code float[]}). The selection is a radix select on order-preserving integer keys of the scores,
- * vectorised with the Vector API and parallelised on {@link Parallel}; results do not depend on the thread count.
+ * parallelised on {@link Parallel}; results do not depend on the thread count. It is vectorised with the Vector API
+ * when the JVM runs with {@code --add-modules jdk.incubator.vector}, and runs as plain loops, with the same results,
+ * without it (e.g. under {@code java -jar}) or with {@code -Dnnpan.simd=off}.
  * It reads the scores two or three times (once more when only some of the scores equal to the k-th are kept);
  * a mask costs one more read and the write.
  *
@@ -27,6 +25,9 @@ import org.nnpan.kernels.parallel.Parallel;
  *   <li>{@code -0.0f} and {@code +0.0f} are the same score; infinities are ordinary scores.</li>
  *   <li>A NaN score is rejected with an {@link IllegalArgumentException} naming the first NaN index.</li>
  *   <li>{@code n} may be at most {@link Integer#MAX_VALUE}.</li>
+ *   <li>The system property {@code nnpan.simd} ({@code auto}, {@code on} or {@code off}) may force the Vector API
+ *       path on or off; a value it does not accept, or {@code on} without the module, makes every method throw
+ *       ({@link IllegalArgumentException}, {@link IllegalStateException}).</li>
  *   <li>Large inputs are read (and masks written) by the pool's threads, so their segments must be accessible
  *       from any thread: global, automatic or shared arenas, or heap arrays; not confined ones.</li>
  * </ul>
@@ -41,8 +42,6 @@ public final class TopK {
         SMALLEST
     }
 
-    private static final int ONE_BITS = Float.floatToRawIntBits(1.0f);
-
     private TopK() {
     }
 
@@ -54,10 +53,15 @@ public final class TopK {
      * @throws IllegalArgumentException if {@code k} is out of range or a score is NaN
      */
     public static float kthValue(MemorySegment scores, long offset, long n, long k, Order order) {
+        return kthValue(KeyBlocks.best(), scores, offset, n, k, order);
+    }
+
+    /** {@link #kthValue(MemorySegment, long, long, long, Order)} on the primitives of {@code blocks}. */
+    static float kthValue(KeyBlocks blocks, MemorySegment scores, long offset, long n, long k, Order order) {
         MemorySegment values = slice(scores, offset, n);
         checkK(k, 1, n);
         int flip = ScoreKeys.flip(order);
-        return ScoreKeys.score(RadixSelect.cut(values, n, k, flip).key(), flip);
+        return ScoreKeys.score(RadixSelect.cut(blocks, values, n, k, flip).key(), flip);
     }
 
     /** {@link #kthValue(MemorySegment, long, long, long, Order)} over all of {@code scores}. */
@@ -75,15 +79,24 @@ public final class TopK {
      */
     public static void topKMask(MemorySegment scores, long offset, long n, long k, Order order,
                                 MemorySegment maskOut, long maskOffset) {
+        topKMask(KeyBlocks.best(), scores, offset, n, k, order, maskOut, maskOffset);
+    }
+
+    /**
+     * {@link #topKMask(MemorySegment, long, long, long, Order, MemorySegment, long)} on the primitives of
+     * {@code blocks}.
+     */
+    static void topKMask(KeyBlocks blocks, MemorySegment scores, long offset, long n, long k, Order order,
+                         MemorySegment maskOut, long maskOffset) {
         MemorySegment values = slice(scores, offset, n);
         MemorySegment mask = slice(maskOut, maskOffset, n);
         checkK(k, 0, n);
         int flip = ScoreKeys.flip(order);
-        Threshold threshold = RadixSelect.threshold(values, n, k, flip);
+        Threshold threshold = RadixSelect.threshold(blocks, values, n, k, flip);
         Parallel.get().parallelFor(n, KeyBlocks.GRAIN, (start, end) -> {
-            int[] maskBits = KeyBlocks.buffer();
-            KeyBlocks.scan(values, start, end, flip, KeyBlocks.buffer(), (keys, length, base) -> {
-                markKept(keys, length, threshold.key(), threshold.tieLimit(base, length), maskBits);
+            int[] maskBits = blocks.buffer();
+            blocks.scan(values, start, end, flip, blocks.buffer(), (keys, length, base) -> {
+                blocks.markKept(keys, length, threshold.key(), threshold.tieLimit(base, length), maskBits);
                 MemorySegment.copy(maskBits, 0, mask, ValueLayout.JAVA_INT, base * Float.BYTES, length);
             });
         });
@@ -106,19 +119,24 @@ public final class TopK {
      * @throws IllegalArgumentException if {@code k} is out of range or a score is NaN
      */
     public static long[] topKIndices(MemorySegment scores, long offset, long n, int k, Order order) {
+        return topKIndices(KeyBlocks.best(), scores, offset, n, k, order);
+    }
+
+    /** {@link #topKIndices(MemorySegment, long, long, int, Order)} on the primitives of {@code blocks}. */
+    static long[] topKIndices(KeyBlocks blocks, MemorySegment scores, long offset, long n, int k, Order order) {
         MemorySegment values = slice(scores, offset, n);
         checkK(k, 0, n);
         int flip = ScoreKeys.flip(order);
-        Threshold threshold = RadixSelect.threshold(values, n, k, flip);
+        Threshold threshold = RadixSelect.threshold(blocks, values, n, k, flip);
         long[] indices = new long[k];
         // Sort entries pack (complemented key, rank in index order): ascending longs give descending keys, then
         // ascending indices.
         long[] entries = new long[k];
         int found = 0;
-        int[] keys = KeyBlocks.buffer();
+        int[] keys = blocks.buffer();
         for (long base = 0; found < k; base += KeyBlocks.BLOCK) {
             int length = (int) Math.min(KeyBlocks.BLOCK, n - base);
-            KeyBlocks.fill(values, base, length, flip, keys);
+            blocks.fill(values, base, length, flip, keys);
             for (int i = 0; i < length; i++) {
                 if (threshold.keeps(keys[i], base + i)) {
                     indices[found] = base + i;
@@ -138,21 +156,6 @@ public final class TopK {
     /** {@link #topKIndices(MemorySegment, long, long, int, Order)} over all of {@code scores}. */
     public static long[] topKIndices(float[] scores, int k, Order order) {
         return topKIndices(MemorySegment.ofArray(scores), 0, scores.length, k, order);
-    }
-
-    /**
-     * Sets {@code maskBits[i]} to the bits of 1.0f where {@code keys[i]} exceeds {@code key}, or equals it at
-     * {@code i < tieLimit}, and to the bits of 0.0f elsewhere; for {@code i < length} and on to a whole vector.
-     */
-    private static void markKept(int[] keys, int length, int key, int tieLimit, int[] maskBits) {
-        VectorSpecies<Integer> species = KeyBlocks.INTS;
-        IntVector zero = IntVector.zero(species);
-        for (int i = 0; i < length; i += species.length()) {
-            IntVector k = IntVector.fromArray(species, keys, i);
-            VectorMask<Integer> tieKept = k.compare(VectorOperators.EQ, key).and(species.indexInRange(i, tieLimit));
-            VectorMask<Integer> kept = k.compare(VectorOperators.GT, key).or(tieKept);
-            zero.blend(ONE_BITS, kept).intoArray(maskBits, i);
-        }
     }
 
     /** The {@code n} floats at element {@code offset} of {@code segment}, bounds-checked. */

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Property tests: every method agrees with {@link SortOracle} on random vectors of each {@link RandomScores} shape. */
+/**
+ * Property tests: every method agrees with {@link SortOracle} on random vectors of each {@link RandomScores} shape,
+ * through the public methods and on both sets of primitives ({@link Variant}); the costly oracle ranking is shared.
+ */
 class TopKOracleTest {
 
     @Test
@@ -44,16 +47,20 @@ class TopKOracleTest {
     }
 
     private static void check(float[] scores, int k, TopK.Order order, long[] ranking, String context) {
-        String where = context + ", " + order + ", n=" + scores.length + ", k=" + k;
-        float[] mask = new float[scores.length];
-        TopK.topKMask(scores, k, order, mask);
-        assertArrayEquals(SortOracle.mask(ranking, k), mask, where);
-        assertEquals(k, countOnes(mask), where);
-        assertArrayEquals(SortOracle.topKIndices(ranking, k), TopK.topKIndices(scores, k, order), where);
-        if (k > 0) {
-            float expected = scores[(int) ranking[k - 1]] + 0.0f;
-            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(TopK.kthValue(scores, k, order)),
-                    where);
+        float[] expectedMask = SortOracle.mask(ranking, k);
+        long[] expectedIndices = SortOracle.topKIndices(ranking, k);
+        for (Variant variant : Variant.values()) {
+            String where = variant + ": " + context + ", " + order + ", n=" + scores.length + ", k=" + k;
+            float[] mask = new float[scores.length];
+            variant.topKMask(scores, k, order, mask);
+            assertArrayEquals(expectedMask, mask, where);
+            assertEquals(k, countOnes(mask), where);
+            assertArrayEquals(expectedIndices, variant.topKIndices(scores, k, order), where);
+            if (k > 0) {
+                float expected = scores[(int) ranking[k - 1]] + 0.0f;
+                assertEquals(Float.floatToRawIntBits(expected),
+                        Float.floatToRawIntBits(variant.kthValue(scores, k, order)), where);
+            }
         }
     }
 
