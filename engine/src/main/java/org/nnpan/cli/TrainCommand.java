@@ -1,0 +1,289 @@
+package org.nnpan.cli;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.nnpan.data.Datasets;
+import org.nnpan.data.DatasetNotFoundException;
+import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.models.ModelZoo;
+import org.nnpan.nn.Module;
+import org.nnpan.optim.LrSchedule;
+import org.nnpan.optim.Optimizers;
+import org.nnpan.train.Checkpoint;
+import org.nnpan.train.ProgressBar;
+import org.nnpan.train.TrainConfig;
+import org.nnpan.train.TrainResult;
+import org.nnpan.train.Trainer;
+import org.nnpan.train.TrainingData;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nnpan-engine train}: trains a zoo model on a data set with the reference protocol's defaults, writing
+ * metrics, checkpoints and final weights to a run directory; {@code --resume} continues an interrupted run.
+ *
+ * <p>Options left out take the protocol default for the data set ({@link TrainConfig#defaults}) or, with
+ * {@code --resume}, the run's saved value; a resumed run must not change anything but {@code --threads} and
+ * {@code --data-dir}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model and evaluate it on the test set after every epoch.",
+            "Defaults follow the reference protocol: SGD, momentum 0.9, lr 0.1, cosine to 0; MNIST-like data: 80 epochs,"
+                    + " batch 256, weight decay 1e-4; CIFAR: 180 epochs, batch 128, weight decay 5e-4, crop+flip."},
+        footer = {"", "Writes OUT/config.json, OUT/metrics.jsonl (one JSON object per epoch), OUT/checkpoint/ after every"
+                + " epoch, OUT/model.safetensors and OUT/result.json at the end."})
+public final class TrainCommand implements Callable<Integer> {
+
+    /**
+     * Options a resumed run may change: the data's location, and the thread count (which changes results only by
+     * float rounding, so that a run can move to another machine).
+     */
+    private static final Set<String> FREE_ON_RESUME = Set.of("threads", "data_dir");
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "NAME", completionCandidates = ModelNames.class,
+            description = "Model: ${COMPLETION-CANDIDATES}.")
+    private String model;
+
+    @Option(names = "--dataset", paramLabel = "NAME", completionCandidates = DatasetNames.class,
+            description = "Data set: ${COMPLETION-CANDIDATES}.")
+    private String dataset;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory (created if needed).")
+    private Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last completed epoch.")
+    private boolean resume;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs to train (default: 80 MNIST-like, 180 otherwise).")
+    private Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default: 256 MNIST-like, 128 otherwise).")
+    private Integer batchSize;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", completionCandidates = OptimizerNames.class,
+            description = "Optimizer: ${COMPLETION-CANDIDATES} (default: sgd).")
+    private String optimizer;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Base learning rate (default: 0.1).")
+    private Double lr;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default: 0.9).")
+    private Double momentum;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
+    private Boolean nesterov;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default: 1e-4 MNIST-like, 5e-4 otherwise).")
+    private Double weightDecay;
+
+    @Option(names = "--schedule", paramLabel = "NAME", completionCandidates = ScheduleNames.class,
+            description = "Learning-rate schedule, stepped per epoch: ${COMPLETION-CANDIDATES} (default: cosine).")
+    private String schedule;
+
+    @Option(names = "--milestones", paramLabel = "EPOCH", split = ",",
+            description = "Epochs where multistep multiplies the rate by --gamma (default: half and three quarters of --epochs).")
+    private List<Integer> milestones;
+
+    @Option(names = "--gamma", paramLabel = "G", description = "Multistep factor (default: 0.1).")
+    private Double gamma;
+
+    @Option(names = "--warmup-epochs", paramLabel = "N", description = "Linear warm-up over the first N epochs, per step (default: 0).")
+    private Integer warmupEpochs;
+
+    @Option(names = "--init", paramLabel = "SCHEME", completionCandidates = InitNames.class,
+            description = "Initialisation: ${COMPLETION-CANDIDATES} (default: reference).")
+    private String init;
+
+    @Option(names = "--width-multiplier", paramLabel = "K", description = "Factor on VGG/ResNet widths (default: 1).")
+    private Integer widthMultiplier;
+
+    @Option(names = "--augment", negatable = true,
+            description = "Random crop (padding 4) and horizontal flip (default: on for CIFAR, off otherwise).")
+    private Boolean augment;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of initialisation and data order (default: 0).")
+    private Long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors).")
+    private Integer threads;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data set's files are (default: its usual place).")
+    private Path dataDir;
+
+    @Option(names = "--limit-train", paramLabel = "N", description = "Train on the first N training images only.")
+    private Integer limitTrain;
+
+    @Option(names = "--limit-test", paramLabel = "N", description = "Evaluate on the first N test images only.")
+    private Integer limitTest;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainConfig config = resolveConfig();
+        prepareOutput();
+        Parallel.setThreads(config.threads());
+        PrintWriter log = spec.commandLine().getOut();
+        try (TrainingData data = openData(config)) {
+            Module net = config.createModel();
+            log.printf(Locale.ROOT, "%s (%,d parameters) on %s%n", config.model(), net.numParameters(), data.describe());
+            log.println(recipe(config));
+            if (resume) {
+                log.printf("resuming %s after epoch %d%n", out, Checkpoint.readState(checkpointDir()).epoch());
+            }
+            log.flush();
+            Trainer trainer = new Trainer(net, config.createOptimizer(net), config.createSchedule(), config.epochs(),
+                    ProgressBar.onStandardError());
+            TrainResult result = trainer.train(data.train(), data.test(), out, resume, config);
+            log.printf(Locale.ROOT, "final test accuracy %.2f%% (best %.2f%% after epoch %d); weights: %s%n",
+                    result.finalTestAcc(), result.bestTestAcc(), result.bestEpoch(),
+                    out.resolve(Trainer.FINAL_MODEL_FILE));
+        }
+        return 0;
+    }
+
+    /** One log line with the optimisation settings. */
+    private static String recipe(TrainConfig c) {
+        String momentum = c.optimizer().equals("sgd")
+                ? ", momentum " + number(c.momentum()) + (c.nesterov() ? " (Nesterov)" : "") : "";
+        return String.format(Locale.ROOT, "%s (lr %s%s, weight decay %s), %s schedule, %d epochs, batch %d,"
+                        + " augmentation %s, %s init, seed %d, %d threads", c.optimizer(), number(c.lr()), momentum,
+                number(c.weightDecay()), c.schedule(), c.epochs(), c.batchSize(), c.augment() ? "on" : "off", c.init(),
+                c.seed(), c.threads());
+    }
+
+    private static String number(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    /** The options over the protocol defaults (a fresh run) or the saved config (a resumed one). */
+    private TrainConfig resolveConfig() throws IOException {
+        TrainConfig base;
+        if (resume) {
+            Path saved = out.resolve(Trainer.CONFIG_FILE);
+            if (!Files.isRegularFile(saved) || Checkpoint.locate(checkpointDir()) == null) {
+                throw new IllegalArgumentException("--resume: " + out + " holds no training run with a completed epoch"
+                        + " (no " + Trainer.CONFIG_FILE + " or " + Trainer.CHECKPOINT_DIR + "/)");
+            }
+            base = TrainConfig.read(saved);
+        } else {
+            if (model == null || dataset == null) {
+                throw new IllegalArgumentException("--model and --dataset are required (except with --resume)");
+            }
+            base = TrainConfig.defaults(lower(model), lower(dataset));
+        }
+        String opt = or(lower(optimizer), base.optimizer());
+        boolean sgd = opt.equals("sgd");
+        if (!sgd && (momentum != null || nesterov != null)) {
+            throw new IllegalArgumentException("--momentum and --nesterov apply to --optimizer sgd only");
+        }
+        TrainConfig config = new TrainConfig(or(lower(model), base.model()),
+                dataset == null ? base.dataset() : Datasets.info(dataset).name(),
+                dataDir == null ? base.dataDir() : dataDir.toString(), base.inputSize(),
+                or(widthMultiplier, base.widthMultiplier()), or(lower(init), base.init()), or(seed, base.seed()),
+                or(threads, base.threads()), or(epochs, base.epochs()), or(batchSize, base.batchSize()), opt,
+                or(lr, base.lr()), sgd ? or(momentum, base.momentum()) : 0, or(weightDecay, base.weightDecay()),
+                sgd && or(nesterov, base.nesterov()), or(lower(schedule), base.schedule()),
+                or(milestones, base.milestones()), or(gamma, base.gamma()), or(warmupEpochs, base.warmupEpochs()),
+                or(augment, base.augment()), or(limitTrain, base.limitTrain()), or(limitTest, base.limitTest()));
+        if (resume) {
+            List<String> changed = config.differencesFrom(base, FREE_ON_RESUME);
+            if (!changed.isEmpty()) {
+                throw new IllegalArgumentException("--resume: a resumed run must keep its settings, but these differ"
+                        + " from the run in " + out + ": " + String.join(", ", changed) + " (yours first)");
+            }
+            if (config.threads() != base.threads()) {
+                spec.commandLine().getOut().printf("note: %d threads instead of the run's %d: the result will differ"
+                        + " from an uninterrupted run by float rounding%n", config.threads(), base.threads());
+            }
+        }
+        return config;
+    }
+
+    /** Creates --out, failing with one clear line if that is impossible or a fresh run would overwrite a run. */
+    private void prepareOutput() {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create --out directory " + out + ": " + e, e);
+        }
+        if (!Files.isWritable(out)) {
+            throw new IllegalArgumentException("--out directory " + out + " is not writable");
+        }
+        if (!resume && Checkpoint.locate(checkpointDir()) != null) {
+            throw new IllegalArgumentException(out + " already holds a training run; add --resume to continue it or"
+                    + " choose another --out");
+        }
+    }
+
+    private static TrainingData openData(TrainConfig config) throws IOException {
+        try {
+            return TrainingData.open(config);
+        } catch (DatasetNotFoundException e) {
+            // A missing data set is a configuration problem (exit 2), and its message says how to fix it.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private Path checkpointDir() {
+        return out.resolve(Trainer.CHECKPOINT_DIR);
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private static <T> T or(T given, T fallback) {
+        return given != null ? given : fallback;
+    }
+
+    /** Completion candidates: the model zoo's names. */
+    static final class ModelNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return ModelZoo.names().iterator();
+        }
+    }
+
+    /** Completion candidates: the registered data sets. */
+    static final class DatasetNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Datasets.names().iterator();
+        }
+    }
+
+    /** Completion candidates: the optimizers. */
+    static final class OptimizerNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Optimizers.NAMES.iterator();
+        }
+    }
+
+    /** Completion candidates: the schedules. */
+    static final class ScheduleNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return LrSchedule.NAMES.iterator();
+        }
+    }
+
+    /** Completion candidates: the initialisation schemes. */
+    static final class InitNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return TrainConfig.INIT_NAMES.iterator();
+        }
+    }
+}

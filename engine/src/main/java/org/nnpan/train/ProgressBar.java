@@ -1,0 +1,120 @@
+package org.nnpan.train;
+
+import java.io.Console;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Shows training progress: epoch, batch, running loss and accuracy, throughput and the time left.
+ *
+ * <p>On a terminal it redraws one line in place (a bar, at most {@value #REDRAWS_PER_SECOND} times a second) and
+ * leaves a summary line per epoch. Elsewhere (a CI log, a file) carriage returns would make a mess, so it writes a
+ * plain status line at most once per interval, plus the same per-epoch summary.
+ */
+public final class ProgressBar implements TrainingListener {
+    private static final int BAR_WIDTH = 24;
+    private static final int REDRAWS_PER_SECOND = 10;
+    /** How often a non-terminal gets a status line. */
+    public static final Duration PLAIN_INTERVAL = Duration.ofSeconds(30);
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private final long intervalNanos;
+    private final LongSupplier clock;
+
+    private int epoch;
+    private int epochs;
+    private int batches;
+    private long epochStart;
+    private long lastLine;
+    private long lastBatchEnd;
+    private int lineLength;
+    /** Seconds an epoch spends after its last batch (evaluation, checkpoint); 0 until one epoch has finished. */
+    private double epochOverhead;
+
+    /**
+     * @param interactive   whether {@code out} is a terminal that understands carriage returns
+     * @param plainInterval the least time between two status lines when not interactive
+     * @param clock         nanosecond time source ({@code System::nanoTime}; tests pass a fake one)
+     */
+    public ProgressBar(PrintStream out, boolean interactive, Duration plainInterval, LongSupplier clock) {
+        this.out = out;
+        this.interactive = interactive;
+        this.intervalNanos = (interactive ? Duration.ofSeconds(1).dividedBy(REDRAWS_PER_SECOND) : plainInterval)
+                .toNanos();
+        this.clock = clock;
+    }
+
+    /**
+     * A progress display on standard error: a redrawn bar when the JVM runs in a terminal, plain lines every
+     * {@link #PLAIN_INTERVAL} otherwise. ({@link Console#isTerminal()} tests standard input and output; standard
+     * error is almost always redirected with them.)
+     */
+    public static ProgressBar onStandardError() {
+        Console console = System.console();
+        return new ProgressBar(System.err, console != null && console.isTerminal(), PLAIN_INTERVAL, System::nanoTime);
+    }
+
+    @Override
+    public void epochStarted(int epoch, int epochs, int batches) {
+        this.epoch = epoch;
+        this.epochs = epochs;
+        this.batches = batches;
+        this.epochStart = clock.getAsLong();
+        this.lastLine = epochStart;
+    }
+
+    @Override
+    public void batchFinished(int batch, double loss, double accuracy, double imagesPerSecond) {
+        long now = clock.getAsLong();
+        lastBatchEnd = now;
+        if (now - lastLine < intervalNanos && batch < batches) {
+            return;
+        }
+        lastLine = now;
+        double perBatch = (now - epochStart) / 1e9 / batch;
+        double epochLeft = (batches - batch) * perBatch;
+        double runLeft = epochLeft + epochOverhead + (epochs - epoch) * (batches * perBatch + epochOverhead);
+        String status = String.format(Locale.ROOT, "%s %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %s (run %s)",
+                interactive ? bar(batch) : "batch", batch, batches, loss, accuracy, imagesPerSecond,
+                duration(epochLeft), duration(runLeft));
+        String line = "epoch " + epoch + "/" + epochs + "  " + status;
+        if (interactive) {
+            out.print("\r" + line + " ".repeat(Math.max(0, lineLength - line.length())));
+            lineLength = line.length();
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    @Override
+    public void epochFinished(EpochMetrics m) {
+        epochOverhead = Math.max(0, (clock.getAsLong() - lastBatchEnd) / 1e9);
+        String line = String.format(Locale.ROOT,
+                "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.4g  %.1f s  %.0f img/s",
+                m.epoch(), epochs, m.trainLoss(), m.trainAcc(), m.testLoss(), m.testAcc(), m.lr(), m.epochSeconds(),
+                m.imagesPerSecond());
+        if (interactive) {
+            out.print("\r" + line + " ".repeat(Math.max(0, lineLength - line.length())) + "\n");
+            lineLength = 0;
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    private String bar(int batch) {
+        int filled = (int) ((long) BAR_WIDTH * batch / batches);
+        return "[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "]";
+    }
+
+    /** {@code h:mm:ss} or {@code m:ss}. */
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}
