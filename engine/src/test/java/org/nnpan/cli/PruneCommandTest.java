@@ -1,0 +1,102 @@
+package org.nnpan.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.io.TensorFiles;
+import org.nnpan.models.ModelSpec;
+import org.nnpan.models.ModelZoo;
+import org.nnpan.nn.Module;
+import org.nnpan.nn.init.InitScheme;
+import org.nnpan.pruning.Density;
+import org.nnpan.pruning.Mask;
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.tensor.Tensor;
+import picocli.CommandLine;
+
+class PruneCommandTest {
+    @TempDir
+    Path dir;
+
+    /** Runs {@code prune args}; returns {exit code, stdout + stderr}. */
+    private static String[] prune(String... args) {
+        StringWriter text = new StringWriter();
+        CommandLine cli = new CommandLine(new PruneCommand());
+        cli.setOut(new PrintWriter(text, true));
+        cli.setErr(new PrintWriter(text, true));
+        int code = cli.execute(args);
+        return new String[] {Integer.toString(code), text.toString()};
+    }
+
+    @Test
+    void anUnknownMethodIsAUsageErrorListingTheValidOnes() {
+        String[] r = prune("--model", "lenet5", "--method", "obd", "--sparsity", "0.9", "--out", dir.toString());
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("unknown method 'obd'; valid: random, magnitude, snip, grasp, synflow, iter-snip,"
+                + " force"), r[1]);
+    }
+
+    @Test
+    void aSparsityOutsideZeroToOneIsAUsageErrorNamingTheValue() {
+        for (String p : List.of("1.0", "-0.1", "2")) {
+            String[] r = prune("--model", "lenet5", "--method", "snip", "--sparsity", p, "--out", dir.toString());
+            assertEquals("2", r[0], r[1]);
+            assertTrue(r[1].contains("sparsity must be in [0, 1)") && r[1].contains("got " + Double.parseDouble(p)),
+                    r[1]);
+        }
+    }
+
+    @Test
+    void writesMaskInitialWeightsReportScoresAndBatch() throws Exception {
+        Path out = dir.resolve("run");
+        String[] r = prune("--model", "lenet5", "--dataset", "synthetic", "--method", "magnitude",
+                "--sparsity", "0.95", "--samples-per-class", "2", "--save-scores", "--out", out.toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("| conv1.weight | [20, 3, 5, 5] |"), r[1]);
+        try (MemoryScope _ = MemoryScope.open()) {
+            Module lenet = ModelZoo.create("lenet5", ModelSpec.of(10, 3, 32), InitScheme.REFERENCE,
+                    new SplittableRandom(1));
+            Mask mask = Mask.load(out.resolve("masks.safetensors"), lenet);
+            long n = mask.numel();
+            assertEquals(Density.ofSparsity(0.95).keptCount(n), mask.kept());
+            lenet.loadStateDict(TensorFiles.load(out.resolve("init.safetensors")), true);
+
+            Map<String, Tensor> scores = TensorFiles.load(out.resolve("scores.safetensors"));
+            assertEquals(List.of("magnitude.conv1.weight", "magnitude.conv2.weight", "magnitude.fc3.weight",
+                    "magnitude.fc4.weight"),
+                    List.copyOf(scores.keySet()));
+            Map<String, Tensor> batch = TensorFiles.load(out.resolve("scoring-batch.safetensors"));
+            assertArrayEquals(new int[] {20, 3, 32, 32}, batch.get("inputs").shape());
+            assertEquals(DType.I64, batch.get("labels").dtype());
+
+            JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            assertEquals(mask.kept(), report.get("totals").get("kept").asLong());
+            assertEquals("magnitude", report.get("settings").get("method").asText());
+            assertTrue(Files.readString(out.resolve("report.md")).contains("effective density"));
+        }
+    }
+
+    @Test
+    void saysWhenItPadsMnistLikeImagesForThirtyTwoPixelModels() {
+        // The folder is empty: the command announces the padding, then stops at the missing data (exit 1).
+        String[] r = prune("--model", "resnet20", "--dataset", "fashion-mnist", "--data-dir", dir.toString(),
+                "--method", "magnitude", "--sparsity", "0.5", "--out", dir.resolve("run").toString());
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains("padding the 28x28 Fashion-MNIST images to 32x32: resnet20 is defined on 32x32"
+                + " inputs"), r[1]);
+        assertTrue(r[1].contains("Fashion-MNIST not found in " + dir), r[1]);
+    }
+}
