@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -12,11 +13,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nnpan.data.Datasets;
 import org.nnpan.data.DatasetNotFoundException;
+import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
 import org.nnpan.optim.LrSchedule;
 import org.nnpan.optim.Optimizers;
+import org.nnpan.pruning.Mask;
 import org.nnpan.train.Checkpoint;
 import org.nnpan.train.ProgressBar;
 import org.nnpan.train.TrainConfig;
@@ -122,6 +125,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data set's files are (default: its usual place).")
     private Path dataDir;
 
+    @Option(names = "--masks", paramLabel = "DIR",
+            description = "Train the pruned network from a 'prune' run directory: start from its init.safetensors"
+                    + " (the weights the masks belong to) with its masks.safetensors applied; both are copied into --out.")
+    private Path masks;
+
     @Option(names = "--limit-train", paramLabel = "N", description = "Train on the first N training images only.")
     private Integer limitTrain;
 
@@ -136,6 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         try (TrainingData data = openData(config)) {
             Module net = config.createModel();
+            applyPruning(net, log);
             log.printf(Locale.ROOT, "%s (%,d parameters) on %s%n", config.model(), net.numParameters(), data.describe());
             log.println(recipe(config));
             if (resume) {
@@ -151,6 +160,38 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /**
+     * With {@code --masks}, loads θ₀ and the masks of a prune run and keeps copies in the run directory; a resumed
+     * run re-applies the copied masks (its weights then come from the checkpoint).
+     */
+    private void applyPruning(Module net, PrintWriter log) throws IOException {
+        Path runMasks = out.resolve(MASKS_FILE);
+        if (!resume && masks != null) {
+            Path init = masks.resolve(INIT_FILE);
+            Path file = masks.resolve(MASKS_FILE);
+            for (Path p : List.of(init, file)) {
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException("--masks " + masks + ": no " + p.getFileName()
+                            + " there; pass the --out directory of a 'prune' run");
+                }
+            }
+            net.loadStateDict(TensorFiles.load(init), true);
+            Mask.load(file, net);
+            Files.copy(init, out.resolve(INIT_FILE), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(file, runMasks, StandardCopyOption.REPLACE_EXISTING);
+        } else if (resume && masks != null) {
+            throw new IllegalArgumentException("--masks is not needed with --resume: the run reuses its own " + MASKS_FILE);
+        }
+        if (Files.isRegularFile(runMasks)) {
+            Mask mask = Mask.load(runMasks, net);
+            mask.apply(net);
+            log.printf(Locale.ROOT, "pruned network from %s: density %.4f%n", runMasks, mask.density());
+        }
+    }
+
+    private static final String INIT_FILE = "init.safetensors";
+    private static final String MASKS_FILE = "masks.safetensors";
 
     /** One log line with the optimisation settings. */
     private static String recipe(TrainConfig c) {
