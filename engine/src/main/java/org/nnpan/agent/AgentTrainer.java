@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
+import org.nnpan.io.JsonLines;
 
 /**
  * Trains a {@link Td3Agent} on an {@link Environment} (the loop of the reference TD3 implementation):
@@ -86,7 +88,7 @@ public final class AgentTrainer {
     private final Td3Agent agent;
     private final SplitMix64 envRng;
     private final SplitMix64 evalRng;
-    private final MetricsLog metrics;
+    private final JsonLines metrics;
     private final RunCheckpoint checkpoint;
     private final TrainingProgress progress;
     private final List<Evaluation> evaluations = new ArrayList<>();
@@ -110,7 +112,7 @@ public final class AgentTrainer {
         this.agent = new Td3Agent(env.stateSize(), env.actionSize(), config, seeds.nextLong());
         this.envRng = new SplitMix64(seeds.nextLong());
         this.evalRng = new SplitMix64(seeds.nextLong());
-        this.metrics = new MetricsLog(options.runDirectory().resolve(METRICS_FILE));
+        this.metrics = new JsonLines(options.runDirectory().resolve(METRICS_FILE));
         this.checkpoint = new RunCheckpoint(options.runDirectory());
         this.progress = options.showProgress() ? TrainingProgress.onStandardError() : null;
         this.nextEvalStep = config.evalInterval();
@@ -148,7 +150,7 @@ public final class AgentTrainer {
         agent.load(dir.resolve(AGENT_DIR));
         env.loadState(dir.resolve(ENVIRONMENT_DIR));
         readTrainerState(dir.resolve(TRAINER_FILE));
-        metrics.truncateTo(step);
+        metrics.truncate(n -> n.path("step").asLong() <= step);
         return run();
     }
 

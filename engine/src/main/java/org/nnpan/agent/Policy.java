@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.nnpan.autograd.Autograd;
+import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Sequential;
 import org.nnpan.ops.Elementwise;

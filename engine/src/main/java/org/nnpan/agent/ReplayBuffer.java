@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SequencedMap;
 import org.nnpan.backend.Backends;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;

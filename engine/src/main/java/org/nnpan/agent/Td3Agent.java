@@ -13,6 +13,7 @@ import java.util.SequencedMap;
 import java.util.stream.IntStream;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;

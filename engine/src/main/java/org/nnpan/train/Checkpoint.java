@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
 import org.nnpan.optim.Optimizer;

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.nnpan.data.DatasetInfo;
 import org.nnpan.data.Datasets;
+import org.nnpan.io.Json;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;

@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.nnpan.data.Batch;
 import org.nnpan.data.BatchLoader;
+import org.nnpan.io.Json;
+import org.nnpan.io.JsonLines;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
 import org.nnpan.ops.Losses;
@@ -90,7 +92,7 @@ public final class Trainer {
             throws IOException {
         Files.createDirectories(runDir);
         Path checkpointDir = runDir.resolve(CHECKPOINT_DIR);
-        MetricsLog metrics = new MetricsLog(runDir.resolve(METRICS_FILE));
+        JsonLines metrics = new JsonLines(runDir.resolve(METRICS_FILE));
         long fingerprint = Masks.fingerprint(model);
         JsonNode configJson = Json.MAPPER.valueToTree(config);
 
@@ -99,7 +101,10 @@ public final class Trainer {
         if (resume) {
             state = restore(checkpointDir, fingerprint);
             trainData.restoreState(state.loaderState());
-            history.addAll(metrics.truncateTo(state.epoch()));
+            int completed = state.epoch();
+            for (JsonNode line : metrics.truncate(n -> n.path("epoch").asInt() <= completed)) {
+                history.add(Json.MAPPER.treeToValue(line, EpochMetrics.class));
+            }
         } else {
             if (Checkpoint.locate(checkpointDir) != null) {
                 throw new IllegalArgumentException(runDir + " already holds a training run; resume it or choose"

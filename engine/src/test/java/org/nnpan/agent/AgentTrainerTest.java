@@ -17,6 +17,7 @@ import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
 
 /** Training runs on the toy task: learning, the DDPG variant, metrics, checkpoints and exact resume. */
 class AgentTrainerTest {

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.Json;
 import org.nnpan.nn.Linear;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.init.InitScheme;

@@ -1,4 +1,4 @@
-package org.nnpan.agent;
+package org.nnpan.io;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,9 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The JSON conventions of the agent's files: snake_case names, as in the rest of the project's files. */
-final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper()
+/** The JSON conventions of every file nnpan writes (configs, reports, sidecars): snake_case names. */
+public final class Json {
+    /** The shared mapper (snake_case property names). */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final ObjectMapper PRETTY = MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -19,18 +20,18 @@ final class Json {
     }
 
     /** Writes {@code value} as an indented document. */
-    static void write(Path file, Object value) throws IOException {
+    public static void write(Path file, Object value) throws IOException {
         Files.writeString(file, PRETTY.writeValueAsString(value) + "\n");
     }
 
     /** Reads a JSON object. */
-    static Map<String, Object> readMap(Path file) throws IOException {
+    public static Map<String, Object> readMap(Path file) throws IOException {
         return MAPPER.readValue(file.toFile(), new TypeReference<>() {
         });
     }
 
     /** Converts a value read by {@link #readMap} (or any object) to {@code type}. */
-    static <T> T convert(Object value, Class<T> type) {
+    public static <T> T convert(Object value, Class<T> type) {
         return MAPPER.convertValue(value, type);
     }
 }
