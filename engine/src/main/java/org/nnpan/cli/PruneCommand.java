@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.nnpan.data.DatasetInfo;
 import org.nnpan.data.Datasets;
 import org.nnpan.data.ImageDataset;
@@ -22,14 +23,17 @@ import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.init.InitScheme;
 import org.nnpan.pruning.Density;
+import org.nnpan.pruning.IndexFusion;
 import org.nnpan.pruning.LayerShuffle;
 import org.nnpan.pruning.Mask;
+import org.nnpan.pruning.Panning;
 import org.nnpan.pruning.Pruner;
 import org.nnpan.pruning.PruningMethod;
 import org.nnpan.pruning.PruningReport;
 import org.nnpan.pruning.Schedule;
 import org.nnpan.pruning.ScoringBatch;
 import org.nnpan.pruning.Seeds;
+import org.nnpan.pruning.StageTable;
 import org.nnpan.pruning.MaskSelection;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
@@ -55,6 +59,8 @@ import picocli.CommandLine.Option;
         sortOptions = false)
 public final class PruneCommand implements Callable<Integer> {
     private static final int PADDED_SIZE = 32;
+    /** Multi-index, multi-process panning ({@link Panning}), which is not a {@link PruningMethod} of {@link Pruner}. */
+    private static final String PANNING = "panning";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -117,7 +123,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Pruner.Config config = config();
+        boolean panning = PANNING.equals(method);
+        Pruner.Config config = config(panning);
         InitScheme initScheme = parse(() -> initScheme(init));
         DatasetInfo info = parse(() -> Datasets.info(dataset));
         int size = inputSize(info);
@@ -139,9 +146,13 @@ public final class PruneCommand implements Callable<Integer> {
                 batch.save(out.resolve("scoring-batch.safetensors"), settings);
             }
             long start = System.nanoTime();
-            Mask mask = Pruner.prune(net, batch, config, step -> afterStep(step, console, settings));
-            console.printf(Locale.ROOT, "pruned with %s in %.2f s%n", config.method().cliName(),
-                    (System.nanoTime() - start) / 1e9);
+            Mask mask = panning
+                    ? Panning.prune(net, Panning.BatchSource.classBalanced(data, info.normalization(), size,
+                            samplesPerClass, Seeds.derive(seed, "scoring-batch")),
+                            new Panning.Config(config.target(), config.iterations(), IndexFusion.ADDITIVE,
+                                    StageTable.additiveDefaults()), new PanningStepLog(out, console))
+                    : Pruner.prune(net, batch, config, step -> afterStep(step, console, settings));
+            console.printf(Locale.ROOT, "pruned with %s in %.2f s%n", method, (System.nanoTime() - start) / 1e9);
             if (shuffle) {
                 mask = LayerShuffle.shuffle(mask, seed);
             }
@@ -156,10 +167,11 @@ public final class PruneCommand implements Callable<Integer> {
     }
 
     /** The validated settings; a bad value is a usage error (exit 2) that names it. */
-    private Pruner.Config config() {
-        PruningMethod m = parse(() -> PruningMethod.parse(method));
+    private Pruner.Config config(boolean panning) {
+        // Panning reads only the target and the number of steps; SynFlow stands in for its (multi-step) method.
+        PruningMethod m = panning ? PruningMethod.SYNFLOW : parse(() -> PruningMethod.parse(method));
         Density target = parse(() -> Density.ofSparsity(sparsity));
-        int steps = iterations == null ? m.defaultIterations() : iterations;
+        int steps = iterations == null ? (panning ? Panning.DEFAULT_STEPS : m.defaultIterations()) : iterations;
         if (steps < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--iterations must be at least 1, got " + steps);
@@ -181,11 +193,14 @@ public final class PruneCommand implements Callable<Integer> {
         s.put("input", in[0] + "x" + in[1] + "x" + in[2]
                 + (in[1] == info.height() ? "" : " (" + info.height() + "x" + info.width() + " images padded)"));
         s.put("init", init);
-        s.put("method", config.method().cliName() + (shuffle ? " (mask shuffled within layers)" : ""));
+        s.put("method", method + (shuffle ? " (mask shuffled within layers)" : ""));
         s.put("target", config.target().describe());
         PruningMethod m = config.method();
-        s.put("ranking", "keep the highest " + m.rule().formula(m.saliency(seed).name() + " score")
-                + (m.prunedStayPruned() ? "; pruned weights stay pruned" : ""));
+        s.put("ranking", PANNING.equals(method)
+                ? "keep the highest a|z(synflow)| + b|z(snip)| + c|z(grasp)|, (a, b, c) by stage; a fresh batch per"
+                        + " step; pruned weights may come back; steps in " + PanningStepLog.FILE_NAME
+                : "keep the highest " + m.rule().formula(m.saliency(seed).name() + " score")
+                        + (m.prunedStayPruned() ? "; pruned weights stay pruned" : ""));
         s.put("selection", config.scope().cliName());
         s.put("schedule", config.iterations() == 1 ? "one shot"
                 : config.schedule().cliName() + ", " + config.iterations() + " steps");
@@ -241,7 +256,7 @@ public final class PruneCommand implements Callable<Integer> {
     static final class MethodNames implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return PruningMethod.cliNames().iterator();
+            return Stream.concat(PruningMethod.cliNames().stream(), Stream.of(PANNING)).iterator();
         }
     }
 }

@@ -1,0 +1,62 @@
+package org.nnpan.pruning;
+
+import org.nnpan.autograd.Autograd;
+import org.nnpan.nn.Module;
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.tensor.Tensor;
+
+/**
+ * The loss ℓ and squared gradient norm G = Σ‖∂ℓ/∂w‖² of a network on a scoring batch, dense or masked: the
+ * quantities the panning agent's state is made of (method document §4) and that Panning logs every step.
+ *
+ * <p>ℓ = CrossEntropy(f(x)/T, y), mean over the batch, with BatchNorm in training mode as for the saliencies (the
+ * running statistics are restored). G runs over the prunable weights, as GraSP's ‖g‖². For a sub-network
+ * w = θ₀⊙m the gradient is taken at w and only kept weights count: pruned weights are not parameters of the
+ * sub-network. One probe reuses one working copy of the model across calls.
+ */
+public final class LossProbe {
+    /** ℓ and G of one network on one batch. */
+    public record Measurement(double loss, double squaredGradientNorm) {
+    }
+
+    private final double temperature;
+    private final WorkingCopy maskedCopy = new WorkingCopy(DType.F32);
+
+    /** @param temperature T in CrossEntropy(f(x)/T, y); positive */
+    public LossProbe(double temperature) {
+        if (!(temperature > 0)) {
+            throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+        }
+        this.temperature = temperature;
+    }
+
+    /** ℓ and G of the dense network θ₀ ({@code model}, which must carry no masks). */
+    public Measurement dense(Module model, ScoringBatch batch) {
+        Scoring.requireDense(model);
+        return measure(model, null, batch);
+    }
+
+    /** ℓ_sub and G_sub of the sub-network θ₀⊙{@code mask}; {@code model} must carry no masks. */
+    public Measurement masked(Module model, Mask mask, ScoringBatch batch) {
+        Scoring.check(model, mask);
+        return measure(maskedCopy.masked(model, mask, false), mask, batch);
+    }
+
+    private Measurement measure(Module net, Mask kept, ScoringBatch batch) {
+        try (MemoryScope _ = MemoryScope.open("loss-probe"); ModelSnapshot _ = ModelSnapshot.of(net)) {
+            Tensor loss = Scoring.loss(net, batch, temperature);
+            Tensor[] g = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(net), null, false);
+            double squaredNorm = 0;
+            int i = 0;
+            for (String name : net.prunableParameters().keySet()) {
+                Tensor gi = g[i++].detach().to(DType.F64);
+                if (kept != null) {
+                    gi = gi.mul(kept.get(name).to(DType.F64));
+                }
+                squaredNorm += gi.mul(gi).sum().item();
+            }
+            return new Measurement(loss.item(), squaredNorm);
+        }
+    }
+}
