@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The registry of data sets by name: {@code fashion-mnist}, {@code mnist}, {@code cifar10}, {@code cifar100} and
- * {@code synthetic}. It knows each one's shape, normalisation constants, file names and default location, and
+ * The registry of data sets by name: {@code fashion-mnist}, {@code mnist}, {@code cifar10}, {@code cifar100},
+ * {@code tiny-imagenet} and {@code synthetic}. It knows each one's shape, normalisation constants, file names and default location, and
  * turns a missing data set into a {@link DatasetNotFoundException} that says how to fix it.
  *
  * <p>File names are those of the original distributions: the IDX files {@code train-images-idx3-ubyte},
@@ -21,6 +21,8 @@ import java.util.Optional;
  * {@code data_batch_1.bin .. data_batch_5.bin} and {@code test_batch.bin}; CIFAR-100's {@code train.bin} and
  * {@code test.bin}. Every file may also be gzipped with a {@code .gz} suffix, and CIFAR files may sit in the
  * folder their archive extracts to ({@code cifar-10-batches-bin}, {@code cifar-100-binary}) under the given one.
+ * Tiny-ImageNet is the folder {@code tiny-imagenet-200} extracts to (see {@link TinyImageNetReader}), or its parent;
+ * its test split is the labelled {@code val/} folder.
  */
 public final class Datasets {
 
@@ -60,6 +62,11 @@ public final class Datasets {
                 Normalization.of(new float[] {0.5071f, 0.4865f, 0.4409f}, new float[] {0.2673f, 0.2564f, 0.2762f}),
                 Optional.empty()), "cifar-100-binary",
                 "download the CIFAR-100 binary version, extract it and pass --data-dir DIR"));
+        add(entries, new Entry(new DatasetInfo("tiny-imagenet", "Tiny-ImageNet", 200, 3, 64, 64,
+                Normalization.of(new float[] {0.4802f, 0.4481f, 0.3975f}, new float[] {0.2302f, 0.2265f, 0.2262f}),
+                Optional.empty()), "tiny-imagenet-200",
+                "download http://cs231n.stanford.edu/tiny-imagenet-200.zip, unzip it and pass --data-dir DIR"
+                        + " (the folder holding wnids.txt, train/ and val/, or its parent)"));
         SyntheticImages.Spec synthetic = SyntheticImages.Spec.DEFAULT;
         add(entries, new Entry(new DatasetInfo("synthetic", "synthetic", synthetic.numClasses(),
                 synthetic.channels(), synthetic.height(), synthetic.width(), synthetic.normalization(),
@@ -120,6 +127,10 @@ public final class Datasets {
             }
             case "cifar100" -> CifarReader.readCifar100(split,
                     locate(entry, dataDir(entry, dataDir), train ? "train.bin" : "test.bin"));
+            case "tiny-imagenet" -> {
+                Path root = locate(entry, dataDir(entry, dataDir), TinyImageNetReader.WNIDS_FILE).getParent();
+                yield train ? TinyImageNetReader.readTrain(split, root) : TinyImageNetReader.readVal(split, root);
+            }
             case "synthetic" -> SyntheticImages.generate(SyntheticImages.Spec.DEFAULT, train);
             default -> throw new IllegalStateException("registered data set without a loader: " + info.name());
         };

@@ -27,10 +27,11 @@ class DatasetsTest {
 
     @Test
     void listsNamesAndRejectsUnknownOnes() {
-        assertEquals(List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"), Datasets.names());
+        assertEquals(List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "tiny-imagenet", "synthetic"),
+                Datasets.names());
         var e = assertThrows(IllegalArgumentException.class, () -> Datasets.load("imagenet", dir, true));
-        assertEquals("unknown dataset 'imagenet'; valid names: fashion-mnist, mnist, cifar10, cifar100, synthetic",
-                e.getMessage());
+        assertEquals("unknown dataset 'imagenet'; valid names: fashion-mnist, mnist, cifar10, cifar100, tiny-imagenet,"
+                + " synthetic", e.getMessage());
     }
 
     @Test
