@@ -33,6 +33,9 @@ PAIRS = [
     ("HessianGradBenchmark.hessianGradient", {}, "lenet5_hg"),
     ("TopKBenchmark.topKMask", {"n": "20000000", "keep": "0.02"}, "topk_unsorted_20M"),
     ("TopKBenchmark.kthValue", {"n": "20000000", "keep": "0.02"}, "kthvalue_20M"),
+    ("TrainStepBenchmark.step", {"model": "lenet5"}, "train_step_lenet5"),
+    ("TrainStepBenchmark.step", {"model": "resnet20"}, "train_step_resnet20"),
+    ("TrainStepBenchmark.step", {"model": "vgg16"}, "train_step_vgg16"),
 ]
 
 
@@ -41,7 +44,7 @@ def run_jmh():
     iters = ["-wi", "2", "-i", "3"] if QUICK else ["-wi", "3", "-i", "7"]
     cmd = [JAVA, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-jar",
            os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar"),
-           "GemmBenchmark.sgemm$|ConvBenchmark|HessianGradBenchmark|TopKBenchmark", "-f", "1", *iters,
+           "GemmBenchmark.sgemm$|ConvBenchmark|HessianGradBenchmark|TopKBenchmark|TrainStepBenchmark", "-f", "1", *iters,
            "-w", "2s", "-r", "2s", "-rf", "json", "-rff", out]
     subprocess.run(cmd, check=True, stdout=sys.stderr)
     with open(out) as f:
@@ -49,15 +52,16 @@ def run_jmh():
 
 
 def run_torch():
-    cmd = ["/usr/bin/python3", os.path.join(ROOT, "benchmarks", "pytorch", "bench_ops.py")]
-    if QUICK:
-        cmd.append("--quick")
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
     rows = {}
-    for line in res.stdout.splitlines():
-        if line.startswith("JSON "):
-            r = json.loads(line[5:])
-            rows[r["benchmark"]] = r
+    for script in ("bench_ops.py", "bench_train_step.py"):
+        cmd = ["/usr/bin/python3", os.path.join(ROOT, "benchmarks", "pytorch", script)]
+        if QUICK and script == "bench_ops.py":
+            cmd.append("--quick")
+        res = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        for line in res.stdout.splitlines():
+            if line.startswith("JSON "):
+                r = json.loads(line[5:])
+                rows[r["benchmark"]] = r
     return rows
 
 
