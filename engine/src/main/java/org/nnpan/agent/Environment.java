@@ -58,4 +58,12 @@ public interface Environment {
     /** Restores what {@link #saveState} wrote, before the first {@link #reset} of a resumed run. */
     default void loadState(Path directory) throws IOException {
     }
+
+    /**
+     * Says whether the coming episodes are deterministic evaluations ({@link Policy#rollout} switches this on for
+     * its episode) rather than training. An environment whose episodes depend on how long it has been trained, such
+     * as a curriculum, keeps evaluation steps out of that count; the default ignores it.
+     */
+    default void setEvaluation(boolean evaluation) {
+    }
 }

@@ -64,21 +64,29 @@ public final class Policy {
         }
     }
 
-    /** Plays one episode of {@code env} with the deterministic policy; {@code rng} goes to the environment's reset. */
+    /**
+     * Plays one evaluation episode of {@code env} ({@link Environment#setEvaluation} on) with the deterministic
+     * policy; {@code rng} goes to the environment's reset.
+     */
     public EpisodeResult rollout(Environment env, RandomGenerator rng) {
         if (env.stateSize() != stateSize || env.actionSize() != actionSize) {
             throw new IllegalArgumentException("the environment has state size " + env.stateSize() + " and action size "
                     + env.actionSize() + ", the policy " + stateSize + " and " + actionSize);
         }
-        double[] state = env.reset(rng);
-        double reward = 0;
-        for (int steps = 1; ; steps++) {
-            Environment.Step step = env.step(act(state));
-            reward += step.reward();
-            if (step.done()) {
-                return new EpisodeResult(reward, steps, step.info());
+        env.setEvaluation(true);
+        try {
+            double[] state = env.reset(rng);
+            double reward = 0;
+            for (int steps = 1; ; steps++) {
+                Environment.Step step = env.step(act(state));
+                reward += step.reward();
+                if (step.done()) {
+                    return new EpisodeResult(reward, steps, step.info());
+                }
+                state = step.state();
             }
-            state = step.state();
+        } finally {
+            env.setEvaluation(false);
         }
     }
 

@@ -27,6 +27,7 @@ import org.nnpan.pruning.IndexFusion;
 import org.nnpan.pruning.LayerShuffle;
 import org.nnpan.pruning.Mask;
 import org.nnpan.pruning.Panning;
+import org.nnpan.pruning.PanningEnvironment;
 import org.nnpan.pruning.Pruner;
 import org.nnpan.pruning.PruningMethod;
 import org.nnpan.pruning.PruningReport;
@@ -61,6 +62,7 @@ public final class PruneCommand implements Callable<Integer> {
     private static final int PADDED_SIZE = 32;
     /** Multi-index, multi-process panning ({@link Panning}), which is not a {@link PruningMethod} of {@link Pruner}. */
     private static final String PANNING = "panning";
+    private static final long DEFAULT_AGENT_STEPS = 50_000;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -118,12 +120,30 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--save-scores", description = "Also write scores.safetensors and scoring-batch.safetensors.")
     private boolean saveScores;
 
+    @Option(names = "--agent-steps",
+            description = "rl-panning: environment steps to train the agent for, without --policy (default: 50000).")
+    private Long agentSteps;
+
+    @Option(names = "--policy",
+            description = "rl-panning: roll out this trained policy (.safetensors with its .json) instead of training.")
+    private Path policy;
+
     @Option(names = "--out", required = true, description = "Output folder (created if missing).")
     private Path out;
 
     @Override
     public Integer call() throws IOException {
-        boolean panning = PANNING.equals(method);
+        boolean agent = RlPanning.METHOD.equals(method);
+        boolean panning = agent || PANNING.equals(method);
+        if (!agent && (agentSteps != null || policy != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--agent-steps and --policy apply to --method " + RlPanning.METHOD + " only");
+        }
+        long trainingSteps = agentSteps == null ? DEFAULT_AGENT_STEPS : agentSteps;
+        if (trainingSteps < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--agent-steps must be at least 1, got "
+                    + trainingSteps);
+        }
         Pruner.Config config = config(panning);
         InitScheme initScheme = parse(() -> initScheme(init));
         DatasetInfo info = parse(() -> Datasets.info(dataset));
@@ -146,12 +166,16 @@ public final class PruneCommand implements Callable<Integer> {
                 batch.save(out.resolve("scoring-batch.safetensors"), settings);
             }
             long start = System.nanoTime();
-            Mask mask = panning
-                    ? Panning.prune(net, Panning.BatchSource.classBalanced(data, info.normalization(), size,
-                            samplesPerClass, Seeds.derive(seed, "scoring-batch")),
-                            new Panning.Config(config.target(), config.iterations(), IndexFusion.ADDITIVE,
-                                    StageTable.additiveDefaults()), new PanningStepLog(out, console))
-                    : Pruner.prune(net, batch, config, step -> afterStep(step, console, settings));
+            Panning.BatchSource batches = Panning.BatchSource.classBalanced(data, info.normalization(), size,
+                    samplesPerClass, Seeds.derive(seed, "scoring-batch"));
+            Mask mask = switch (method) {
+                case PANNING -> Panning.prune(net, batches, new Panning.Config(config.target(), config.iterations(),
+                        IndexFusion.ADDITIVE, StageTable.additiveDefaults()), new PanningStepLog(out, console));
+                case RlPanning.METHOD -> RlPanning.prune(net, batches,
+                        PanningEnvironment.Config.defaults(config.target()).withSteps(config.iterations()),
+                        trainingSteps, policy, seed, out, console);
+                default -> Pruner.prune(net, batch, config, step -> afterStep(step, console, settings));
+            };
             console.printf(Locale.ROOT, "pruned with %s in %.2f s%n", method, (System.nanoTime() - start) / 1e9);
             if (shuffle) {
                 mask = LayerShuffle.shuffle(mask, seed);
@@ -196,11 +220,15 @@ public final class PruneCommand implements Callable<Integer> {
         s.put("method", method + (shuffle ? " (mask shuffled within layers)" : ""));
         s.put("target", config.target().describe());
         PruningMethod m = config.method();
-        s.put("ranking", PANNING.equals(method)
-                ? "keep the highest a|z(synflow)| + b|z(snip)| + c|z(grasp)|, (a, b, c) by stage; a fresh batch per"
-                        + " step; pruned weights may come back; steps in " + PanningStepLog.FILE_NAME
-                : "keep the highest " + m.rule().formula(m.saliency(seed).name() + " score")
-                        + (m.prunedStayPruned() ? "; pruned weights stay pruned" : ""));
+        s.put("ranking", switch (method) {
+            case PANNING -> "keep the highest a|z(synflow)| + b|z(snip)| + c|z(grasp)|, (a, b, c) by stage; a fresh"
+                    + " batch per step; pruned weights may come back; steps in " + PanningStepLog.FILE_NAME;
+            case RlPanning.METHOD -> "keep the highest a|z(synflow)| + b|z(snip)| + c|z(grasp)|, (a, b, c) chosen"
+                    + " per step by the panning agent" + (policy == null ? "" : " " + policy) + "; a fresh batch per"
+                    + " step; pruned weights may come back; steps in " + PanningStepLog.FILE_NAME;
+            default -> "keep the highest " + m.rule().formula(m.saliency(seed).name() + " score")
+                    + (m.prunedStayPruned() ? "; pruned weights stay pruned" : "");
+        });
         s.put("selection", config.scope().cliName());
         s.put("schedule", config.iterations() == 1 ? "one shot"
                 : config.schedule().cliName() + ", " + config.iterations() + " steps");
@@ -256,7 +284,7 @@ public final class PruneCommand implements Callable<Integer> {
     static final class MethodNames implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return Stream.concat(PruningMethod.cliNames().stream(), Stream.of(PANNING)).iterator();
+            return Stream.concat(PruningMethod.cliNames().stream(), Stream.of(PANNING, RlPanning.METHOD)).iterator();
         }
     }
 }

@@ -88,9 +88,7 @@ public final class Panning {
     private static Mask run(Module model, BatchSource batches, Config config, StepListener listener) {
         Scoring.requireDense(model);
         // One instance of each per run: SynFlow and the probe keep a working copy of the model between steps.
-        Saliency synflow = new SynFlowSaliency();
-        Saliency snip = SnipSaliency.dense();
-        Saliency grasp = GraspSaliency.reference();
+        PanningScorer scorer = new PanningScorer(config.fusion());
         LossProbe probe = new LossProbe(1);
         StageTable.Cursor stage = config.stages().cursor();
         Mask mask = Mask.dense(model);
@@ -99,9 +97,7 @@ public final class Panning {
             IndexWeights weights = stage.advance(density.sparsity());
             try (MemoryScope _ = MemoryScope.open("panning-step")) {
                 ScoringBatch batch = batches.draw(t);
-                Scores fused = config.fusion().combine(synflow.score(model, mask, batch),
-                        snip.score(model, mask, batch), grasp.score(model, mask, batch), weights);
-                MaskSelection.selectInto(fused, density, MaskSelection.Scope.GLOBAL, mask);
+                scorer.selectInto(model, batch, weights, density, mask);
                 if (listener != null) {
                     listener.afterStep(new PanningStep(t, config.steps(), density.sparsity(), stage.stage(), weights,
                             PanningObservation.of(model, mask, batch, probe)), mask);
