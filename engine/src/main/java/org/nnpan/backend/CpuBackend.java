@@ -2,6 +2,7 @@ package org.nnpan.backend;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.DoubleBinaryOperator;
 import org.nnpan.kernels.conv.ConvGeometry;
 import org.nnpan.kernels.conv.Im2col;
 import org.nnpan.kernels.gemm.Gemm;
@@ -101,7 +102,11 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void copyInto(Tensor dst, Tensor src) {
         if (!f32(dst, src)) {
-            super.copyInto(dst, src);
+            if (dst.dtype().isFloating() && src.dtype().isFloating()) {
+                runDoubleInto(layout(dst, dst, src), (a, b) -> b, dst, dst, src);
+            } else {
+                super.copyInto(dst, src);
+            }
             return;
         }
         if (dst.isContiguous() && src.isContiguous() && dst.sameShape(src)) {
@@ -116,7 +121,11 @@ public class CpuBackend extends ReferenceBackend {
     @Override
     public void addInPlace(Tensor dst, Tensor src) {
         if (!f32(dst, src)) {
-            super.addInPlace(dst, src);
+            if (dst.dtype().isFloating() && src.dtype().isFloating()) {
+                runDoubleInto(layout(dst, dst, src), Double::sum, dst, dst, src);
+            } else {
+                super.addInPlace(dst, src);
+            }
             return;
         }
         int[] shape = dst.shape();
@@ -126,6 +135,11 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
+        if (x.dtype() == DType.F64) {
+            Tensor out = alloc(DType.F64, x.shape());
+            runDoubleInto(layout(out, x, x), (a, b) -> op.apply(a), out, x, x);
+            return out;
+        }
         if (!f32(x)) {
             return super.unary(op, x);
         }
@@ -150,6 +164,11 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        if (a.dtype() == DType.F64 && b.dtype() == DType.F64) {
+            Tensor out = alloc(DType.F64, Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape()));
+            runDoubleInto(layout(out, a, b), op::apply, out, a, b);
+            return out;
+        }
         if (!f32(a, b)) {
             return super.binary(op, a, b);
         }
@@ -162,29 +181,76 @@ public class CpuBackend extends ReferenceBackend {
         return out;
     }
 
-    /** out[i] = f(a[i], b[i]) over the merged layout {@code l} (operands 0 = out, 1 = a, 2 = b). */
-    private static void runBinaryInto(StridedLayout l, FloatBinary f, Tensor out, Tensor a, Tensor b) {
-        MemorySegment so = out.storage().segment();
-        MemorySegment sa = a.storage().segment();
-        MemorySegment sb = b.storage().segment();
+    /** One inner run of an elementwise kernel: element offsets and strides of out, a and b, and the length. */
+    @FunctionalInterface
+    private interface RunKernel {
+        void run(long oo, int os, long ao, int as, long bo, int bs, int n);
+    }
+
+    /** Runs {@code k} over every inner run of the merged layout {@code l} (operands 0 = out, 1 = a, 2 = b). */
+    private static void forEachRun(StridedLayout l, Tensor out, Tensor a, Tensor b, RunKernel k) {
         int inner = l.inner();
         int io = l.innerStride(0);
         int ia = l.innerStride(1);
         int ib = l.innerStride(2);
         long runs = l.outer();
-        long grainRuns = Math.max(1, GRAIN / Math.max(1, inner));
         if (runs == 1) {
             // One long run: split the run itself across threads.
-            Parallel.get().parallelFor(inner, GRAIN, (lo, hi) -> binaryRun(f, so, out.offset() + lo * io, io,
-                    sa, a.offset() + lo * ia, ia, sb, b.offset() + lo * ib, ib, (int) (hi - lo)));
+            Parallel.get().parallelFor(inner, GRAIN, (lo, hi) -> k.run(out.offset() + lo * io, io,
+                    a.offset() + lo * ia, ia, b.offset() + lo * ib, ib, (int) (hi - lo)));
             return;
         }
-        Parallel.get().parallelFor(runs, grainRuns, (lo, hi) -> {
+        Parallel.get().parallelFor(runs, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
-                binaryRun(f, so, out.offset() + l.outerOffset(0, r), io, sa, a.offset() + l.outerOffset(1, r), ia,
-                        sb, b.offset() + l.outerOffset(2, r), ib, inner);
+                k.run(out.offset() + l.outerOffset(0, r), io, a.offset() + l.outerOffset(1, r), ia,
+                        b.offset() + l.outerOffset(2, r), ib, inner);
             }
         });
+    }
+
+    /** out[i] = f(a[i], b[i]) in float32 over the merged layout {@code l}. */
+    private static void runBinaryInto(StridedLayout l, FloatBinary f, Tensor out, Tensor a, Tensor b) {
+        MemorySegment so = out.storage().segment();
+        MemorySegment sa = a.storage().segment();
+        MemorySegment sb = b.storage().segment();
+        forEachRun(l, out, a, b, (oo, os, ao, as, bo, bs, n) -> binaryRun(f, so, oo, os, sa, ao, as, sb, bo, bs, n));
+    }
+
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+
+    /**
+     * out[i] = f(a[i], b[i]) computed in double for float32/float64 operands in any mix (float64 kernels and
+     * conversions: SynFlow and the path analysis run in float64). Not vectorised, but free of the reference backend's
+     * per-element index arithmetic.
+     */
+    private static void runDoubleInto(StridedLayout l, DoubleBinaryOperator f, Tensor out, Tensor a, Tensor b) {
+        MemorySegment so = out.storage().segment();
+        MemorySegment sa = a.storage().segment();
+        MemorySegment sb = b.storage().segment();
+        boolean o32 = out.dtype() == DType.F32;
+        boolean a32 = a.dtype() == DType.F32;
+        boolean b32 = b.dtype() == DType.F32;
+        forEachRun(l, out, a, b, (oo, os, ao, as, bo, bs, n) -> {
+            for (int i = 0; i < n; i++) {
+                long ai = ao + (long) i * as;
+                long bi = bo + (long) i * bs;
+                double v = f.applyAsDouble(a32 ? sa.getAtIndex(F, ai) : sa.getAtIndex(D, ai),
+                        b32 ? sb.getAtIndex(F, bi) : sb.getAtIndex(D, bi));
+                long oi = oo + (long) i * os;
+                if (o32) {
+                    so.setAtIndex(F, oi, (float) v);
+                } else {
+                    so.setAtIndex(D, oi, v);
+                }
+            }
+        });
+    }
+
+    /** Layout of an elementwise op writing {@code out} from {@code a} and {@code b} broadcast to its shape. */
+    private static StridedLayout layout(Tensor out, Tensor a, Tensor b) {
+        int[] shape = out.shape();
+        return StridedLayout.of(shape, out.strides(), Shape.broadcastStrides(a.shape(), a.strides(), shape),
+                Shape.broadcastStrides(b.shape(), b.strides(), shape));
     }
 
     /**
