@@ -26,10 +26,13 @@ PAIRS = [
     ("GemmBenchmark.sgemm", {"impl": "vector", "size": "1024"}, "sgemm_1024"),
     ("GemmBenchmark.sgemm", {"impl": "vector", "size": "2048"}, "sgemm_2048"),
     ("GemmBenchmark.sgemm", {"impl": "native", "size": "2048"}, "sgemm_2048"),
-    ("ConvBenchmark.forward", {"layer": "16x32"}, "conv2d_16ch_32_fwd"),
-    ("ConvBenchmark.forwardBackward", {"layer": "16x32"}, "conv2d_16ch_32_fwdbwd"),
-    ("ConvBenchmark.forwardBackward", {"layer": "32x16"}, "conv2d_32ch_16_fwdbwd"),
-    ("ConvBenchmark.forwardBackward", {"layer": "64x8"}, "conv2d_64ch_8_fwdbwd"),
+    ("ConvBenchmark.forward", {"layer": "16x32"}, "conv2d_16ch_32x32_fwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "16x32"}, "conv2d_16ch_32x32_fwdbwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "32x16"}, "conv2d_32ch_16x16_fwdbwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "64x8"}, "conv2d_64ch_8x8_fwdbwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "16x32"}, "conv2d_16ch_32x32_nomkldnn_fwdbwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "32x16"}, "conv2d_32ch_16x16_nomkldnn_fwdbwd"),
+    ("ConvBenchmark.forwardBackward", {"layer": "64x8"}, "conv2d_64ch_8x8_nomkldnn_fwdbwd"),
     ("HessianGradBenchmark.hessianGradient", {}, "lenet5_hg"),
     ("TopKBenchmark.topKMask", {"n": "20000000", "keep": "0.02"}, "topk_unsorted_20M"),
     ("TopKBenchmark.kthValue", {"n": "20000000", "keep": "0.02"}, "kthvalue_20M"),
@@ -85,9 +88,10 @@ def main():
     for method, params, tname in PAIRS:
         ours = jmh_median_ms(jmh, method, params)
         theirs = torch.get(tname, {}).get("median_ms")
-        label = method + ("" if not params else " " + ",".join("%s=%s" % kv for kv in params.items()))
+        label = method + ("" if not params else " " + ",".join("%s=%s" % kv for kv in params.items())) \
+            + " vs " + tname
         if ours is None or theirs is None:
-            print("| %s | %s | %s | n/a |" % (label, ours, theirs))
+            print("| %s | %s | %s | n/a |" % (label, "n/a" if ours is None else "%.2f" % ours, theirs))
             continue
         print("| %s | %.2f | %.2f | %.2f |" % (label, ours, theirs, ours / theirs))
 

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,20 +23,13 @@ import org.nnpan.pruning.Mask;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
-import picocli.CommandLine;
 
 class PruneCommandTest {
     @TempDir
     Path dir;
 
-    /** Runs {@code prune args}; returns {exit code, stdout + stderr}. */
     private static String[] prune(String... args) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = new CommandLine(new PruneCommand());
-        cli.setOut(new PrintWriter(text, true));
-        cli.setErr(new PrintWriter(text, true));
-        int code = cli.execute(args);
-        return new String[] {Integer.toString(code), text.toString()};
+        return CliRun.prune(args);
     }
 
     @Test

@@ -3,8 +3,6 @@ package org.nnpan.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,20 +16,13 @@ import org.nnpan.nn.init.InitScheme;
 import org.nnpan.pruning.Density;
 import org.nnpan.pruning.Mask;
 import org.nnpan.tensor.MemoryScope;
-import picocli.CommandLine;
 
 class RlPanningCommandTest {
     @TempDir
     Path dir;
 
-    /** Runs {@code prune args}; returns {exit code, stdout + stderr}. */
     private static String[] prune(String... args) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = new CommandLine(new PruneCommand());
-        cli.setOut(new PrintWriter(text, true));
-        cli.setErr(new PrintWriter(text, true));
-        int code = cli.execute(args);
-        return new String[] {Integer.toString(code), text.toString()};
+        return CliRun.prune(args);
     }
 
     @Test
