@@ -1,7 +1,6 @@
 package org.nnpan.autograd;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,19 +62,6 @@ public final class Autograd {
             }
         }
         return output;
-    }
-
-    /** Whether any of {@code inputs} would make an op record its gradient. */
-    public static boolean needsGrad(Tensor... inputs) {
-        if (!isEnabled()) {
-            return false;
-        }
-        for (Tensor in : inputs) {
-            if (in != null && in.requiresGrad()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -253,15 +239,5 @@ public final class Autograd {
             }
         }
         return order;
-    }
-
-    /** Debug helper: names of the ops from {@code t} back to its leaves, one per line. */
-    public static String describe(Tensor t) {
-        StringBuilder sb = new StringBuilder();
-        for (Tensor x : topologicalOrder(new Tensor[] {t})) {
-            Node n = x.gradFn();
-            sb.append(n == null ? "leaf" : n.name()).append(' ').append(Arrays.toString(x.shape())).append('\n');
-        }
-        return sb.toString();
     }
 }
