@@ -2,6 +2,7 @@ package org.nnpan.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nnpan.kernels.gemm.Gemms;
 
 /** Facts about optional accelerations, shared by {@code info} and run reports. */
 final class SystemInfo {
@@ -19,6 +20,7 @@ final class SystemInfo {
         lines.add("vector API    " + (vectorApiEnabled()
                 ? "enabled"
                 : "not enabled (start java with --add-modules jdk.incubator.vector for SIMD kernels)"));
+        lines.add("gemm          " + Gemms.describe());
         return lines;
     }
 }

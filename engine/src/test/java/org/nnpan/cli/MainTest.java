@@ -40,5 +40,6 @@ class MainTest {
         assertEquals("0", r[0]);
         assertTrue(r[1].contains("threads"), r[1]);
         assertTrue(r[1].contains("backend       cpu"), r[1]);
+        assertTrue(r[1].contains("gemm          "), r[1]);
     }
 }
