@@ -2,6 +2,7 @@ package org.nnpan.nn;
 
 import org.nnpan.autograd.Autograd;
 import org.nnpan.backend.Backends;
+import org.nnpan.ops.Elementwise;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Shape;
@@ -133,6 +134,20 @@ public final class Parameter {
                     + Shape.str(value.shape()));
         }
         value.backend().copyInto(value, values);
+    }
+
+    /**
+     * Sets the stored weights to +0 wherever the mask is 0, so a pruned network's weights are exactly θ⊙M (not just
+     * its forward pass); a no-op without a mask.
+     */
+    public void zeroPruned() {
+        if (mask == null) {
+            return;
+        }
+        try (MemoryScope _ = MemoryScope.open("zero-pruned"); Autograd.GradMode _ = Autograd.noGrad()) {
+            // where() rather than a product: −w·0 would leave −0.0 behind.
+            assignInPlace(Elementwise.where(mask, value.detach(), value.scalarLike(0)));
+        }
     }
 
     /** The gradient accumulated by {@link Tensor#backward()}, or null. */

@@ -14,8 +14,6 @@ import org.nnpan.autograd.Autograd;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
-import org.nnpan.ops.Elementwise;
-import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Shape;
 import org.nnpan.tensor.Tensor;
 
@@ -192,11 +190,8 @@ public final class Mask {
      */
     public void apply(Module model) {
         install(model);
-        try (MemoryScope _ = MemoryScope.open("mask-apply"); Autograd.GradMode _ = Autograd.noGrad()) {
-            for (Parameter p : model.prunableParameters().values()) {
-                // where() rather than a product: −w·0 would leave −0.0 behind.
-                p.assignInPlace(Elementwise.where(p.mask(), p.value().detach(), p.value().scalarLike(0)));
-            }
+        for (Parameter p : model.prunableParameters().values()) {
+            p.zeroPruned();
         }
     }
 

@@ -2,11 +2,8 @@ package org.nnpan.train;
 
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
-import org.nnpan.autograd.Autograd;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
-import org.nnpan.ops.Elementwise;
-import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
 /** What training needs to know about the pruning masks set on a model's parameters. */
@@ -21,14 +18,7 @@ public final class Masks {
      */
     public static void applyToWeights(Module model) {
         for (Parameter p : model.parameters()) {
-            if (!p.isMasked()) {
-                continue;
-            }
-            try (MemoryScope _ = MemoryScope.open("apply-mask"); Autograd.GradMode _ = Autograd.noGrad()) {
-                // where() rather than a product: −w·0 would leave −0.0 behind.
-                Tensor zero = p.value().scalarLike(0);
-                p.assignInPlace(Elementwise.where(p.mask(), p.value().detach(), zero));
-            }
+            p.zeroPruned();
         }
     }
 
