@@ -1,0 +1,161 @@
+package org.nnpan.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import org.nnpan.backend.Backends;
+import org.nnpan.io.Json;
+import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.models.ModelZoo;
+import org.nnpan.perf.Measurement;
+import org.nnpan.perf.ProcessMemory;
+import org.nnpan.perf.Workload;
+import org.nnpan.perf.Workloads;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nnpan-engine bench}: times the engine's standard workloads on this machine and prints medians, so a user
+ * can see what the engine does here before a long run. The JMH module gives the careful numbers of
+ * docs/benchmarks.md; this command is the quick look.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time the engine's standard workloads on this machine: median, fastest and slowest call,"
+                + " GFLOP/s where meaningful, and the process's resident memory.",
+            "Workloads: gemm (float32 1024x1024 product), conv (3x3 conv forward + both gradients, 16 channels,"
+                    + " 32x32), train-step (one SGD step of --model), snip, grasp, synflow (one scoring call on"
+                    + " --model), top-k (mask of the 2 % largest of 4M floats)."},
+        footer = {"", "Examples:",
+            "  nnpan-engine bench                                   # every workload, lenet5, batch 128",
+            "  nnpan-engine bench --workloads train-step --model resnet20 --calls 1000 --warmup 20",
+            "                                                       # also a memory-growth check over 1000 steps",
+            "  nnpan-engine bench --workloads grasp,synflow --model vgg19 --batch-size 100 --json bench.json"})
+final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--workloads", split = ",", paramLabel = "NAME",
+            description = "Comma-separated workloads (default: all): ${COMPLETION-CANDIDATES}.",
+            completionCandidates = WorkloadNames.class)
+    private List<String> workloads = Workloads.NAMES;
+
+    @Option(names = "--model", defaultValue = "lenet5", completionCandidates = TrainCommand.ModelNames.class,
+            description = "Model of train-step and the scoring workloads: ${COMPLETION-CANDIDATES}"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String model;
+
+    @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N",
+            description = "Images per train step, scoring call or convolution (default: ${DEFAULT-VALUE}).")
+    private int batchSize;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
+            description = "Untimed calls first, for the JIT and the buffer pool (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--calls", defaultValue = "10", paramLabel = "N",
+            description = "Timed calls per workload (default: ${DEFAULT-VALUE}).")
+    private int calls;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors).")
+    private Integer threads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write every call's time to this JSON file.")
+    private Path json;
+
+    @Override
+    public Integer call() throws IOException {
+        validate();
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("nnpan-engine %s, JDK %s, %d threads, backend %s%n", Main.version(), Runtime.version(),
+                Parallel.get().threads(), Backends.current().name());
+        SystemInfo.lines().forEach(out::println);
+        out.printf("%d warm-up and %d timed calls per workload; times in ms%n%n", warmup, calls);
+        out.printf("%-22s %10s %10s %10s %9s  %s%n", "workload", "median", "min", "max", "GFLOP/s", "what");
+        out.flush();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String name : workloads) {
+            Workload w = Workloads.named(name, model, batchSize);
+            OptionalLong before = ProcessMemory.residentBytes();
+            Measurement m = Measurement.of(w, warmup, calls);
+            OptionalLong after = ProcessMemory.residentBytes();
+            double rate = m.gflopsPerSecond();
+            out.printf(Locale.ROOT, "%-22s %10.2f %10.2f %10.2f %9s  %s%n", w.name(), m.median(), m.min(), m.max(),
+                    Double.isNaN(rate) ? "-" : String.format(Locale.ROOT, "%.1f", rate), w.description());
+            out.flush();
+            rows.add(row(m, before, after));
+        }
+        OptionalLong peak = ProcessMemory.peakResidentBytes();
+        out.printf(Locale.ROOT, "%npeak resident memory of this process: %s%n", megabytes(peak));
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("version", Main.version());
+            doc.put("jdk", Runtime.version().toString());
+            doc.put("threads", Parallel.get().threads());
+            doc.put("system", SystemInfo.lines());
+            doc.put("workloads", rows);
+            doc.put("peak_resident_bytes", peak.isPresent() ? peak.getAsLong() : null);
+            Json.write(json, doc);
+            out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    /** One JSON row; the resident memory before and after the timed calls shows growth over many calls. */
+    private static Map<String, Object> row(Measurement m, OptionalLong before, OptionalLong after) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("workload", m.workload().name());
+        r.put("description", m.workload().description());
+        r.put("median_ms", m.median());
+        r.put("min_ms", m.min());
+        r.put("max_ms", m.max());
+        r.put("gflops", Double.isNaN(m.gflopsPerSecond()) ? null : m.gflopsPerSecond());
+        r.put("resident_bytes_before", before.isPresent() ? before.getAsLong() : null);
+        r.put("resident_bytes_after", after.isPresent() ? after.getAsLong() : null);
+        r.put("millis", m.millis());
+        return r;
+    }
+
+    private static String megabytes(OptionalLong bytes) {
+        return bytes.isPresent() ? String.format(Locale.ROOT, "%.0f MB", bytes.getAsLong() / 1e6) : "unknown (no /proc)";
+    }
+
+    private void validate() {
+        for (String w : workloads) {
+            if (!Workloads.NAMES.contains(w)) {
+                throw usage("--workloads: unknown workload '" + w + "'; valid: " + String.join(", ", Workloads.NAMES));
+            }
+        }
+        if (!ModelZoo.names().contains(model)) {
+            throw usage("--model: unknown model '" + model + "'; valid: " + String.join(", ", ModelZoo.names()));
+        }
+        if (batchSize < 1 || calls < 1 || warmup < 0) {
+            throw usage("--batch-size and --calls must be at least 1 and --warmup at least 0");
+        }
+        if (threads != null && threads < 1) {
+            throw usage("--threads must be at least 1, got " + threads);
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /** Completion candidates: the workload names. */
+    static final class WorkloadNames extends ArrayList<String> {
+        WorkloadNames() {
+            super(Workloads.NAMES);
+        }
+    }
+}

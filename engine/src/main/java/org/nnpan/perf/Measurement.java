@@ -1,0 +1,74 @@
+package org.nnpan.perf;
+
+import java.util.Arrays;
+
+/**
+ * The timings of one workload: every measured call's wall time, in milliseconds, in call order.
+ *
+ * @param workload what was timed
+ * @param millis   the measured calls' times (warm-up calls excluded)
+ */
+public record Measurement(Workload workload, double[] millis) {
+
+    public Measurement {
+        if (millis.length == 0) {
+            throw new IllegalArgumentException("a measurement needs at least one timed call");
+        }
+        millis = millis.clone();
+    }
+
+    /**
+     * Times {@code calls} calls of {@code workload} after {@code warmup} untimed ones (which let the JIT compile and
+     * the buffer pool fill).
+     */
+    public static Measurement of(Workload workload, int warmup, int calls) {
+        if (warmup < 0 || calls < 1) {
+            throw new IllegalArgumentException("need warmup >= 0 and calls >= 1, got " + warmup + " and " + calls);
+        }
+        for (int i = 0; i < warmup; i++) {
+            workload.run();
+        }
+        double[] ms = new double[calls];
+        for (int i = 0; i < calls; i++) {
+            long start = System.nanoTime();
+            workload.run();
+            ms[i] = (System.nanoTime() - start) / 1e6;
+        }
+        return new Measurement(workload, ms);
+    }
+
+    /** The median time (the mean of the two middle ones for an even count); machines are noisy, so quote this. */
+    public double median() {
+        return quantile(0.5);
+    }
+
+    /** The fastest call. */
+    public double min() {
+        return quantile(0);
+    }
+
+    /** The slowest call. */
+    public double max() {
+        return quantile(1);
+    }
+
+    /** Linear-interpolated quantile {@code q} in [0, 1] of the call times. */
+    public double quantile(double q) {
+        double[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    /** GFLOP/s at the median time, or NaN when the workload has no meaningful FLOP count. */
+    public double gflopsPerSecond() {
+        return workload.flops() > 0 ? workload.flops() / (median() * 1e6) : Double.NaN;
+    }
+
+    @Override
+    public double[] millis() {
+        return millis.clone();
+    }
+}

@@ -1,0 +1,40 @@
+package org.nnpan.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.io.Json;
+
+class BenchCommandTest {
+
+    @Test
+    void printsOneRowPerWorkloadAndWritesEveryCallToJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        String[] r = CliRun.main("bench", "--workloads", "gemm,snip", "--batch-size", "10", "--warmup", "0",
+                "--calls", "3", "--json", json.toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("gemm 1024"), r[1]);
+        assertTrue(r[1].contains("snip lenet5"), r[1]);
+        Map<String, Object> doc = Json.readMap(json);
+        List<?> rows = (List<?>) doc.get("workloads");
+        assertEquals(2, rows.size());
+        Map<?, ?> gemm = (Map<?, ?>) rows.get(0);
+        assertEquals(3, ((List<?>) gemm.get("millis")).size());
+        assertTrue(((Number) gemm.get("gflops")).doubleValue() > 0);
+    }
+
+    @Test
+    void unknownWorkloadOrModelIsAUsageErrorListingTheValidNames() {
+        String[] r = CliRun.main("bench", "--workloads", "fft");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("unknown workload 'fft'") && r[1].contains("train-step"), r[1]);
+        r = CliRun.main("bench", "--model", "alexnet");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("unknown model 'alexnet'") && r[1].contains("resnet20"), r[1]);
+    }
+}
