@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
                 + " GFLOP/s where meaningful, and the process's resident memory.",
             "Workloads: gemm (float32 1024x1024 product), conv (3x3 conv forward + both gradients, 16 channels,"
                     + " 32x32), train-step (one SGD step of --model), snip, grasp, synflow (one scoring call on"
-                    + " --model), top-k (mask of the 2 % largest of 4M floats)."},
+                    + " --model), synflow-schedule (SynFlow's 100 pruning steps to 2 % density on --model), top-k"
+                    + " (mask of the 2 % largest of 4M floats)."},
         footer = {"", "Examples:",
             "  nnpan-engine bench                                   # every workload, lenet5, batch 128",
             "  nnpan-engine bench --workloads train-step --model resnet20 --calls 1000 --warmup 20",
@@ -44,9 +45,9 @@ final class BenchCommand implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--workloads", split = ",", paramLabel = "NAME",
-            description = "Comma-separated workloads (default: all): ${COMPLETION-CANDIDATES}.",
+            description = "Comma-separated workloads (default: all but synflow-schedule): ${COMPLETION-CANDIDATES}.",
             completionCandidates = WorkloadNames.class)
-    private List<String> workloads = Workloads.NAMES;
+    private List<String> workloads = Workloads.DEFAULTS;
 
     @Option(names = "--model", defaultValue = "lenet5", completionCandidates = TrainCommand.ModelNames.class,
             description = "Model of train-step and the scoring workloads: ${COMPLETION-CANDIDATES}"

@@ -14,9 +14,13 @@ import org.nnpan.ops.Linalg;
 import org.nnpan.ops.Losses;
 import org.nnpan.ops.Selection;
 import org.nnpan.optim.Sgd;
+import org.nnpan.pruning.Density;
 import org.nnpan.pruning.Mask;
+import org.nnpan.pruning.MaskSelection;
+import org.nnpan.pruning.Pruner;
 import org.nnpan.pruning.PruningMethod;
 import org.nnpan.pruning.Saliency;
+import org.nnpan.pruning.Schedule;
 import org.nnpan.pruning.ScoringBatch;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
@@ -84,6 +88,19 @@ public final class Workloads {
                 () -> saliency.score(net, dense, data));
     }
 
+    /**
+     * A whole SynFlow pruning run of a zoo model: {@code steps} scoring calls on the shrinking mask, each followed by
+     * a global top-k, down to 2 % density on an exponential schedule.
+     */
+    public static Workload synflowSchedule(String model, int steps) {
+        Module net = model(model);
+        ScoringBatch data = batch(model, 1);
+        Pruner.Config config = new Pruner.Config(PruningMethod.SYNFLOW, Density.ofSparsity(0.98),
+                MaskSelection.Scope.GLOBAL, Schedule.EXPONENTIAL, steps, SEED);
+        return of("synflow-schedule " + model, String.format(Locale.ROOT, "%d SynFlow steps of %s to 2 %% density,"
+                + " global top-k", steps, model), 0, () -> Pruner.prune(net, data, config));
+    }
+
     /** The 0/1 mask of the {@code k} largest of {@code n} random float32 scores. */
     public static Workload topK(int n, long k) {
         Tensor scores = Tensor.randn(new SplittableRandom(SEED), 1, DType.F32, n);
@@ -92,7 +109,11 @@ public final class Workloads {
     }
 
     /** The workload names {@link #named} accepts. */
-    public static final List<String> NAMES = List.of("gemm", "conv", "train-step", "snip", "grasp", "synflow", "top-k");
+    public static final List<String> NAMES = List.of("gemm", "conv", "train-step", "snip", "grasp", "synflow",
+            "synflow-schedule", "top-k");
+
+    /** The workloads {@code bench} runs when none are named: all but the long SynFlow schedule. */
+    public static final List<String> DEFAULTS = NAMES.stream().filter(n -> !n.equals("synflow-schedule")).toList();
 
     /**
      * A standard workload by name, with the given model and batch where it takes them.
@@ -105,6 +126,7 @@ public final class Workloads {
             case "conv" -> convolution(batch, 16, 32);
             case "train-step" -> trainStep(model, batch);
             case "snip", "grasp", "synflow" -> scoring(PruningMethod.parse(name), model, batch);
+            case "synflow-schedule" -> synflowSchedule(model, 100);
             case "top-k" -> topK(4_000_000, 80_000);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; valid: "
                     + String.join(", ", NAMES));

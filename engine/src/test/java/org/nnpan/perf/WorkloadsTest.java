@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WorkloadsTest {
@@ -11,12 +12,19 @@ class WorkloadsTest {
     /** Every named workload builds and runs on the smallest model; a broken one must not wait for a user. */
     @Test
     void everyNamedWorkloadRuns() {
-        for (String name : Workloads.NAMES) {
+        for (String name : Workloads.DEFAULTS) {
             Workload w = Workloads.named(name, "lenet5", 10);
             w.run();
             w.run();
             assertTrue(w.name().startsWith(name), w.name());
         }
+    }
+
+    @Test
+    void theSynFlowScheduleIsTheOnlyWorkloadLeftOutByDefaultAndRuns() {
+        assertEquals(List.of("synflow-schedule"), Workloads.NAMES.stream()
+                .filter(n -> !Workloads.DEFAULTS.contains(n)).toList());
+        Workloads.synflowSchedule("lenet300", 3).run();
     }
 
     @Test

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""PyTorch side of `nnpan-engine bench --workloads snip,grasp,synflow[,synflow-schedule] --model M --batch-size 100`:
+the same three saliency indices computed the way nnpan computes them (org.nnpan.pruning), on the zoo's PyTorch
+definitions (tests/reference/torch_models.py), 2 threads, 100 CIFAR-shaped random images with balanced labels.
+
+  snip     |theta * dL/dtheta| on the dense net, train-mode BN, L = CE(f(x)/200, y)
+  grasp    theta * Hg, g = dL/dw over the prunable weights with create_graph, Hg = d(0.5 |g|^2)/dw
+  synflow  float64 copy with |theta * m| prunable weights and |.| everything else, BN eval, one all-ones input,
+           R = sum of outputs, score theta * dR/dw
+  synflow-schedule  100 SynFlow steps to 2 % density on an exponential schedule, global top-k each step,
+           pruned weights keep score 0 (stay pruned)
+
+Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON ").
+
+    /usr/bin/python3 benchmarks/pytorch/bench_scoring.py [--models vgg19,resnet32] [--calls 5] [--schedule]
+"""
+import argparse
+import copy
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
+import torch_models  # noqa: E402
+
+torch.set_num_threads(2)
+T = 200.0
+
+
+def prunable(model):
+    names = set(torch_models.prunable_names(model))
+    return [p for n, p in model.named_parameters() if n in names]
+
+
+def snip(model, x, y):
+    w = prunable(model)
+    g = torch.autograd.grad(F.cross_entropy(model(x) / T, y), w)
+    return [(wi * gi).abs() for wi, gi in zip(w, g)]
+
+
+def grasp(model, x, y):
+    w = prunable(model)
+    g = torch.autograd.grad(F.cross_entropy(model(x) / T, y), w, create_graph=True)
+    half = 0.5 * sum((gi * gi).sum() for gi in g)
+    hg = torch.autograd.grad(half, w)
+    return [wi * h for wi, h in zip(w, hg)]
+
+
+def synflow(model, masks, shape):
+    net = copy.deepcopy(model).double().eval()
+    w = prunable(net)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.abs_()
+        for n, b in net.named_buffers():
+            if b.is_floating_point():
+                b.abs_()
+        for wi, m in zip(w, masks):
+            wi.mul_(m)
+    r = net(torch.ones(1, *shape, dtype=torch.float64)).sum()
+    dr = torch.autograd.grad(r, w)
+    return [(wt * d).abs() for wt, d in zip(prunable(model), dr)]
+
+
+def synflow_schedule(model, shape, steps=100, density=0.02):
+    w = prunable(model)
+    masks = [torch.ones_like(wi, dtype=torch.float64) for wi in w]
+    total = sum(m.numel() for m in masks)
+    for t in range(steps):
+        scores = synflow(model, masks, shape)
+        flat = torch.cat([(s * m).flatten() for s, m in zip(scores, masks)])
+        k = int(total * density ** ((t + 1) / steps))
+        keep = torch.zeros_like(flat)
+        keep[torch.topk(flat, k, sorted=False).indices] = 1
+        offset = 0
+        for i, m in enumerate(masks):
+            masks[i] = keep[offset:offset + m.numel()].view_as(m)
+            offset += m.numel()
+    return masks
+
+
+def timed(fn, calls, warmup):
+    times = []
+    for i in range(warmup + calls):
+        t0 = time.perf_counter()
+        fn()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="vgg19,resnet32")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--calls", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--schedule", action="store_true", help="also time the 100-step SynFlow schedule (once)")
+    args = ap.parse_args()
+    for name in args.models.split(","):
+        torch.manual_seed(1)
+        model = torch_models.init_reference_(torch_models.build(name, 3, 10)).train()
+        x = torch.randn(args.batch, 3, 32, 32)
+        y = torch.arange(args.batch) % 10
+        ones = [torch.ones_like(w, dtype=torch.float64) for w in prunable(model)]
+        runs = {"snip": lambda: snip(model, x, y), "grasp": lambda: grasp(model, x, y),
+                "synflow": lambda: synflow(model, ones, (3, 32, 32))}
+        if args.schedule:
+            runs["synflow-schedule"] = lambda: synflow_schedule(model, (3, 32, 32))
+        for index, fn in runs.items():
+            schedule = index == "synflow-schedule"
+            times = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup)
+            r = {"benchmark": index + " " + name, "median_ms": round(statistics.median(times) * 1e3, 1),
+                 "min_ms": round(min(times) * 1e3, 1), "calls": len(times), "batch": args.batch, "threads": 2,
+                 "prunable_weights": sum(w.numel() for w in prunable(model))}
+            print("JSON " + json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
