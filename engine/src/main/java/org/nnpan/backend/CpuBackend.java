@@ -3,6 +3,8 @@ package org.nnpan.backend;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.DoubleBinaryOperator;
+import org.nnpan.kernels.conv.BatchConv;
+import org.nnpan.kernels.conv.BatchConvs;
 import org.nnpan.kernels.conv.ConvGeometry;
 import org.nnpan.kernels.conv.Im2col;
 import org.nnpan.kernels.gemm.Gemm;
@@ -731,6 +733,12 @@ public class CpuBackend extends ReferenceBackend {
         int[] xs = x.shape();
         ConvPlan plan = ConvPlan.of(xs, w.shape(), g, dt);
         Tensor y = alloc(dt, xs[0], plan.out(), g.outH(xs[2]), g.outW(xs[3]));
+        BatchConv fast = dt == DType.F32 ? BatchConvs.best() : null;
+        if (fast != null) {
+            fast.forward(plan.geometry(), xs[0], plan.out(), xc.storage().segment(), xc.offset(),
+                    wc.storage().segment(), wc.offset(), y.storage().segment(), y.offset());
+            return y;
+        }
         int chunks = chunksFor(xs[0]);
         Tensor cols = scratch(dt, chunks, plan);
         forEachImageChunk(xs[0], chunks, (c, start, end) -> {
@@ -754,6 +762,13 @@ public class CpuBackend extends ReferenceBackend {
         Tensor wc = dense(w);
         DType dt = gy.dtype();
         ConvPlan plan = ConvPlan.of(inputShape, w.shape(), g, dt);
+        BatchConv fast = dt == DType.F32 ? BatchConvs.best() : null;
+        if (fast != null && BatchConv.supportsInputGrad(plan.geometry())) {
+            Tensor gx = alloc(dt, inputShape);
+            fast.inputGrad(plan.geometry(), inputShape[0], plan.out(), gc.storage().segment(), gc.offset(),
+                    wc.storage().segment(), wc.offset(), gx.storage().segment(), gx.offset());
+            return gx;
+        }
         // col2im accumulates overlapping taps, so the non-pointwise case needs zeroed memory.
         Tensor gx = plan.pointwise() ? alloc(dt, inputShape) : allocZeroed(dt, inputShape);
         int chunks = chunksFor(inputShape[0]);
@@ -786,6 +801,13 @@ public class CpuBackend extends ReferenceBackend {
         DType dt = x.dtype();
         int[] xs = x.shape();
         ConvPlan plan = ConvPlan.of(xs, weightShape, g, dt);
+        BatchConv fast = dt == DType.F32 ? BatchConvs.best() : null;
+        if (fast != null) {
+            Tensor gw = alloc(dt, weightShape);
+            fast.weightGrad(plan.geometry(), xs[0], plan.out(), xc.storage().segment(), xc.offset(),
+                    gc.storage().segment(), gc.offset(), gw.storage().segment(), gw.offset());
+            return gw;
+        }
         int chunks = chunksFor(xs[0]);
         Tensor cols = scratch(dt, chunks, plan);
         long weightSize = (long) plan.out() * plan.colRows();

@@ -8,17 +8,18 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The register-blocked inner kernel of {@link VectorGemm}: an {@link #MR} x {@link #NR} tile of {@code C}, held in
  * {@code MR * NR / L} vector accumulators ({@code L} = lanes per vector) while it walks {@code kc} rank-1 updates
- * from packed panels of A and B.
+ * from packed panels of A and B. Public so that kernels which pack their own panels (the implicit-GEMM
+ * convolution) reuse it; like every Vector-API class, load it only when the module is present.
  */
-final class SgemmKernel {
+public final class SgemmKernel {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector. */
-    static final int L = SPECIES.length();
+    public static final int L = SPECIES.length();
     /** Rows of a tile: 4 x 2 vectors leaves room for operands in 16 AVX2 registers without spilling. */
-    static final int MR = 4;
+    public static final int MR = 4;
     /** Columns of a tile: two vectors. */
-    static final int NR = 2 * L;
+    public static final int NR = 2 * L;
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
@@ -30,7 +31,7 @@ final class SgemmKernel {
      * {@code a[aIndex]} and {@code Bpanel} is {@code kc x NR} stored row by row from {@code b[bIndex]}; {@code acc}
      * receives the {@code MR x NR} result row-major.
      */
-    static void multiply(int kc, float[] a, int aIndex, float[] b, int bIndex, float[] acc) {
+    public static void multiply(int kc, float[] a, int aIndex, float[] b, int bIndex, float[] acc) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < kc; p++) {
@@ -66,7 +67,7 @@ final class SgemmKernel {
      * {@code beta == 0} overwrites {@code C} without reading it. {@code cIndex} is the element index of the tile's
      * first element in {@code c}.
      */
-    static void store(float[] acc, int rows, int cols, float alpha, float beta,
+    public static void store(float[] acc, int rows, int cols, float alpha, float beta,
                       MemorySegment c, long cIndex, int ldc) {
         if (cols == NR) {
             FloatVector alphaV = FloatVector.broadcast(SPECIES, alpha);

@@ -40,7 +40,7 @@ final class VectorDgemm {
                 double blockBeta = pc == 0 ? beta : 1.0;
                 long aColumn = aOffset + (transA ? (long) pc * lda : pc);
                 long cColumn = cOffset + jc;
-                long grain = VectorGemm.poolCanAccess(a, b, c) ? Math.max(1, GRAIN_MULADDS / ((long) nc * kc)) : m;
+                long grain = Parallel.poolCanAccess(a, b, c) ? Math.max(1, GRAIN_MULADDS / ((long) nc * kc)) : m;
                 Parallel.get().parallelFor(m, grain, (start, end) -> {
                     double[] row = new double[nc];
                     for (int i = (int) start; i < end; i++) {

@@ -36,9 +36,6 @@ public final class VectorGemm implements Gemm {
 
     private static final ScalarGemm SCALAR = new ScalarGemm();
 
-    /** Never started; segments it may access are not confined to the caller and can be shared with the pool. */
-    private static final Thread ANOTHER_THREAD = new Thread(() -> { });
-
     /** Per-thread packing buffers, grown on demand and reused across calls. */
     private static final class Workspace {
         private float[] aPack = new float[0];
@@ -82,7 +79,7 @@ public final class VectorGemm implements Gemm {
             return;
         }
         Parallel parallel = Parallel.get();
-        if (parallel.threads() == 1 || (long) m * n * k < PARALLEL_MIN_MULADDS || !poolCanAccess(a, b, c)) {
+        if (parallel.threads() == 1 || (long) m * n * k < PARALLEL_MIN_MULADDS || !Parallel.poolCanAccess(a, b, c)) {
             blocked(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
         }
@@ -160,11 +157,6 @@ public final class VectorGemm implements Gemm {
     /** Float lanes of the SIMD registers this kernel uses. */
     public static int lanes() {
         return SgemmKernel.L;
-    }
-
-    /** Whether pool threads may touch all three segments (false for segments of a confined arena). */
-    static boolean poolCanAccess(MemorySegment a, MemorySegment b, MemorySegment c) {
-        return a.isAccessibleBy(ANOTHER_THREAD) && b.isAccessibleBy(ANOTHER_THREAD) && c.isAccessibleBy(ANOTHER_THREAD);
     }
 
     private static int ceilDiv(int x, int y) {

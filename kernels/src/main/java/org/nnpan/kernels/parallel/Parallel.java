@@ -1,5 +1,6 @@
 package org.nnpan.kernels.parallel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +34,9 @@ public final class Parallel {
     private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private static volatile Parallel instance;
+
+    /** Never started; segments it may access are not confined to their owner and can be shared with the pool. */
+    private static final Thread ANOTHER_THREAD = new Thread(() -> { });
 
     private final int threads;
     private final ExecutorService pool;
@@ -103,6 +107,16 @@ public final class Parallel {
      */
     public static boolean inParallelRegion() {
         return Thread.currentThread() instanceof Worker || IN_REGION.get()[0];
+    }
+
+    /** Whether pool threads may access all of {@code segments} (false for segments of a confined arena). */
+    public static boolean poolCanAccess(MemorySegment... segments) {
+        for (MemorySegment s : segments) {
+            if (!s.isAccessibleBy(ANOTHER_THREAD)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Number of threads that work on a parallel loop, including the calling thread. */

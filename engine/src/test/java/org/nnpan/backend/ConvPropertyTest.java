@@ -1,0 +1,81 @@
+package org.nnpan.backend;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nnpan.kernels.conv.BatchConvs;
+import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.tensor.Tensor;
+
+/**
+ * The CPU backend's convolution kernels (forward, input and weight gradient; the implicit-GEMM path in float32 when
+ * the Vector API is on, im2col + GEMM otherwise) against the reference backend's loops, over random geometries:
+ * strides 1–3, padding 0–2, 1×1 to 5×5 kernels, odd and tiny images, batch 1 to 5, contiguous and strided inputs.
+ */
+class ConvPropertyTest {
+
+    private static final int CASES = 120;
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void cpuMatchesReferenceOnRandomGeometries(DType dtype) {
+        SplittableRandom rnd = new SplittableRandom(42 + dtype.ordinal());
+        for (int i = 0; i < CASES; i++) {
+            int pad = rnd.nextInt(3);
+            int h = 1 + rnd.nextInt(11);
+            int w = 1 + rnd.nextInt(11);
+            int kh = 1 + rnd.nextInt(Math.min(5, h + 2 * pad));
+            int kw = 1 + rnd.nextInt(Math.min(5, w + 2 * pad));
+            Conv2dGeometry g = new Conv2dGeometry(kh, kw, 1 + rnd.nextInt(3), 1 + rnd.nextInt(3), pad, pad);
+            int[] xs = {1 + rnd.nextInt(5), 1 + rnd.nextInt(6), h, w};
+            int[] ws = {1 + rnd.nextInt(9), xs[1], kh, kw};
+            int[] ys = {xs[0], ws[0], g.outH(h), g.outW(w)};
+            boolean strided = rnd.nextBoolean();
+            try (MemoryScope s = MemoryScope.open("conv-property")) {
+                Tensor x = input(rnd, dtype, xs, strided);
+                Tensor wt = input(rnd, dtype, ws, strided);
+                Tensor gy = input(rnd, dtype, ys, strided);
+                String what = "x " + java.util.Arrays.toString(xs) + " w " + java.util.Arrays.toString(ws) + " " + g
+                        + (strided ? " strided" : "");
+                Backend cpu = Backends.cpu();
+                Backend ref = Backends.reference();
+                compare(what + " forward", ref.conv2d(x, wt, g), cpu.conv2d(x, wt, g), dtype);
+                compare(what + " input grad", ref.conv2dInputGrad(gy, wt, xs, g), cpu.conv2dInputGrad(gy, wt, xs, g), dtype);
+                compare(what + " weight grad", ref.conv2dWeightGrad(x, gy, ws, g), cpu.conv2dWeightGrad(x, gy, ws, g), dtype);
+            }
+        }
+    }
+
+    /** With the Vector-API GEMM in use (the test JVM adds the module), float32 convolution takes the fast path. */
+    @Test
+    void fastPathIsUsedWithTheVectorGemm() {
+        if ("vector".equals(Gemms.best().name()) && !"off".equals(System.getProperty("nnpan.simd"))) {
+            assertNotNull(BatchConvs.best());
+        }
+    }
+
+    /** Uniform values in [-1, 1]; {@code strided} lays them out transposed, so the view is not contiguous. */
+    private static Tensor input(SplittableRandom rnd, DType dtype, int[] shape, boolean strided) {
+        Tensor v = Tensor.uniform(rnd, -1, 1, dtype, shape);
+        return strided ? v.transpose(0, 3).contiguous().transpose(0, 3) : v;
+    }
+
+    private static void compare(String what, Tensor expected, Tensor actual, DType dtype) {
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        if (e.length != a.length) {
+            throw new AssertionError(what + ": " + a.length + " elements, expected " + e.length);
+        }
+        double tolerance = dtype == DType.F32 ? 1e-4 : 1e-10;
+        for (int k = 0; k < e.length; k++) {
+            if (!(Math.abs(e[k] - a[k]) <= tolerance * (1 + Math.abs(e[k])))) {
+                throw new AssertionError(what + ": element " + k + " is " + a[k] + ", reference " + e[k]);
+            }
+        }
+    }
+}

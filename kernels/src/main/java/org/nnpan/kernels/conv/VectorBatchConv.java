@@ -1,0 +1,256 @@
+package org.nnpan.kernels.conv;
+
+import static org.nnpan.kernels.gemm.SgemmKernel.MR;
+import static org.nnpan.kernels.gemm.SgemmKernel.NR;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.gemm.SgemmKernel;
+import org.nnpan.kernels.parallel.Parallel;
+
+/**
+ * {@link BatchConv} on the Vector-API GEMM's register kernel. Per image, {@code Y = W * cols(X)} is computed one
+ * panel of {@code NR} output positions at a time: the panel's {@code kc x NR} block of the column matrix is packed
+ * straight from the {@link PaddedImage} (array copies along output rows at stride 1) into a buffer that stays in L1,
+ * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. The column
+ * matrix never exists in memory, and images run in parallel. The weight gradient {@code gW = gY * cols(X)^T} runs the
+ * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
+ * panels and the transposed column matrix as the B panels, again straight from the padded image.
+ */
+final class VectorBatchConv implements BatchConv {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Depth of a packed block: a {@code KC x NR} panel must fit in L1, as in the GEMM. */
+    private static final int KC = 256;
+
+    @Override
+    public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
+                        MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
+        convolve(g, batch, outChannels, x, xOffset, read(w, wOffset, outChannels * g.colRows()), y, yOffset);
+    }
+
+    @Override
+    public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
+                          MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
+        if (!BatchConv.supportsInputGrad(g)) {
+            throw new IllegalArgumentException("inputGrad needs stride 1 and padding below the kernel size, got " + g);
+        }
+        int c = g.channels();
+        int taps = g.kernelH() * g.kernelW();
+        float[] weight = read(w, wOffset, (long) outChannels * c * taps);
+        // flipped[c][o][t] = weight[o][c][taps - 1 - t]: a spatial flip is a reversal of the tap index.
+        float[] flipped = new float[weight.length];
+        for (int o = 0; o < outChannels; o++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int t = 0; t < taps; t++) {
+                    flipped[(ci * outChannels + o) * taps + t] = weight[(o * c + ci) * taps + taps - 1 - t];
+                }
+            }
+        }
+        convolve(BatchConv.transposed(g, outChannels), batch, c, gy, gyOffset, flipped, gx, gxOffset);
+    }
+
+    @Override
+    public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
+                           MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        int k = Math.toIntExact(g.colRows());
+        int outHW = Math.toIntExact(g.colCols());
+        int rowsPadded = ceilDiv(outChannels, MR) * MR;
+        int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
+        float[][] partial = new float[chunks][rowsPadded * k];
+        Parallel.get().forEachChunk(chunks, chunk -> {
+            PaddedImage image = new PaddedImage(g);
+            int[] taps = image.tapOffsets();
+            int depth = Math.min(KC, outHW);
+            float[] gradient = new float[outChannels * outHW];
+            float[] packedGradient = new float[rowsPadded * depth];
+            float[] panel = new float[depth * NR];
+            float[] tile = new float[MR * NR];
+            ColumnRuns runs = new ColumnRuns(g, image, depth);
+            MemorySegment sum = MemorySegment.ofArray(partial[chunk]);
+            for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
+                image.load(x, xOffset + b * g.inputSize());
+                MemorySegment.copy(gy, F32, (gyOffset + b * gradient.length) * Float.BYTES, gradient, 0, gradient.length);
+                for (int p0 = 0; p0 < outHW; p0 += depth) {
+                    int kc = Math.min(depth, outHW - p0);
+                    packRows(gradient, outChannels, rowsPadded, outHW, p0, kc, packedGradient);
+                    runs.of(p0, kc);
+                    for (int j0 = 0; j0 < k; j0 += NR) {
+                        int cols = Math.min(NR, k - j0);
+                        runs.packTransposed(image.data, taps, j0, cols, panel);
+                        for (int ir = 0; ir < outChannels; ir += MR) {
+                            SgemmKernel.multiply(kc, packedGradient, ir * kc, panel, 0, tile);
+                            SgemmKernel.store(tile, Math.min(MR, outChannels - ir), cols, 1f, 1f, sum,
+                                    (long) ir * k + j0, k);
+                        }
+                    }
+                }
+            }
+        });
+        for (int c = 1; c < chunks; c++) {
+            for (int i = 0; i < outChannels * k; i++) {
+                partial[0][i] += partial[c][i];
+            }
+        }
+        MemorySegment.copy(partial[0], 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
+    }
+
+    /** Packs columns {@code [p0, p0 + kc)} of the {@code rows x ld} matrix {@code m} as A panels (zero rows past the end). */
+    private static void packRows(float[] m, int rows, int rowsPadded, int ld, int p0, int kc, float[] packed) {
+        for (int ir = 0; ir < rowsPadded; ir += MR) {
+            int panel = ir * kc;
+            for (int i = 0; i < MR; i++) {
+                int row = (ir + i) * ld + p0;
+                boolean inside = ir + i < rows;
+                for (int p = 0; p < kc; p++) {
+                    packed[panel + p * MR + i] = inside ? m[row + p] : 0f;
+                }
+            }
+        }
+    }
+
+    private static float[] read(MemorySegment w, long offset, long count) {
+        float[] a = new float[Math.toIntExact(count)];
+        MemorySegment.copy(w, F32, offset * Float.BYTES, a, 0, a.length);
+        return a;
+    }
+
+    private static void convolve(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
+                                 float[] weight, MemorySegment y, long yOffset) {
+        int k = Math.toIntExact(g.colRows());
+        int outHW = Math.toIntExact(g.colCols());
+        int rowsPadded = ceilDiv(outChannels, MR) * MR;
+        float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
+        long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
+        Parallel.get().parallelFor(batch, grain, (start, end) -> {
+            PaddedImage image = new PaddedImage(g);
+            int[] taps = image.tapOffsets();
+            float[] panel = new float[Math.min(KC, k) * NR];
+            float[] tile = new float[MR * NR];
+            ColumnRuns runs = new ColumnRuns(g, image, NR);
+            for (long b = start; b < end; b++) {
+                image.load(x, xOffset + b * g.inputSize());
+                long yImage = yOffset + b * outChannels * outHW;
+                for (int n0 = 0; n0 < outHW; n0 += NR) {
+                    int cols = Math.min(NR, outHW - n0);
+                    runs.of(n0, cols);
+                    for (int pc = 0; pc < k; pc += KC) {
+                        int kc = Math.min(KC, k - pc);
+                        runs.pack(image.data, taps, pc, kc, panel);
+                        // The first block overwrites the output; later ones accumulate onto it.
+                        float beta = pc == 0 ? 0f : 1f;
+                        for (int ir = 0; ir < outChannels; ir += MR) {
+                            SgemmKernel.multiply(kc, packedWeight, pc * rowsPadded + ir * kc, panel, 0, tile);
+                            SgemmKernel.store(tile, Math.min(MR, outChannels - ir), cols, 1f, beta, y,
+                                    yImage + (long) ir * outHW + n0, outHW);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The {@code rows x k} weight as the GEMM kernel's A panels: per {@link #KC}-deep block, {@code MR}-row panels stored
+     * column by column, rows past {@code rows} zero. Block {@code pc} starts at {@code pc * rowsPadded}.
+     */
+    private static float[] packWeight(float[] w, int rows, int rowsPadded, int k) {
+        float[] packed = new float[rowsPadded * k];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int ir = 0; ir < rowsPadded; ir += MR) {
+                int panel = pc * rowsPadded + ir * kc;
+                for (int p = 0; p < kc; p++) {
+                    for (int i = 0; i < MR && ir + i < rows; i++) {
+                        packed[panel + p * MR + i] = w[(ir + i) * k + pc + p];
+                    }
+                }
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * A range of consecutive output positions split at output-row ends into runs; within a run, consecutive positions
+     * read the padded image {@code strideW} elements apart.
+     */
+    private static final class ColumnRuns {
+        private final ConvGeometry g;
+        private final PaddedImage image;
+        /** Per run: first position relative to the range's start, source offset relative to a tap, length. */
+        private final int[] column;
+        private final int[] source;
+        private final int[] length;
+        private int count;
+
+        /** For ranges of up to {@code maxLength} positions. */
+        ColumnRuns(ConvGeometry g, PaddedImage image, int maxLength) {
+            this.g = g;
+            this.image = image;
+            this.column = new int[maxLength];
+            this.source = new int[maxLength];
+            this.length = new int[maxLength];
+        }
+
+        /** Splits output positions {@code [n0, n0 + cols)} into runs. */
+        void of(int n0, int cols) {
+            int outW = g.outW();
+            count = 0;
+            for (int j = 0; j < cols; ) {
+                int oh = (n0 + j) / outW;
+                int ow = (n0 + j) % outW;
+                int len = Math.min(outW - ow, cols - j);
+                column[count] = j;
+                source[count] = image.positionOffset(oh, ow);
+                length[count] = len;
+                count++;
+                j += len;
+            }
+        }
+
+        /**
+         * Packs rows {@code [pc, pc + kc)} of the column matrix restricted to the current positions into {@code panel},
+         * row by row ({@code NR} floats per row); columns past the panel's width are left as they are and never stored.
+         */
+        void pack(float[] data, int[] taps, int pc, int kc, float[] panel) {
+            int stride = g.strideW();
+            for (int p = 0; p < kc; p++) {
+                int tap = taps[pc + p];
+                int row = p * NR;
+                for (int r = 0; r < count; r++) {
+                    int from = tap + source[r];
+                    int to = row + column[r];
+                    if (stride == 1) {
+                        System.arraycopy(data, from, panel, to, length[r]);
+                    } else {
+                        for (int t = 0; t < length[r]; t++) {
+                            panel[to + t] = data[from + t * stride];
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Packs the current positions (rows) by column-matrix rows {@code [j0, j0 + cols)} (columns) of the transposed
+         * column matrix into {@code panel}, {@code NR} floats per position; columns past {@code cols} are never stored.
+         */
+        void packTransposed(float[] data, int[] taps, int j0, int cols, float[] panel) {
+            int stride = g.strideW();
+            for (int j = 0; j < cols; j++) {
+                int tap = taps[j0 + j];
+                for (int r = 0; r < count; r++) {
+                    int from = tap + source[r];
+                    int to = column[r] * NR + j;
+                    for (int t = 0; t < length[r]; t++) {
+                        panel[to + t * NR] = data[from + t * stride];
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+}
