@@ -3,6 +3,9 @@ package org.nnpan.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,7 +32,15 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** Runs the CLI and exits; restarts itself with the Vector API module first (see {@link VectorRelaunch}). */
     public static void main(String[] args) {
+        Optional<List<String>> child = VectorRelaunch.command(args);
+        if (child.isPresent()) {
+            OptionalInt code = VectorRelaunch.run(child.get());
+            if (code.isPresent()) {
+                System.exit(code.getAsInt());
+            }
+        }
         System.exit(run(args));
     }
 
