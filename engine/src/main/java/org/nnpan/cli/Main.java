@@ -1,12 +1,9 @@
 package org.nnpan.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Properties;
+import org.nnpan.experiment.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -67,22 +64,14 @@ public final class Main implements Runnable {
 
     /** The project version, from a resource filtered at build time. */
     public static String version() {
-        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BuildInfo.current().version();
     }
 
     /** Supplies {@code --version}. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"nnpan-engine " + version(),
+            return new String[] {"nnpan-engine " + version() + " (commit " + BuildInfo.current().commit() + ")",
                 "JDK " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ")"};
         }
     }
