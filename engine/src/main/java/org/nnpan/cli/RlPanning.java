@@ -9,6 +9,7 @@ import org.nnpan.agent.EpisodeResult;
 import org.nnpan.agent.Policy;
 import org.nnpan.agent.Td3Config;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.experiment.PanningStepLog;
 import org.nnpan.nn.Module;
 import org.nnpan.pruning.Mask;
 import org.nnpan.pruning.Panning;

@@ -2,10 +2,7 @@ package org.nnpan.cli;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
 
 /** Runs CLI commands in-process for tests and captures what they print. */
 final class CliRun {
@@ -28,13 +25,11 @@ final class CliRun {
         }
     }
 
-    /** {@code prune args} on picocli's own writers: {exit code, stdout + stderr}. */
+    /** {@code nnpan-engine prune args}: {exit code, stdout + stderr}. */
     static String[] prune(String... args) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = new CommandLine(new PruneCommand());
-        cli.setOut(new PrintWriter(text, true));
-        cli.setErr(new PrintWriter(text, true));
-        int code = cli.execute(args);
-        return new String[] {Integer.toString(code), text.toString()};
+        String[] all = new String[args.length + 1];
+        all[0] = "prune";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return main(all);
     }
 }

@@ -1,7 +1,5 @@
-package org.nnpan.cli;
+package org.nnpan.experiment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -10,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import org.nnpan.io.Json;
 import org.nnpan.pruning.Mask;
 import org.nnpan.pruning.Panning;
 import org.nnpan.pruning.PanningStep;
@@ -18,18 +17,15 @@ import org.nnpan.pruning.PanningStep;
  * {@code panning-steps.jsonl}: one {@link PanningStep} JSON object per line (snake_case, as the run directory's other
  * files), appended after every step, plus a progress line on the console about ten times per run.
  */
-final class PanningStepLog implements Panning.StepListener {
+public final class PanningStepLog implements Panning.StepListener {
     /** The file's name in the run directory. */
-    static final String FILE_NAME = "panning-steps.jsonl";
-
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    public static final String FILE_NAME = "panning-steps.jsonl";
 
     private final Path file;
     private final PrintWriter console;
 
     /** Starts an empty log in {@code directory}, replacing any old one. */
-    PanningStepLog(Path directory, PrintWriter console) throws IOException {
+    public PanningStepLog(Path directory, PrintWriter console) throws IOException {
         this.file = directory.resolve(FILE_NAME);
         this.console = console;
         Files.write(file, new byte[0]);
@@ -38,7 +34,7 @@ final class PanningStepLog implements Panning.StepListener {
     @Override
     public void afterStep(PanningStep step, Mask mask) {
         try {
-            Files.writeString(file, MAPPER.writeValueAsString(step) + "\n", StandardCharsets.UTF_8,
+            Files.writeString(file, Json.MAPPER.writeValueAsString(step) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,0 +1,219 @@
+package org.nnpan.experiment;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nnpan.data.DatasetNotFoundException;
+import org.nnpan.io.Json;
+import org.nnpan.io.TensorFiles;
+import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.nn.Module;
+import org.nnpan.pruning.Mask;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.train.Checkpoint;
+import org.nnpan.train.EpochMetrics;
+import org.nnpan.train.TrainConfig;
+import org.nnpan.train.TrainResult;
+import org.nnpan.train.Trainer;
+import org.nnpan.train.TrainingData;
+import org.nnpan.train.TrainingListener;
+
+/**
+ * One run of the method's protocol: prune a freshly initialised network (or not, for
+ * {@value PruneSettings#DENSE}), then train the sparse network from its initial weights.
+ *
+ * <h2>Run directory</h2>
+ * <ul>
+ *   <li>{@value #CONFIG_FILE}: the {@link RunConfig} under {@code config} and the {@link Provenance} under
+ *       {@code provenance};</li>
+ *   <li>{@value Pruning#INIT_FILE}, {@value Pruning#MASKS_FILE} (not for dense), {@code report.json/.md} and the
+ *       other files of {@link Pruning}; {@value #PRUNE_FILE}, the {@link PruneSummary}, once pruning is done;</li>
+ *   <li>{@value Trainer#METRICS_FILE}, {@value Trainer#CHECKPOINT_DIR}/, {@value Trainer#FINAL_MODEL_FILE} of the
+ *       {@link Trainer};</li>
+ *   <li>{@value #RESULT_FILE}: the {@link RunResult}, written last.</li>
+ * </ul>
+ *
+ * <h2>Re-running</h2>
+ * {@link #run} on a directory that already holds the same configuration (up to data location and thread count)
+ * returns the finished run's result without computing anything, or continues an interrupted one: a finished
+ * pruning is reused and training resumes exactly from its last checkpoint. A directory holding another
+ * configuration is refused.
+ */
+public final class Experiment {
+    /** The configuration and provenance. */
+    public static final String CONFIG_FILE = Trainer.CONFIG_FILE;
+    /** The {@link PruneSummary}, written when pruning is complete. */
+    public static final String PRUNE_FILE = "prune.json";
+    /** The {@link RunResult}, written when the run is complete. */
+    public static final String RESULT_FILE = Trainer.RESULT_FILE;
+
+    /**
+     * What the pruning phase left for training and the result.
+     *
+     * @param seconds          wall time of the pruning
+     * @param density          fraction of prunable weights kept
+     * @param effectiveDensity fraction of prunable weights on a live path
+     */
+    public record PruneSummary(double seconds, double density, double effectiveDensity) {
+    }
+
+    /**
+     * The content of {@value #CONFIG_FILE}.
+     *
+     * @param config     what decides the run
+     * @param provenance where it was computed
+     */
+    public record Record(RunConfig config, Provenance provenance) {
+    }
+
+    private final AgentPanning agent;
+    private final PrintWriter log;
+    private final TrainingListener progress;
+
+    /**
+     * @param agent    runs {@value PruneSettings#RL_PANNING}
+     * @param log      progress lines (phases, pruning steps, the outcome)
+     * @param progress follows training, e.g. a progress bar
+     */
+    public Experiment(AgentPanning agent, PrintWriter log, TrainingListener progress) {
+        this.agent = agent;
+        this.log = log;
+        this.progress = progress;
+    }
+
+    /**
+     * Runs, resumes or skips the run {@code config} in {@code dir} (created if missing).
+     *
+     * @throws IllegalArgumentException if {@code dir} holds another run, cannot be created, or the data set is
+     *                                  missing (the message says how to install it)
+     */
+    public RunResult run(RunConfig config, Path dir) throws IOException {
+        prepare(dir);
+        Path configFile = dir.resolve(CONFIG_FILE);
+        if (Files.isRegularFile(configFile)) {
+            requireSameRun(config, configFile);
+            RunResult finished = finishedResult(dir);
+            if (finished != null) {
+                log.printf("skipping %s: the run is already finished%n", dir);
+                return finished.asSkipped();
+            }
+        }
+        Record record = new Record(config, Provenance.current(config.train().seed()));
+        Json.write(configFile, record);
+        Parallel.setThreads(config.train().threads());
+        try (MemoryScope _ = MemoryScope.open("experiment")) {
+            PruneSummary pruned = prune(config.prune(), dir);
+            boolean resumed = Checkpoint.locate(dir.resolve(Trainer.CHECKPOINT_DIR)) != null;
+            TrainResult trained = train(config, record, dir, resumed);
+            RunResult result = new RunResult(config.prune().method(), trained.epochs(), trained.finalTestAcc(),
+                    trained.bestTestAcc(), trained.bestEpoch(), pruned.density(), pruned.effectiveDensity(),
+                    pruned.seconds(), trained.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(),
+                    resumed, false);
+            // The run's report.md and plots/ (org.nnpan.report) belong here, once everything they show exists.
+            Json.write(dir.resolve(RESULT_FILE), result);
+            log.printf(Locale.ROOT, "%s: final test accuracy %.2f%% (best %.2f%% after epoch %d), density %.4f"
+                            + " (effective %.4f); pruning %.1f s, training %.1f s%n", dir, result.finalTestAcc(),
+                    result.bestTestAcc(), result.bestEpoch(), result.density(), result.effectiveDensity(),
+                    result.pruneSeconds(), result.trainSeconds());
+            return result;
+        }
+    }
+
+    private static void prepare(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create run directory " + dir + ": " + e, e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException("run directory " + dir + " is not writable");
+        }
+    }
+
+    private static void requireSameRun(RunConfig config, Path configFile) throws IOException {
+        JsonNode saved = Json.MAPPER.readTree(configFile.toFile()).get("config");
+        if (saved == null) {
+            throw new IllegalArgumentException(configFile.getParent() + " holds something else than a run (its "
+                    + CONFIG_FILE + " has no 'config'); choose another directory");
+        }
+        List<String> changed = config.differencesFrom(Json.MAPPER.treeToValue(saved, RunConfig.class));
+        if (!changed.isEmpty()) {
+            throw new IllegalArgumentException(configFile.getParent() + " holds a run with other settings: "
+                    + String.join(", ", changed) + " (yours first); choose another directory");
+        }
+    }
+
+    /** The result in {@code dir} if the run finished (its own result, not the trainer's), else null. */
+    private static RunResult finishedResult(Path dir) throws IOException {
+        Path file = dir.resolve(RESULT_FILE);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readerFor(RunResult.class)
+                    .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES).readValue(file.toFile());
+        } catch (MismatchedInputException e) {
+            return null; // the trainer's result.json: interrupted between the end of training and ours
+        }
+    }
+
+    /** Prunes, or reads the summary of a pruning that finished in an earlier session. */
+    private PruneSummary prune(PruneSettings s, Path dir) throws IOException {
+        Path summary = dir.resolve(PRUNE_FILE);
+        if (Files.isRegularFile(summary)) {
+            log.printf("reusing the finished pruning in %s%n", dir);
+            return Json.MAPPER.readValue(summary.toFile(), PruneSummary.class);
+        }
+        PruneSummary result;
+        if (s.isDense()) {
+            Module net = Pruning.initialModel(s);
+            TensorFiles.save(dir.resolve(Pruning.INIT_FILE), net.stateDict(), Map.of("method", PruneSettings.DENSE));
+            result = new PruneSummary(0, 1, 1);
+        } else {
+            Pruning.Outcome outcome = withData(() -> new Pruning(agent, log).run(s, dir));
+            result = new PruneSummary(outcome.seconds(), outcome.report().density(),
+                    1 - outcome.report().effectiveSparsity());
+        }
+        Json.write(summary, result);
+        return result;
+    }
+
+    /** Trains from θ₀ with the mask applied, resuming from a checkpoint an earlier session left. */
+    private TrainResult train(RunConfig config, Record record, Path dir, boolean resume) throws IOException {
+        TrainConfig t = config.train();
+        Module net = t.createModel();
+        net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
+        if (!config.prune().isDense()) {
+            Mask.load(dir.resolve(Pruning.MASKS_FILE), net).apply(net);
+        }
+        try (TrainingData data = withData(() -> TrainingData.open(t))) {
+            log.printf(Locale.ROOT, "%s %s: training %s (%,d parameters) on %s%n",
+                    resume ? "resuming" : "starting", dir, t.model(), net.numParameters(), data.describe());
+            log.flush();
+            Trainer trainer = new Trainer(net, t.createOptimizer(net), t.createSchedule(), t.epochs(), progress);
+            return trainer.train(data.train(), data.test(), dir, resume, record);
+        }
+    }
+
+    /** Something that reads a data set. */
+    @FunctionalInterface
+    private interface DataTask<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code task}, turning a missing data set into a configuration error (its message says how to fix it). */
+    private static <T> T withData(DataTask<T> task) throws IOException {
+        try {
+            return task.run();
+        } catch (DatasetNotFoundException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package org.nnpan.experiment;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+import java.util.stream.Stream;
+import org.nnpan.data.Datasets;
+import org.nnpan.models.ModelZoo;
+import org.nnpan.pruning.Density;
+import org.nnpan.pruning.MaskSelection;
+import org.nnpan.pruning.Panning;
+import org.nnpan.pruning.Pruner;
+import org.nnpan.pruning.PruningMethod;
+import org.nnpan.pruning.Schedule;
+import org.nnpan.train.TrainConfig;
+
+/**
+ * Everything that decides a pruning run, validated and resolved (defaults filled in), as written to a run's
+ * {@code config.json}. The names are the {@code prune} command's long options.
+ *
+ * @param model           model zoo name
+ * @param dataset         data set of the scoring batches and of the model's input shape
+ * @param dataDir         where the data set's files are, or null for their usual place
+ * @param init            initialisation scheme, {@code reference} or {@code pytorch}
+ * @param seed            seed of the initialisation, scoring batches, random scores, shuffle and agent
+ * @param method          a baseline ({@link PruningMethod}), {@value #PANNING}, {@value #RL_PANNING}, or
+ *                        {@value #DENSE} (prune nothing: the dense baseline of a run)
+ * @param sparsity        fraction of prunable weights to remove, in [0, 1); 0 for {@value #DENSE}
+ * @param iterations      pruning steps; 0 picks the method's default (100 for the iterative ones, else 1)
+ * @param schedule        density schedule over the steps, {@code exp} or {@code linear}
+ * @param scope           mask selection, {@code global} or {@code layer}
+ * @param shuffle         shuffle the final mask within each layer (the per-layer-density sanity check)
+ * @param samplesPerClass examples per class in each scoring batch
+ * @param saveScores      also write the last step's raw scores and the scoring batch
+ * @param agentSteps      {@value #RL_PANNING}: environment steps to train the agent for; 0 picks
+ *                        {@value #DEFAULT_AGENT_STEPS}; must be 0 for other methods
+ * @param policy          {@value #RL_PANNING}: a trained policy file to roll out instead of training, or null
+ */
+public record PruneSettings(String model, String dataset, String dataDir, String init, long seed, String method,
+                            double sparsity, int iterations, String schedule, String scope, boolean shuffle,
+                            int samplesPerClass, boolean saveScores, long agentSteps, String policy) {
+
+    /** Multi-index, multi-process panning with the hand-designed stage weights ({@link Panning}). */
+    public static final String PANNING = "panning";
+    /** Panning whose index weights a trained TD3 agent chooses. */
+    public static final String RL_PANNING = "rl-panning";
+    /** No pruning: train the dense network. */
+    public static final String DENSE = "dense";
+    /** The paper's agent training length. */
+    public static final long DEFAULT_AGENT_STEPS = 50_000;
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid field (unknown names list the valid ones)
+     */
+    public PruneSettings {
+        requireName("model", model, ModelZoo.names());
+        dataset = Datasets.info(dataset).name();
+        requireName("init", init, TrainConfig.INIT_NAMES);
+        requireName("method", method, methods());
+        Density.ofSparsity(sparsity);
+        if (DENSE.equals(method) && (sparsity != 0 || shuffle || saveScores)) {
+            throw new IllegalArgumentException("method dense prunes nothing: sparsity must be 0, shuffle and"
+                    + " save-scores off");
+        }
+        if (iterations < 0) {
+            throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        }
+        iterations = iterations == 0 ? defaultIterations(method) : iterations;
+        schedule = Schedule.parse(schedule).cliName();
+        scope = MaskSelection.Scope.parse(scope).cliName();
+        if (samplesPerClass < 1) {
+            throw new IllegalArgumentException("samples-per-class must be at least 1, got " + samplesPerClass);
+        }
+        if (agentSteps < 0) {
+            throw new IllegalArgumentException("agent-steps must be at least 1, got " + agentSteps);
+        }
+        if (RL_PANNING.equals(method)) {
+            agentSteps = agentSteps == 0 ? DEFAULT_AGENT_STEPS : agentSteps;
+        } else if (agentSteps != 0 || policy != null) {
+            throw new IllegalArgumentException("agent-steps and policy apply to --method " + RL_PANNING + " only");
+        }
+    }
+
+    /** The valid {@link #method} names: the baselines, then the panning variants, then {@value #DENSE}. */
+    public static List<String> methods() {
+        return Stream.concat(PruningMethod.cliNames().stream(), Stream.of(PANNING, RL_PANNING, DENSE)).toList();
+    }
+
+    private static int defaultIterations(String method) {
+        return switch (method) {
+            case DENSE -> 1;
+            case PANNING, RL_PANNING -> Panning.DEFAULT_STEPS;
+            default -> PruningMethod.parse(method).defaultIterations();
+        };
+    }
+
+    private static void requireName(String field, String value, List<String> valid) {
+        if (!valid.contains(value)) {
+            throw new IllegalArgumentException("unknown " + field + " '" + value + "'; valid: "
+                    + String.join(", ", valid));
+        }
+    }
+
+    /** Whether this run prunes nothing. */
+    @JsonIgnore
+    public boolean isDense() {
+        return DENSE.equals(method);
+    }
+
+    /** The final density. */
+    public Density target() {
+        return Density.ofSparsity(sparsity);
+    }
+
+    /** Height = width of the model's input: the LeNets take the images as they are, VGG and ResNets 32x32 or more. */
+    public int inputSize() {
+        return TrainConfig.defaults(model, dataset).inputSize();
+    }
+
+    /**
+     * The {@link Pruner}'s configuration of a baseline method.
+     *
+     * @throws IllegalStateException for the panning methods and {@value #DENSE}, which the {@link Pruner} does not run
+     */
+    public Pruner.Config prunerConfig() {
+        if (!PruningMethod.cliNames().contains(method)) {
+            throw new IllegalStateException(method + " is not a Pruner method");
+        }
+        return new Pruner.Config(PruningMethod.parse(method), target(), MaskSelection.Scope.parse(scope),
+                Schedule.parse(schedule), iterations, seed);
+    }
+}
