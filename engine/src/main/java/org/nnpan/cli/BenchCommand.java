@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
             completionCandidates = WorkloadNames.class)
     private List<String> workloads = Workloads.DEFAULTS;
 
-    @Option(names = "--model", defaultValue = "lenet5", completionCandidates = TrainCommand.ModelNames.class,
+    @Option(names = "--model", defaultValue = "lenet5", completionCandidates = ModelNames.class,
             description = "Model of train-step and the scoring workloads: ${COMPLETION-CANDIDATES}"
                     + " (default: ${DEFAULT-VALUE}).")
     private String model;

@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Prune neural networks before training (Neural Network Panning, SNIP, GraSP, SynFlow, ...) "
                 + "and train the sparse networks, on a Java tensor and autograd engine.",
-        subcommands = {InfoCommand.class, TrainCommand.class, PruneCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, TrainCommand.class, PruneCommand.class, RunCommand.class, EvalCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'nnpan-engine help COMMAND' or 'nnpan-engine COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
@@ -44,16 +44,32 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        ConfigFile config;
+        try {
+            config = ConfigFile.fromArgs(cli, args);
+        } catch (IllegalArgumentException e) {
+            cli.getErr().println("error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        String fromFile = config == null ? "" : " (options from " + ConfigFile.OPTION + " " + config.file() + ")";
         cli.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException
                 ? EXIT_USAGE : EXIT_FAILURE);
         cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             // One clear line, not a stack trace: bad input is the common case and the message names the culprit.
-            cmd.getErr().println("error: " + e.getMessage());
+            cmd.getErr().println("error: " + e.getMessage() + (e instanceof IllegalArgumentException ? fromFile : ""));
             if (Boolean.getBoolean("nnpan.debug")) {
                 e.printStackTrace(cmd.getErr());
             }
             return cmd.getExitCodeExceptionMapper().getExitCode(e);
         });
+        if (config != null) {
+            cli.setDefaultValueProvider(config);
+            // A bad value from the file names the file and the key, in one line.
+            cli.setParameterExceptionHandler((e, a) -> {
+                e.getCommandLine().getErr().println("error: " + config.explain(e, args));
+                return EXIT_USAGE;
+            });
+        }
         return cli.execute(args);
     }
 

@@ -39,6 +39,9 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
     private Path out;
 
+    @Mixin
+    private ConfigFileOption configFile;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter console = spec.commandLine().getOut();

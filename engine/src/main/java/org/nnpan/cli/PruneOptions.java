@@ -3,7 +3,6 @@ package org.nnpan.cli;
 import java.nio.file.Path;
 import java.util.Iterator;
 import org.nnpan.experiment.PruneSettings;
-import org.nnpan.models.ModelZoo;
 import picocli.CommandLine.Option;
 
 /** The options of {@code prune} that {@code run} shares: what to prune and how, as {@link PruneSettings}. */
@@ -90,14 +89,6 @@ final class PruneOptions {
                 sparsity == null ? 0 : sparsity, iterations == null ? 0 : iterations, schedule, scope, shuffle,
                 samplesPerClass, saveScores, agentSteps == null ? 0 : agentSteps,
                 policy == null ? null : policy.toString());
-    }
-
-    /** Completion candidates and help text for --model. */
-    static final class ModelNames implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return ModelZoo.names().iterator();
-        }
     }
 
     /** Completion candidates and help text for --method. */

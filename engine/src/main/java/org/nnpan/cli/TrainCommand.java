@@ -15,10 +15,7 @@ import org.nnpan.data.Datasets;
 import org.nnpan.data.DatasetNotFoundException;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
-import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
-import org.nnpan.optim.LrSchedule;
-import org.nnpan.optim.Optimizers;
 import org.nnpan.pruning.Mask;
 import org.nnpan.train.Checkpoint;
 import org.nnpan.train.ProgressBar;
@@ -28,6 +25,7 @@ import org.nnpan.train.Trainer;
 import org.nnpan.train.TrainingData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,7 +41,8 @@ import picocli.CommandLine.Option;
             "Defaults follow the reference protocol: SGD, momentum 0.9, lr 0.1, cosine to 0; MNIST-like data: 80 epochs,"
                     + " batch 256, weight decay 1e-4; CIFAR: 180 epochs, batch 128, weight decay 5e-4, crop+flip."},
         footer = {"", "Writes OUT/config.json, OUT/metrics.jsonl (one JSON object per epoch), OUT/checkpoint/ after every"
-                + " epoch, OUT/model.safetensors and OUT/result.json at the end."})
+                + " epoch, OUT/model.safetensors and OUT/result.json at the end.", "", "Example:",
+            "  nnpan-engine train --model lenet5 --dataset fashion-mnist --epochs 10 --out runs/lenet5"})
 public final class TrainCommand implements Callable<Integer> {
 
     /**
@@ -69,42 +68,6 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its last completed epoch.")
     private boolean resume;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs to train (default: 80 MNIST-like, 180 otherwise).")
-    private Integer epochs;
-
-    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default: 256 MNIST-like, 128 otherwise).")
-    private Integer batchSize;
-
-    @Option(names = "--optimizer", paramLabel = "NAME", completionCandidates = OptimizerNames.class,
-            description = "Optimizer: ${COMPLETION-CANDIDATES} (default: sgd).")
-    private String optimizer;
-
-    @Option(names = "--lr", paramLabel = "RATE", description = "Base learning rate (default: 0.1).")
-    private Double lr;
-
-    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default: 0.9).")
-    private Double momentum;
-
-    @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
-    private Boolean nesterov;
-
-    @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default: 1e-4 MNIST-like, 5e-4 otherwise).")
-    private Double weightDecay;
-
-    @Option(names = "--schedule", paramLabel = "NAME", completionCandidates = ScheduleNames.class,
-            description = "Learning-rate schedule, stepped per epoch: ${COMPLETION-CANDIDATES} (default: cosine).")
-    private String schedule;
-
-    @Option(names = "--milestones", paramLabel = "EPOCH", split = ",",
-            description = "Epochs where multistep multiplies the rate by --gamma (default: half and three quarters of --epochs).")
-    private List<Integer> milestones;
-
-    @Option(names = "--gamma", paramLabel = "G", description = "Multistep factor (default: 0.1).")
-    private Double gamma;
-
-    @Option(names = "--warmup-epochs", paramLabel = "N", description = "Linear warm-up over the first N epochs, per step (default: 0).")
-    private Integer warmupEpochs;
-
     @Option(names = "--init", paramLabel = "SCHEME", completionCandidates = InitNames.class,
             description = "Initialisation: ${COMPLETION-CANDIDATES} (default: reference).")
     private String init;
@@ -112,15 +75,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--width-multiplier", paramLabel = "K", description = "Factor on VGG/ResNet widths (default: 1).")
     private Integer widthMultiplier;
 
-    @Option(names = "--augment", negatable = true,
-            description = "Random crop (padding 4) and horizontal flip (default: on for CIFAR, off otherwise).")
-    private Boolean augment;
+    @Mixin
+    private TrainOptions recipe;
+
+    @Mixin
+    private ConfigFileOption configFile;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of initialisation and data order (default: 0).")
     private Long seed;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors).")
-    private Integer threads;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data set's files are (default: its usual place).")
     private Path dataDir;
@@ -129,12 +91,6 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Train the pruned network from a 'prune' run directory: start from its init.safetensors"
                     + " (the weights the masks belong to) with its masks.safetensors applied; both are copied into --out.")
     private Path masks;
-
-    @Option(names = "--limit-train", paramLabel = "N", description = "Train on the first N training images only.")
-    private Integer limitTrain;
-
-    @Option(names = "--limit-test", paramLabel = "N", description = "Evaluate on the first N test images only.")
-    private Integer limitTest;
 
     @Override
     public Integer call() throws IOException {
@@ -223,20 +179,13 @@ public final class TrainCommand implements Callable<Integer> {
             }
             base = TrainConfig.defaults(lower(model), lower(dataset));
         }
-        String opt = or(lower(optimizer), base.optimizer());
-        boolean sgd = opt.equals("sgd");
-        if (!sgd && (momentum != null || nesterov != null)) {
-            throw new IllegalArgumentException("--momentum and --nesterov apply to --optimizer sgd only");
-        }
-        TrainConfig config = new TrainConfig(or(lower(model), base.model()),
+        TrainConfig config = recipe.over(new TrainConfig(or(lower(model), base.model()),
                 dataset == null ? base.dataset() : Datasets.info(dataset).name(),
                 dataDir == null ? base.dataDir() : dataDir.toString(), base.inputSize(),
                 or(widthMultiplier, base.widthMultiplier()), or(lower(init), base.init()), or(seed, base.seed()),
-                or(threads, base.threads()), or(epochs, base.epochs()), or(batchSize, base.batchSize()), opt,
-                or(lr, base.lr()), sgd ? or(momentum, base.momentum()) : 0, or(weightDecay, base.weightDecay()),
-                sgd && or(nesterov, base.nesterov()), or(lower(schedule), base.schedule()),
-                or(milestones, base.milestones()), or(gamma, base.gamma()), or(warmupEpochs, base.warmupEpochs()),
-                or(augment, base.augment()), or(limitTrain, base.limitTrain()), or(limitTest, base.limitTest()));
+                base.threads(), base.epochs(), base.batchSize(), base.optimizer(), base.lr(), base.momentum(),
+                base.weightDecay(), base.nesterov(), base.schedule(), base.milestones(), base.gamma(),
+                base.warmupEpochs(), base.augment(), base.limitTrain(), base.limitTest()));
         if (resume) {
             List<String> changed = config.differencesFrom(base, FREE_ON_RESUME);
             if (!changed.isEmpty()) {
@@ -288,35 +237,11 @@ public final class TrainCommand implements Callable<Integer> {
         return given != null ? given : fallback;
     }
 
-    /** Completion candidates: the model zoo's names. */
-    static final class ModelNames implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return ModelZoo.names().iterator();
-        }
-    }
-
     /** Completion candidates: the registered data sets. */
     static final class DatasetNames implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
             return Datasets.names().iterator();
-        }
-    }
-
-    /** Completion candidates: the optimizers. */
-    static final class OptimizerNames implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return Optimizers.NAMES.iterator();
-        }
-    }
-
-    /** Completion candidates: the schedules. */
-    static final class ScheduleNames implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return LrSchedule.NAMES.iterator();
         }
     }
 

@@ -101,7 +101,8 @@ public final class Experiment {
             requireSameRun(config, configFile);
             RunResult finished = finishedResult(dir);
             if (finished != null) {
-                log.printf("skipping %s: the run is already finished%n", dir);
+                log.printf(Locale.ROOT, "skipping %s: the run is already finished (final test accuracy %.2f%%)%n",
+                        dir, finished.finalTestAcc());
                 return finished.asSkipped();
             }
         }
@@ -178,6 +179,7 @@ public final class Experiment {
             result = new PruneSummary(0, 1, 1);
         } else {
             Pruning.Outcome outcome = withData(() -> new Pruning(agent, log).run(s, dir));
+            outcome.report().warnings().forEach(w -> log.println("WARNING: " + w));
             result = new PruneSummary(outcome.seconds(), outcome.report().density(),
                     1 - outcome.report().effectiveSparsity());
         }
