@@ -207,9 +207,14 @@ public final class PruningReport {
         }
     }
 
-    /** The report as Markdown: settings, warnings, totals and the per-layer table. */
+    /** The report as a Markdown document: a title, then {@link #markdownBody()}. */
     public String toMarkdown() {
-        StringBuilder md = new StringBuilder("# Pruning report\n\n");
+        return "# Pruning report\n\n" + markdownBody();
+    }
+
+    /** Settings, warnings, totals and the per-layer table, without a heading (to sit in a larger document). */
+    public String markdownBody() {
+        StringBuilder md = new StringBuilder();
         settings.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append('\n');
         for (String w : warnings()) {
