@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nnpan.data.Datasets;
@@ -17,6 +20,9 @@ import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
 import org.nnpan.pruning.Mask;
+import org.nnpan.pruning.PruningReport;
+import org.nnpan.report.RunReport;
+import org.nnpan.report.RunSummary;
 import org.nnpan.train.Checkpoint;
 import org.nnpan.train.ProgressBar;
 import org.nnpan.train.TrainConfig;
@@ -41,8 +47,8 @@ import picocli.CommandLine.Option;
             "Defaults follow the reference protocol: SGD, momentum 0.9, lr 0.1, cosine to 0; MNIST-like data: 80 epochs,"
                     + " batch 256, weight decay 1e-4; CIFAR: 180 epochs, batch 128, weight decay 5e-4, crop+flip."},
         footer = {"", "Writes OUT/config.json, OUT/metrics.jsonl (one JSON object per epoch), OUT/checkpoint/ after every"
-                + " epoch, OUT/model.safetensors and OUT/result.json at the end.", "", "Example:",
-            "  nnpan-engine train --model lenet5 --dataset fashion-mnist --epochs 10 --out runs/lenet5"})
+                + " epoch, OUT/model.safetensors, OUT/result.json, OUT/report.md and OUT/plots/ at the end.", "",
+            "Example:", "  nnpan-engine train --model lenet5 --dataset fashion-mnist --epochs 10 --out runs/lenet5"})
 public final class TrainCommand implements Callable<Integer> {
 
     /**
@@ -100,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         try (TrainingData data = openData(config)) {
             Module net = config.createModel();
-            applyPruning(net, log);
+            Mask mask = applyPruning(net, log);
             log.printf(Locale.ROOT, "%s (%,d parameters) on %s%n", config.model(), net.numParameters(), data.describe());
             log.println(recipe(config));
             if (resume) {
@@ -113,15 +119,30 @@ public final class TrainCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "final test accuracy %.2f%% (best %.2f%% after epoch %d); weights: %s%n",
                     result.finalTestAcc(), result.bestTestAcc(), result.bestEpoch(),
                     out.resolve(Trainer.FINAL_MODEL_FILE));
+            writeReport(config, net, mask, result);
+            log.printf("report: %s%n", out.resolve(RunReport.FILE));
         }
         return 0;
+    }
+
+    /** OUT/report.md and OUT/plots/; a pruned run's report analyses its mask (per layer, effective density). */
+    private void writeReport(TrainConfig config, Module net, Mask mask, TrainResult result) throws IOException {
+        PruningReport pruning = null;
+        if (mask != null) {
+            int[] input = {Datasets.info(config.dataset()).channels(), config.inputSize(), config.inputSize()};
+            pruning = PruningReport.of(net, mask, input, new LinkedHashMap<>(Map.of("masks",
+                    out.resolve(MASKS_FILE).toString())));
+        }
+        RunReport.write(new RunSummary(config, pruning, OptionalDouble.empty(), result), out);
     }
 
     /**
      * With {@code --masks}, loads θ₀ and the masks of a prune run and keeps copies in the run directory; a resumed
      * run re-applies the copied masks (its weights then come from the checkpoint).
+     *
+     * @return the masks applied, or null for a dense run
      */
-    private void applyPruning(Module net, PrintWriter log) throws IOException {
+    private Mask applyPruning(Module net, PrintWriter log) throws IOException {
         Path runMasks = out.resolve(MASKS_FILE);
         if (!resume && masks != null) {
             Path init = masks.resolve(INIT_FILE);
@@ -143,7 +164,9 @@ public final class TrainCommand implements Callable<Integer> {
             Mask mask = Mask.load(runMasks, net);
             mask.apply(net);
             log.printf(Locale.ROOT, "pruned network from %s: density %.4f%n", runMasks, mask.density());
+            return mask;
         }
+        return null;
     }
 
     private static final String INIT_FILE = "init.safetensors";

@@ -3,11 +3,15 @@ package org.nnpan.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.report.Plots;
+import org.nnpan.report.RunReport;
 import org.nnpan.train.Trainer;
 
 class TrainCommandTest {
@@ -42,6 +46,36 @@ class TrainCommandTest {
         String[] resumed = run("train", "--resume", "--out", out.toString());
         assertEquals("0", resumed[0], resumed[1]);
         assertTrue(resumed[1].contains("resuming " + out + " after epoch 1"), resumed[1]);
+    }
+
+    @Test
+    void writesAReportWithTrainingCurvesAndForAPrunedRunItsMask(@TempDir Path dir) throws IOException {
+        Path pruned = dir.resolve("prune");
+        String[] p = CliRun.prune("--model", "lenet5", "--dataset", "synthetic", "--method", "magnitude",
+                "--sparsity", "0.9", "--samples-per-class", "2", "--out", pruned.toString());
+        assertEquals("0", p[0], p[1]);
+        Path out = dir.resolve("run");
+        String[] r = run("train", "--model", "lenet5", "--dataset", "synthetic", "--epochs", "2", "--batch-size",
+                "64", "--limit-train", "128", "--limit-test", "64", "--masks", pruned.toString(), "--out",
+                out.toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("report: " + out.resolve(RunReport.FILE)), r[1]);
+
+        String md = Files.readString(out.resolve(RunReport.FILE));
+        assertTrue(md.startsWith("# Run report: lenet5 on synthetic, density 0.1 (90 % pruned, compression 10x)"),
+                md);
+        assertTrue(md.contains("| epochs | 2 |"), md);
+        assertTrue(md.contains("## Pruning\n\n- masks: " + out.resolve("masks.safetensors")), md);
+        assertTrue(md.contains("| conv1.weight | [20, 3, 5, 5] |"), md);
+        assertTrue(md.contains("- nominal: density 0.1 (90 % pruned"), md);
+        assertTrue(md.contains("\n| 2 |") || md.contains("\n| 2 (best) |"), md);
+        assertTrue(md.contains("- pruning: in an earlier run"), md);
+        assertTrue(md.contains("![Training curves](plots/training.png)"), md);
+        for (String plot : new String[] {RunReport.TRAINING_PLOT, RunReport.LAYER_DENSITY_PLOT}) {
+            BufferedImage png = ImageIO.read(out.resolve(RunReport.PLOTS_DIR).resolve(plot).toFile());
+            assertEquals(Plots.WIDTH, png.getWidth(), plot);
+            assertEquals(Plots.HEIGHT, png.getHeight(), plot);
+        }
     }
 
     @Test
