@@ -45,7 +45,7 @@ public final class Plots {
         }
     }
 
-    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 20);
+    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 18);
     private static final Font AXIS_TITLE_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 16);
     private static final Font TICK_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
     private static final Font LEGEND_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 15);
@@ -111,22 +111,30 @@ public final class Plots {
 
     /**
      * Nominal and effective density of every prunable layer of a pruning report, as bars on a logarithmic
-     * percent axis (a layer at 0.5 % stays visible next to one at 100 %); with more than a few layers, the names
-     * are turned vertical so that they do not overlap.
+     * percent axis (a layer at 0.5 % stays visible next to one at 100 %), with each bar's value when there are
+     * few layers; with many, the names are turned vertical so that they do not overlap.
      */
     public static void layerDensity(PruningReport report, String title, Path png) throws IOException {
-        List<String> names = report.layers().stream().map(PruningReport.Layer::name).toList();
+        // Every prunable parameter is a weight: the suffix only takes room.
+        List<String> names = report.layers().stream().map(l -> l.name().replaceFirst("\\.weight$", "")).toList();
+        boolean many = names.size() > 8;
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("layer").yAxisTitle("density, % of weights kept (log scale)").build();
         CategoryStyler s = chart.getStyler();
         style(s);
-        s.setLegendPosition(Styler.LegendPosition.InsideNE);
-        s.setXAxisLabelRotation(names.size() > 6 ? 90 : 0);
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        s.setXAxisLabelRotation(many ? 90 : 0);
         s.setYAxisLogarithmic(true);
         s.setYAxisMin(FLOOR_PERCENT);
         s.setYAxisMax(100.0);
         s.setYAxisDecimalPattern("0.###");
         s.setAvailableSpaceFill(0.8);
+        // Each bar's value in percent at its top, where there is room for it.
+        s.setLabelsVisible(!many);
+        s.setLabelsFont(TICK_FONT);
+        s.setLabelsFontColorAutomaticEnabled(false);
+        s.setLabelsPosition(1.0);
         // A log axis cannot show 0: a collapsed layer is drawn at the axis floor and named collapsed in the report.
         chart.addSeries("nominal density", names, percents(report, PruningReport.Layer::density));
         chart.addSeries("effective density", names, percents(report, PruningReport.Layer::effectiveDensity));
@@ -134,7 +142,9 @@ public final class Plots {
     }
 
     private static List<Double> percents(PruningReport report, ToDoubleFunction<PruningReport.Layer> fraction) {
-        return report.layers().stream().map(l -> Math.max(100 * fraction.applyAsDouble(l), FLOOR_PERCENT)).toList();
+        // Rounded to 3 significant digits: the bar labels print the values as given.
+        return report.layers().stream().map(l -> Double.parseDouble(
+                Numbers.plain(Math.max(100 * fraction.applyAsDouble(l), FLOOR_PERCENT), 3))).toList();
     }
 
     /**

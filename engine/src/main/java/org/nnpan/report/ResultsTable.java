@@ -3,8 +3,6 @@ package org.nnpan.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,8 +190,8 @@ public final class ResultsTable {
                 byMethod.computeIfAbsent(g.method(), m -> new TreeMap<>()).put(g.sparsity(), g);
             }
             md.append("| method |");
-            sparsities.forEach(s -> md.append(" ").append(percent(s)).append(" pruned (density ")
-                    .append(plain(1 - s)).append(") |"));
+            sparsities.forEach(s -> md.append(" ").append(Numbers.percent(s)).append(" pruned (density ")
+                    .append(Numbers.plain(1 - s, 4)).append(") |"));
             md.append("\n|---|").append("---:|".repeat(sparsities.size())).append('\n');
             byMethod.forEach((method, cells) -> {
                 md.append("| ").append(markdownCell(method)).append(" |");
@@ -213,7 +211,7 @@ public final class ResultsTable {
         md.append("\n|---|---|---|---:|---:|").append("---:|".repeat(Metric.values().length)).append('\n');
         for (Group g : groups) {
             md.append("| ").append(markdownCell(g.model())).append(" | ").append(markdownCell(g.dataset()))
-                    .append(" | ").append(markdownCell(g.method())).append(" | ").append(percent(g.sparsity()))
+                    .append(" | ").append(markdownCell(g.method())).append(" | ").append(Numbers.percent(g.sparsity()))
                     .append(" | ").append(g.n()).append(" |");
             for (Metric m : Metric.values()) {
                 md.append(' ').append(meanStd(g.stats(m), m.decimals)).append(" |");
@@ -228,16 +226,6 @@ public final class ResultsTable {
         String format = "%." + decimals + "f";
         return String.format(Locale.ROOT, format, s.mean()) + " ± "
                 + (s.n() == 1 ? "–" : String.format(Locale.ROOT, format, s.std()));
-    }
-
-    /** A fraction as a percentage: {@code 0.98 → "98 %"}. */
-    private static String percent(double fraction) {
-        return plain(100 * fraction) + " %";
-    }
-
-    /** At most 4 significant digits, no trailing zeros or exponent: 0.02, 98, 99.5. */
-    private static String plain(double v) {
-        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     private static String markdownCell(String text) {

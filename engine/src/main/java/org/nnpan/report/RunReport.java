@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.nnpan.io.Json;
-import org.nnpan.pruning.Density;
 import org.nnpan.train.EpochMetrics;
 import org.nnpan.train.TrainConfig;
 import org.nnpan.train.TrainResult;
@@ -49,12 +48,12 @@ public final class RunReport {
         Files.writeString(dir.resolve(FILE), markdown(run), StandardCharsets.UTF_8);
     }
 
-    /** {@code "lenet5 on fashion-mnist, density 0.02 (98 % pruned, compression 50x)"}. */
+    /** {@code "lenet5 on fashion-mnist, 98 % pruned (density 0.02)"}. */
     private static String title(RunSummary run) {
         TrainConfig c = run.config();
-        String sparsity = run.pruned() && run.pruning().density() > 0
-                ? ", " + Density.of(run.pruning().density()).describe() : run.pruned() ? ", everything pruned" : "";
-        return c.model() + " on " + c.dataset() + sparsity;
+        String pruned = run.pruned() ? ", " + Numbers.percent(run.pruning().sparsity()) + " pruned (density "
+                + Numbers.plain(run.pruning().density(), 4) + ")" : "";
+        return c.model() + " on " + c.dataset() + pruned;
     }
 
     /** The report's Markdown, with links to the plots {@link #write} puts beside it. */
@@ -63,8 +62,7 @@ public final class RunReport {
         md.append("## Configuration\n\n| setting | value |\n|---|---|\n");
         JsonNode config = Json.MAPPER.valueToTree(run.config());
         config.properties().forEach(e -> md.append("| ").append(e.getKey()).append(" | ")
-                .append(e.getValue().isNull() ? "(default)" : e.getValue().isTextual() ? e.getValue().asText()
-                        : e.getValue().toString()).append(" |\n"));
+                .append(configValue(e.getValue())).append(" |\n"));
         if (run.pruned()) {
             md.append("\n## Pruning\n\n").append(run.pruning().markdownBody());
             md.append("\n![Per-layer density](").append(PLOTS_DIR).append('/').append(LAYER_DENSITY_PLOT)
@@ -73,6 +71,15 @@ public final class RunReport {
         training(md, run.training());
         timings(md, run);
         return md.toString();
+    }
+
+    /** A config value as written: no quotes, no exponent (1e-4 reads 0.0001), "(default)" for null. */
+    private static String configValue(JsonNode value) {
+        if (value.isNull()) {
+            return "(default)";
+        }
+        return value.isTextual() ? value.asText() : value.isFloatingPointNumber()
+                ? Numbers.plain(value.asDouble(), 6) : value.toString();
     }
 
     private static void training(StringBuilder md, TrainResult result) {
@@ -89,9 +96,9 @@ public final class RunReport {
         md.append("| epoch | train loss | train acc (%) | test loss | test acc (%) | lr | seconds | images/s |\n");
         md.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (EpochMetrics m : rows) {
-            md.append(String.format(Locale.ROOT, "| %d%s | %.4f | %.2f | %.4f | %.2f | %.4g | %.1f | %,.0f |%n",
+            md.append(String.format(Locale.ROOT, "| %d%s | %.4f | %.2f | %.4f | %.2f | %s | %.1f | %,.0f |%n",
                     m.epoch(), m.epoch() == result.bestEpoch() ? " (best)" : "", m.trainLoss(), m.trainAcc(),
-                    m.testLoss(), m.testAcc(), m.lr(), m.epochSeconds(), m.imagesPerSecond()));
+                    m.testLoss(), m.testAcc(), Numbers.plain(m.lr(), 4), m.epochSeconds(), m.imagesPerSecond()));
         }
     }
 

@@ -62,9 +62,9 @@ class TrainCommandTest {
         assertTrue(r[1].contains("report: " + out.resolve(RunReport.FILE)), r[1]);
 
         String md = Files.readString(out.resolve(RunReport.FILE));
-        assertTrue(md.startsWith("# Run report: lenet5 on synthetic, density 0.1 (90 % pruned, compression 10x)"),
-                md);
+        assertTrue(md.startsWith("# Run report: lenet5 on synthetic, 90 % pruned (density 0.1)\n"), md);
         assertTrue(md.contains("| epochs | 2 |"), md);
+        assertTrue(md.contains("| weight_decay | 0.0005 |"), md);
         assertTrue(md.contains("## Pruning\n\n- masks: " + out.resolve("masks.safetensors")), md);
         assertTrue(md.contains("| conv1.weight | [20, 3, 5, 5] |"), md);
         assertTrue(md.contains("- nominal: density 0.1 (90 % pruned"), md);
