@@ -1,32 +1,37 @@
 package org.nnpan.pruning;
 
-import org.nnpan.autograd.Autograd;
-import org.nnpan.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.nnpan.tensor.Tensor;
 
 /**
  * Panning's fusion of several saliency indices into one ranking (method document §3): each index is normalised
  * over all layers together to an absolute z-score, then the three are combined with per-step {@link IndexWeights}.
  * Higher fused scores are kept.
+ *
+ * <p>Normalisation and fusion run as plain loops over the N scores, in float64: one pass per index for its
+ * {@link Moments} and one pass for the result, instead of a dozen tensor ops over N elements each (which cost more
+ * than the top-k itself on LeNet-5). The arithmetic per element is that of the formulas, in the order they are
+ * written.
  */
 public enum IndexFusion {
     /** S = a·ŝ_SynFlow + b·ŝ_SNIP + c·ŝ_GraSP: the scheme of the paper and of the panning agent. */
     ADDITIVE {
         @Override
-        Tensor fuse(Tensor synflow, Tensor snip, Tensor grasp, IndexWeights w) {
-            return synflow.mul(w.synflow()).add(snip.mul(w.snip())).add(grasp.mul(w.grasp()));
+        double fuse(double synflow, double snip, double grasp, IndexWeights w) {
+            return synflow * w.synflow() + snip * w.snip() + grasp * w.grasp();
         }
     },
     /** S = ŝ_SynFlow^a · ŝ_SNIP^b · ŝ_GraSP^c: the reference code's variant; an exponent of 0 ignores the index. */
     MULTIPLICATIVE {
         @Override
-        Tensor fuse(Tensor synflow, Tensor snip, Tensor grasp, IndexWeights w) {
-            return power(synflow, w.synflow()).mul(power(snip, w.snip())).mul(power(grasp, w.grasp()));
+        double fuse(double synflow, double snip, double grasp, IndexWeights w) {
+            return power(synflow, w.synflow()) * power(snip, w.snip()) * power(grasp, w.grasp());
         }
 
         /** x^e with x^0 = 1 even where x = 0, so a zero exponent really drops the index. */
-        private static Tensor power(Tensor x, double exponent) {
-            return exponent == 0 ? x.scalarLike(1) : x.pow(exponent);
+        private static double power(double x, double exponent) {
+            return exponent == 0 ? 1 : Math.pow(x, exponent);
         }
     };
 
@@ -37,7 +42,17 @@ public enum IndexFusion {
      * ranking.
      */
     public static Scores normalise(Scores raw) {
-        return raw.map(IndexFusion::absoluteZScore);
+        Moments m = Moments.of(raw.flat());
+        Scores out = Scores.allocate(raw.layout());
+        MemorySegment in = raw.flat().storage().segment();
+        MemorySegment dst = out.flat().storage().segment();
+        long from = raw.flat().offset();
+        long to = out.flat().offset();
+        for (long i = 0, n = raw.layout().numel(); i < n; i++) {
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT, to + i,
+                    (float) m.absoluteZScore(in.getAtIndex(ValueLayout.JAVA_FLOAT, from + i)));
+        }
+        return out;
     }
 
     /**
@@ -51,24 +66,64 @@ public enum IndexFusion {
             throw new IllegalArgumentException("indices to fuse have different layouts: " + layout + ", "
                     + snip.layout() + ", " + grasp.layout());
         }
-        return synflow.map(s -> fuse(absoluteZScore(s), absoluteZScore(snip.flat()), absoluteZScore(grasp.flat()),
-                weights));
+        Moments mSynflow = Moments.of(synflow.flat());
+        Moments mSnip = Moments.of(snip.flat());
+        Moments mGrasp = Moments.of(grasp.flat());
+        Scores out = Scores.allocate(layout);
+        MemorySegment sSynflow = synflow.flat().storage().segment();
+        MemorySegment sSnip = snip.flat().storage().segment();
+        MemorySegment sGrasp = grasp.flat().storage().segment();
+        MemorySegment dst = out.flat().storage().segment();
+        long oSynflow = synflow.flat().offset();
+        long oSnip = snip.flat().offset();
+        long oGrasp = grasp.flat().offset();
+        long oOut = out.flat().offset();
+        for (long i = 0, n = layout.numel(); i < n; i++) {
+            double fused = fuse(mSynflow.absoluteZScore(sSynflow.getAtIndex(ValueLayout.JAVA_FLOAT, oSynflow + i)),
+                    mSnip.absoluteZScore(sSnip.getAtIndex(ValueLayout.JAVA_FLOAT, oSnip + i)),
+                    mGrasp.absoluteZScore(sGrasp.getAtIndex(ValueLayout.JAVA_FLOAT, oGrasp + i)), weights);
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT, oOut + i, (float) fused);
+        }
+        return out;
     }
 
-    /** The fused float64 vector of three absolute z-score vectors. */
-    abstract Tensor fuse(Tensor synflow, Tensor snip, Tensor grasp, IndexWeights weights);
+    /** The fused float64 value of one weight's three absolute z-scores. */
+    abstract double fuse(double synflow, double snip, double grasp, IndexWeights weights);
 
-    private static Tensor absoluteZScore(Tensor s) {
-        return zScore(s).abs();
-    }
+    /**
+     * Mean and population standard deviation of one index over all its scores, summed in float64 in index order.
+     *
+     * @param mean mean(s)
+     * @param std  sqrt(mean((s − mean(s))²))
+     */
+    record Moments(double mean, double std) {
+        /** The moments of the float32 vector {@code flat} (contiguous, as {@link Scores#flat()} is). */
+        static Moments of(Tensor flat) {
+            MemorySegment s = flat.storage().segment();
+            long offset = flat.offset();
+            long n = flat.numel();
+            double sum = 0;
+            for (long i = 0; i < n; i++) {
+                sum += s.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i);
+            }
+            double mean = sum / n;
+            double squares = 0;
+            for (long i = 0; i < n; i++) {
+                double centred = s.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i) - mean;
+                squares += centred * centred;
+            }
+            return new Moments(mean, Math.sqrt(squares / n));
+        }
 
-    /** (s − mean(s)) / std(s) in float64, population std over all elements; s − mean(s) where std = 0. */
-    static Tensor zScore(Tensor s) {
-        try (Autograd.GradMode _ = Autograd.noGrad()) {
-            Tensor x = s.to(DType.F64);
-            Tensor centred = x.sub(x.mean().item());
-            double std = Math.sqrt(centred.mul(centred).mean().item());
-            return std > 0 ? centred.div(std) : centred;
+        /** (s − mean) / std, or s − mean where std = 0. */
+        double zScore(double s) {
+            double centred = s - mean;
+            return std > 0 ? centred / std : centred;
+        }
+
+        /** |{@link #zScore}|. */
+        double absoluteZScore(double s) {
+            return Math.abs(zScore(s));
         }
     }
 }

@@ -42,16 +42,30 @@ public final class Scores {
         return new Scores(layout, flat);
     }
 
+    /** Scores of {@code layout} in the current scope, for a computation that writes them itself. */
+    static Scores allocate(WeightLayout layout) {
+        return new Scores(layout, layout.allocate());
+    }
+
     /**
      * Scores whose per-layer values {@code perLayer} computes in a memory scope of its own: the temporaries (a
      * whole autograd graph, typically) are freed as soon as the scores are copied out into the current scope.
      */
     static Scores computeScoped(WeightLayout layout, String what, Supplier<Map<String, Tensor>> perLayer) {
-        Tensor flat = layout.allocate();
+        Scores scores = allocate(layout);
         try (MemoryScope _ = MemoryScope.open(what)) {
-            copyInto(flat, layout, perLayer.get());
+            scores.assign(perLayer.get());
         }
-        return new Scores(layout, flat);
+        return scores;
+    }
+
+    /**
+     * Overwrites these scores with {@code perLayer}, e.g. from inside a scope of temporaries that closes afterwards.
+     *
+     * @throws IllegalArgumentException if the names or shapes differ from the layout
+     */
+    void assign(Map<String, Tensor> perLayer) {
+        copyInto(flat, layout, perLayer);
     }
 
     private static void copyInto(Tensor flat, WeightLayout layout, Map<String, Tensor> perLayer) {
