@@ -51,24 +51,44 @@ public final class GraspSaliency implements Saliency {
         return "grasp";
     }
 
+    /** T in CrossEntropy(f(x)/T, y). */
+    double temperature() {
+        return temperature;
+    }
+
     @Override
     public Scores score(Module model, Mask mask, ScoringBatch batch) {
         Scoring.check(model, mask);
         return Scores.computeScoped(WeightLayout.of(model), name(), () -> {
             try (ModelSnapshot _ = ModelSnapshot.of(model)) {
-                Tensor loss = Scoring.loss(model, batch, temperature);
-                Tensor[] normed = norm == GradientNorm.PRUNABLE_WEIGHTS ? Scoring.prunableValues(model)
-                        : model.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
-                Tensor[] g = Autograd.grad(new Tensor[] {loss}, normed, null, true);
-                Tensor halfSquaredNorm = null;
-                for (Tensor gi : g) {
-                    Tensor s = gi.mul(gi).sum();
-                    halfSquaredNorm = halfSquaredNorm == null ? s : halfSquaredNorm.add(s);
-                }
-                Tensor[] hg = Autograd.grad(new Tensor[] {halfSquaredNorm.mul(0.5)}, Scoring.prunableValues(model),
-                        null, false);
-                return Scoring.timesTheta(model, hg);
+                return Scoring.timesTheta(model, gradients(model, Scoring.loss(model, batch, temperature)).hg());
             }
         });
+    }
+
+    /**
+     * The two gradients GraSP takes of the dense {@code model}'s scoring {@code loss} (recorded at this saliency's
+     * temperature).
+     *
+     * @param g  ∂L/∂θ over the parameters of {@link #norm()}, in that order (the prunable weights in model order
+     *           for {@link GradientNorm#PRUNABLE_WEIGHTS}), with their graph recorded
+     * @param hg Hg = ∂(½‖g‖²)/∂w for each prunable weight w, in model order
+     */
+    record Gradients(Tensor[] g, Tensor[] hg) {
+    }
+
+    /** g and Hg of {@code loss}, a scalar computed from {@code model}'s parameters with the graph recorded. */
+    Gradients gradients(Module model, Tensor loss) {
+        Tensor[] normed = norm == GradientNorm.PRUNABLE_WEIGHTS ? Scoring.prunableValues(model)
+                : model.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
+        Tensor[] g = Autograd.grad(new Tensor[] {loss}, normed, null, true);
+        Tensor halfSquaredNorm = null;
+        for (Tensor gi : g) {
+            Tensor s = gi.mul(gi).sum();
+            halfSquaredNorm = halfSquaredNorm == null ? s : halfSquaredNorm.add(s);
+        }
+        Tensor[] hg = Autograd.grad(new Tensor[] {halfSquaredNorm.mul(0.5)}, Scoring.prunableValues(model), null,
+                false);
+        return new Gradients(g, hg);
     }
 }

@@ -45,18 +45,27 @@ public final class LossProbe {
 
     private Measurement measure(Module net, Mask kept, ScoringBatch batch) {
         try (MemoryScope _ = MemoryScope.open("loss-probe"); ModelSnapshot _ = ModelSnapshot.of(net)) {
-            Tensor loss = Scoring.loss(net, batch, temperature);
-            Tensor[] g = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(net), null, false);
-            double squaredNorm = 0;
-            int i = 0;
-            for (String name : net.prunableParameters().keySet()) {
-                Tensor gi = g[i++].detach().to(DType.F64);
-                if (kept != null) {
-                    gi = gi.mul(kept.get(name).to(DType.F64));
-                }
-                squaredNorm += gi.mul(gi).sum().item();
-            }
-            return new Measurement(loss.item(), squaredNorm);
+            return measure(net, Scoring.logits(net, batch), batch, kept);
         }
+    }
+
+    /**
+     * ℓ and G from {@code logits}, the training-mode output of {@code net} on {@code batch} with the graph recorded
+     * (so a caller that needs the same forward pass for other losses runs it once); only kept weights count when
+     * {@code kept} is not null. Temporaries go to the current scope.
+     */
+    Measurement measure(Module net, Tensor logits, ScoringBatch batch, Mask kept) {
+        Tensor loss = Scoring.loss(logits, batch, temperature);
+        Tensor[] g = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(net), null, false);
+        double squaredNorm = 0;
+        int i = 0;
+        for (String name : net.prunableParameters().keySet()) {
+            Tensor gi = g[i++].detach().to(DType.F64);
+            if (kept != null) {
+                gi = gi.mul(kept.get(name).to(DType.F64));
+            }
+            squaredNorm += gi.mul(gi).sum().item();
+        }
+        return new Measurement(loss.item(), squaredNorm);
     }
 }

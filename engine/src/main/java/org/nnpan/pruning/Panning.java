@@ -97,10 +97,11 @@ public final class Panning {
             IndexWeights weights = stage.advance(density.sparsity());
             try (MemoryScope _ = MemoryScope.open("panning-step")) {
                 ScoringBatch batch = batches.draw(t);
-                scorer.selectInto(model, batch, weights, density, mask);
+                LossProbe.Measurement dense = scorer.selectInto(model, batch, weights, density, mask,
+                        listener == null ? null : probe);
                 if (listener != null) {
                     listener.afterStep(new PanningStep(t, config.steps(), density.sparsity(), stage.stage(), weights,
-                            PanningObservation.of(model, mask, batch, probe)), mask);
+                            PanningObservation.of(model, mask, batch, dense, probe)), mask);
                 }
             }
         }

@@ -154,8 +154,8 @@ public final class PanningEnvironment implements Environment {
         PanningObservation o;
         try (MemoryScope _ = MemoryScope.open("panning-env-step")) {
             ScoringBatch batch = nextBatch();
-            scorer.selectInto(model, batch, weights, density, mask);
-            o = PanningObservation.of(model, mask, batch, probe);
+            o = PanningObservation.of(model, mask, batch,
+                    scorer.selectInto(model, batch, weights, density, mask, probe), probe);
             if (listener != null) {
                 listener.afterStep(new PanningStep(step, config.steps(), density.sparsity(), -1, weights, o), mask);
             }

@@ -37,8 +37,20 @@ final class Scoring {
      * statistics). Call it inside a {@link ModelSnapshot} of {@code net}: the forward pass moves running statistics.
      */
     static Tensor loss(Module net, ScoringBatch batch, double temperature) {
+        return loss(logits(net, batch), batch, temperature);
+    }
+
+    /**
+     * The logits f(x) of {@code net} in training mode, for several losses of one forward pass. Call it inside a
+     * {@link ModelSnapshot} of {@code net}, as {@link #loss(Module, ScoringBatch, double)}.
+     */
+    static Tensor logits(Module net, ScoringBatch batch) {
         net.train();
-        Tensor logits = net.forward(batch.inputs().to(dtypeOf(net)));
+        return net.forward(batch.inputs().to(dtypeOf(net)));
+    }
+
+    /** CrossEntropy({@code logits}/T, y), mean over the batch. */
+    static Tensor loss(Tensor logits, ScoringBatch batch, double temperature) {
         return Losses.crossEntropy(logits.div(temperature), batch.labels(), Losses.Reduction.MEAN);
     }
 

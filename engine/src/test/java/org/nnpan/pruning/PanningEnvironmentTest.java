@@ -85,7 +85,7 @@ class PanningEnvironmentTest {
         Mask expected = Mask.dense(net);
         Density density = Schedule.EXPONENTIAL.densityAfter(0, 3, TARGET);
         new PanningScorer(IndexFusion.ADDITIVE).selectInto(net, batch(4), new IndexWeights(0.5, 1, 1.5), density,
-                expected);
+                expected, null);
         assertArrayEquals(expected.flat().toFloatArray(), env.lastMask().flat().toFloatArray());
         PanningObservation o = PanningObservation.of(net, expected, batch(4), probe);
         double lossRange = Arrays.stream(loss).max().orElseThrow() - Arrays.stream(loss).min().orElseThrow();
