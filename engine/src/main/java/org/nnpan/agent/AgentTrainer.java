@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.nnpan.data.SplitMix64;
 import org.nnpan.io.Json;
 import org.nnpan.io.JsonLines;
@@ -132,6 +133,16 @@ public final class AgentTrainer {
         Files.createDirectories(options.runDirectory());
         metrics.reset();
         return run();
+    }
+
+    /**
+     * The environment step at which the run directory's latest checkpoint was taken ({@link #resume()} continues
+     * from there), or empty when it holds none.
+     */
+    public OptionalLong checkpointStep() throws IOException {
+        Path dir = checkpoint.latest();
+        return dir == null ? OptionalLong.empty() : OptionalLong.of(longOf(Json.readMap(dir.resolve(TRAINER_FILE)),
+                "step"));
     }
 
     /**
