@@ -69,7 +69,7 @@ public final class Panning {
 
     /**
      * {@link #prune(Module, BatchSource, Config, StepListener)} without a listener, which also skips the per-step
-     * observation (path analysis and two extra gradient passes).
+     * observation (the path analysis, the dense probe's backward pass and the sub-network's forward and backward).
      */
     public static Mask prune(Module model, BatchSource batches, Config config) {
         return run(model, batches, config, null);
@@ -87,9 +87,9 @@ public final class Panning {
 
     private static Mask run(Module model, BatchSource batches, Config config, StepListener listener) {
         Scoring.requireDense(model);
-        // One instance of each per run: SynFlow and the probe keep a working copy of the model between steps.
+        // One instance of each per run: both keep working copies of the model between steps.
         PanningScorer scorer = new PanningScorer(config.fusion());
-        LossProbe probe = new LossProbe(1);
+        PanningObserver observer = new PanningObserver();
         StageTable.Cursor stage = config.stages().cursor();
         Mask mask = Mask.dense(model);
         for (int t = 0; t < config.steps(); t++) {
@@ -98,10 +98,10 @@ public final class Panning {
             try (MemoryScope _ = MemoryScope.open("panning-step")) {
                 ScoringBatch batch = batches.draw(t);
                 LossProbe.Measurement dense = scorer.selectInto(model, batch, weights, density, mask,
-                        listener == null ? null : probe);
+                        listener == null ? null : observer.probe());
                 if (listener != null) {
                     listener.afterStep(new PanningStep(t, config.steps(), density.sparsity(), stage.stage(), weights,
-                            PanningObservation.of(model, mask, batch, dense, probe)), mask);
+                            observer.observe(model, mask, batch, dense)), mask);
                 }
             }
         }

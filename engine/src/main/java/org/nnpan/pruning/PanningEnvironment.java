@@ -77,7 +77,7 @@ public final class PanningEnvironment implements Environment {
     private final Panning.BatchSource batches;
     private final Config config;
     private final PanningScorer scorer = new PanningScorer(IndexFusion.ADDITIVE);
-    private final LossProbe probe = new LossProbe(1);
+    private final PanningObserver observer = new PanningObserver();
     private final Mask mask;
     private final double maxSparsity;
     private final Extremes loss = new Extremes();
@@ -154,8 +154,8 @@ public final class PanningEnvironment implements Environment {
         PanningObservation o;
         try (MemoryScope _ = MemoryScope.open("panning-env-step")) {
             ScoringBatch batch = nextBatch();
-            o = PanningObservation.of(model, mask, batch,
-                    scorer.selectInto(model, batch, weights, density, mask, probe), probe);
+            o = observer.observe(model, mask, batch,
+                    scorer.selectInto(model, batch, weights, density, mask, observer.probe()));
             if (listener != null) {
                 listener.afterStep(new PanningStep(step, config.steps(), density.sparsity(), -1, weights, o), mask);
             }
@@ -230,7 +230,7 @@ public final class PanningEnvironment implements Environment {
 
     /** ℓ and G of the dense network on a fresh batch, folded into the running extremes. */
     private LossProbe.Measurement measureDense() {
-        LossProbe.Measurement m = probe.dense(model, nextBatch());
+        LossProbe.Measurement m = observer.probe().dense(model, nextBatch());
         loss.include(m.loss());
         gradient.include(m.squaredGradientNorm());
         return m;

@@ -22,18 +22,14 @@ public record PanningObservation(double effectiveSparsity, long kept, double los
      * {@link LossProbe} defines them). The model is not changed.
      */
     public static PanningObservation of(Module model, Mask mask, ScoringBatch batch, LossProbe probe) {
-        return of(model, mask, batch, probe.dense(model, batch), probe);
+        return of(PathAnalysis.run(model, mask, batch.inputShape()), mask, probe.dense(model, batch),
+                probe.masked(model, mask, batch));
     }
 
-    /**
-     * {@link #of(Module, Mask, ScoringBatch, LossProbe)} with the dense network's ℓ and G already measured on
-     * {@code batch} by {@code probe} (a panning step gets them from its {@link DensePass}).
-     */
-    static PanningObservation of(Module model, Mask mask, ScoringBatch batch, LossProbe.Measurement dense,
-                                 LossProbe probe) {
-        PathAnalysis paths = PathAnalysis.run(model, mask, batch.inputShape());
+    /** The observation of {@code mask} from its path analysis and the dense and sub-network measurements. */
+    static PanningObservation of(PathAnalysis paths, Mask mask, LossProbe.Measurement dense,
+                                 LossProbe.Measurement sub) {
         long live = mask.layout().names().stream().mapToLong(paths::live).sum();
-        LossProbe.Measurement sub = probe.masked(model, mask, batch);
         return new PanningObservation(1 - (double) live / mask.numel(), mask.kept(), dense.loss(),
                 dense.squaredGradientNorm(), sub.loss(), sub.squaredGradientNorm());
     }

@@ -43,9 +43,17 @@ public final class PathAnalysis {
      * changed.
      */
     public static PathAnalysis run(Module model, Mask mask, int[] inputShape) {
+        return run(model, mask, inputShape, new WorkingCopy(DType.F64));
+    }
+
+    /**
+     * {@link #run(Module, Mask, int[])} on {@code copy}, a float64 working copy that repeated analyses of one model
+     * refresh in place instead of copying the model each time.
+     */
+    static PathAnalysis run(Module model, Mask mask, int[] inputShape, WorkingCopy copy) {
         mask.validateFor(model);
         try (MemoryScope _ = MemoryScope.open("path-analysis"); Autograd.GradMode _ = Autograd.setEnabled(true)) {
-            Module net = connectivityCopy(model, mask);
+            Module net = connectivityCopy(model, mask, copy);
             Map<String, Parameter> weights = net.prunableParameters();
             Tensor out = net.forward(Tensor.ones(DType.F64, 1, inputShape[0], inputShape[1], inputShape[2]));
             Map<String, Long> positions = outputPositions(out, weights);
@@ -61,16 +69,12 @@ public final class PathAnalysis {
         }
     }
 
-    /** A float64 copy with weights |θ⊙m| (unmasked), zero biases and identity BatchNorm, in evaluation mode. */
-    private static Module connectivityCopy(Module model, Mask mask) {
-        Module net = model.copy(DType.F64);
+    /** {@code copy} with weights |θ⊙m| (unmasked), zero biases and identity BatchNorm, in evaluation mode. */
+    private static Module connectivityCopy(Module model, Mask mask, WorkingCopy copy) {
+        Module net = copy.masked(model, mask, true);
         try (Autograd.GradMode _ = Autograd.noGrad()) {
-            for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
-                Parameter p = e.getValue();
-                if (p.prunable()) {
-                    p.clearMask();
-                    p.assignInPlace(p.value().mul(mask.get(e.getKey()).to(DType.F64)).abs());
-                } else {
+            for (Parameter p : net.parameters()) {
+                if (!p.prunable()) {
                     p.value().backend().fill(p.value(), 0);
                 }
             }
