@@ -32,22 +32,45 @@ class ConvPropertyTest {
             int kh = 1 + rnd.nextInt(Math.min(5, h + 2 * pad));
             int kw = 1 + rnd.nextInt(Math.min(5, w + 2 * pad));
             Conv2dGeometry g = new Conv2dGeometry(kh, kw, 1 + rnd.nextInt(3), 1 + rnd.nextInt(3), pad, pad);
-            int[] xs = {1 + rnd.nextInt(5), 1 + rnd.nextInt(6), h, w};
-            int[] ws = {1 + rnd.nextInt(9), xs[1], kh, kw};
-            int[] ys = {xs[0], ws[0], g.outH(h), g.outW(w)};
-            boolean strided = rnd.nextBoolean();
-            try (MemoryScope s = MemoryScope.open("conv-property")) {
-                Tensor x = input(rnd, dtype, xs, strided);
-                Tensor wt = input(rnd, dtype, ws, strided);
-                Tensor gy = input(rnd, dtype, ys, strided);
-                String what = "x " + java.util.Arrays.toString(xs) + " w " + java.util.Arrays.toString(ws) + " " + g
-                        + (strided ? " strided" : "");
-                Backend cpu = Backends.cpu();
-                Backend ref = Backends.reference();
-                compare(what + " forward", ref.conv2d(x, wt, g), cpu.conv2d(x, wt, g), dtype);
-                compare(what + " input grad", ref.conv2dInputGrad(gy, wt, xs, g), cpu.conv2dInputGrad(gy, wt, xs, g), dtype);
-                compare(what + " weight grad", ref.conv2dWeightGrad(x, gy, ws, g), cpu.conv2dWeightGrad(x, gy, ws, g), dtype);
-            }
+            check(rnd, dtype, g, new int[] {1 + rnd.nextInt(5), 1 + rnd.nextInt(6), h, w}, 1 + rnd.nextInt(9));
+        }
+    }
+
+    /**
+     * Stride 1 with output rows of 32 to 48 and up to 40 output channels, on both sides of the float32 weight
+     * gradient's switch between the row dot-product kernel and the GEMM path (and with images grouped per reduction).
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void cpuMatchesReferenceOnWideStrideOneImages(DType dtype) {
+        SplittableRandom rnd = new SplittableRandom(7 + dtype.ordinal());
+        for (int i = 0; i < CASES / 4; i++) {
+            int pad = rnd.nextInt(3);
+            int h = 1 + rnd.nextInt(6);
+            int w = 36 + rnd.nextInt(13);
+            int kh = 1 + rnd.nextInt(Math.min(5, h + 2 * pad));
+            int kw = 1 + rnd.nextInt(5);
+            Conv2dGeometry g = new Conv2dGeometry(kh, kw, 1, 1, pad, pad);
+            check(rnd, dtype, g, new int[] {1 + rnd.nextInt(5), 1 + rnd.nextInt(4), h, w}, 1 + rnd.nextInt(40));
+        }
+    }
+
+    /** Forward, input and weight gradient of one random case, CPU backend against the reference. */
+    private static void check(SplittableRandom rnd, DType dtype, Conv2dGeometry g, int[] xs, int outChannels) {
+        int[] ws = {outChannels, xs[1], g.kh(), g.kw()};
+        int[] ys = {xs[0], ws[0], g.outH(xs[2]), g.outW(xs[3])};
+        boolean strided = rnd.nextBoolean();
+        try (MemoryScope s = MemoryScope.open("conv-property")) {
+            Tensor x = input(rnd, dtype, xs, strided);
+            Tensor wt = input(rnd, dtype, ws, strided);
+            Tensor gy = input(rnd, dtype, ys, strided);
+            String what = "x " + java.util.Arrays.toString(xs) + " w " + java.util.Arrays.toString(ws) + " " + g
+                    + (strided ? " strided" : "");
+            Backend cpu = Backends.cpu();
+            Backend ref = Backends.reference();
+            compare(what + " forward", ref.conv2d(x, wt, g), cpu.conv2d(x, wt, g), dtype);
+            compare(what + " input grad", ref.conv2dInputGrad(gy, wt, xs, g), cpu.conv2dInputGrad(gy, wt, xs, g), dtype);
+            compare(what + " weight grad", ref.conv2dWeightGrad(x, gy, ws, g), cpu.conv2dWeightGrad(x, gy, ws, g), dtype);
         }
     }
 

@@ -7,7 +7,7 @@ import java.lang.foreign.ValueLayout;
  * One float32 NCHW image staged in a Java array with its zero padding made explicit, so that every receptive-field
  * row is a plain array run: element {@code (c, ih, iw)} of the image sits at {@code c * planeSize + (ih + padH) *
  * width + iw + padW}. The border is zeroed once; {@link #load} only overwrites the interior, so one instance serves a
- * whole batch.
+ * whole batch. An optional zero tail after the last plane lets kernels that read whole padded rows run past its end.
  */
 final class PaddedImage {
 
@@ -23,11 +23,12 @@ final class PaddedImage {
     /** The unpadded image, copied from the segment in one bulk copy. */
     private final float[] raw;
 
-    PaddedImage(ConvGeometry g) {
+    /** An image of geometry {@code g} followed by {@code slack} zeros. */
+    PaddedImage(ConvGeometry g, int slack) {
         this.g = g;
         this.width = g.width() + 2 * g.padW();
         this.planeSize = Math.multiplyExact(g.height() + 2 * g.padH(), width);
-        this.data = new float[Math.multiplyExact(g.channels(), planeSize)];
+        this.data = new float[Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack)];
         this.raw = new float[Math.toIntExact(g.inputSize())];
     }
 

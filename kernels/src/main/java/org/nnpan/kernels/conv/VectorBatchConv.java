@@ -1,10 +1,12 @@
 package org.nnpan.kernels.conv;
 
+import static org.nnpan.kernels.gemm.SgemmKernel.L;
 import static org.nnpan.kernels.gemm.SgemmKernel.MR;
 import static org.nnpan.kernels.gemm.SgemmKernel.NR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
 import org.nnpan.kernels.gemm.SgemmKernel;
 import org.nnpan.kernels.parallel.Parallel;
 
@@ -15,7 +17,9 @@ import org.nnpan.kernels.parallel.Parallel;
  * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. The column
  * matrix never exists in memory, and images run in parallel. The weight gradient {@code gW = gY * cols(X)^T} runs the
  * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
- * panels and the transposed column matrix as the B panels, again straight from the padded image.
+ * panels and the transposed column matrix as the B panels, gathered straight from the padded image; for the few
+ * shapes where that packing is not shared by enough output channels, {@link RowDotWeightGrad}'s in-place dot products
+ * are used instead.
  */
 final class VectorBatchConv implements BatchConv {
 
@@ -53,13 +57,17 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        if (RowDotWeightGrad.preferredFor(g, outChannels)) {
+            RowDotWeightGrad.compute(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+            return;
+        }
         int k = Math.toIntExact(g.colRows());
         int outHW = Math.toIntExact(g.colCols());
         int rowsPadded = ceilDiv(outChannels, MR) * MR;
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
         float[][] partial = new float[chunks][rowsPadded * k];
         Parallel.get().forEachChunk(chunks, chunk -> {
-            PaddedImage image = new PaddedImage(g);
+            PaddedImage image = new PaddedImage(g, 0);
             int[] taps = image.tapOffsets();
             int depth = Math.min(KC, outHW);
             float[] gradient = new float[outChannels * outHW];
@@ -123,7 +131,7 @@ final class VectorBatchConv implements BatchConv {
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
-            PaddedImage image = new PaddedImage(g);
+            PaddedImage image = new PaddedImage(g, 0);
             int[] taps = image.tapOffsets();
             float[] panel = new float[Math.min(KC, k) * NR];
             float[] tile = new float[MR * NR];
@@ -237,6 +245,19 @@ final class VectorBatchConv implements BatchConv {
          */
         void packTransposed(float[] data, int[] taps, int j0, int cols, float[] panel) {
             int stride = g.strideW();
+            if (cols == NR) {
+                // A full panel row is NR taps of one position: two gathers through the tap offsets.
+                for (int r = 0; r < count; r++) {
+                    for (int t = 0; t < length[r]; t++) {
+                        int from = source[r] + t * stride;
+                        int to = (column[r] + t) * NR;
+                        for (int v = 0; v < NR; v += L) {
+                            FloatVector.fromArray(SgemmKernel.SPECIES, data, from, taps, j0 + v).intoArray(panel, to + v);
+                        }
+                    }
+                }
+                return;
+            }
             for (int j = 0; j < cols; j++) {
                 int tap = taps[j0 + j];
                 for (int r = 0; r < count; r++) {

@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SgemmKernel {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** The vector shape of the kernel's operands. */
+    public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector. */
     public static final int L = SPECIES.length();
     /** Rows of a tile: 4 x 2 vectors leaves room for operands in 16 AVX2 registers without spilling. */
