@@ -20,7 +20,6 @@ import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
 import org.nnpan.pruning.Mask;
-import org.nnpan.pruning.PruningReport;
 import org.nnpan.report.RunReport;
 import org.nnpan.report.RunSummary;
 import org.nnpan.train.Checkpoint;
@@ -127,13 +126,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** OUT/report.md and OUT/plots/; a pruned run's report analyses its mask (per layer, effective density). */
     private void writeReport(TrainConfig config, Module net, Mask mask, TrainResult result) throws IOException {
-        PruningReport pruning = null;
-        if (mask != null) {
-            int[] input = {Datasets.info(config.dataset()).channels(), config.inputSize(), config.inputSize()};
-            pruning = PruningReport.of(net, mask, input, new LinkedHashMap<>(Map.of("masks",
-                    out.resolve(MASKS_FILE).toString())));
-        }
-        RunReport.write(new RunSummary(config, pruning, OptionalDouble.empty(), result), out);
+        RunReport.write(mask == null ? RunSummary.dense(config, result)
+                : RunSummary.pruned(config, net, mask, new LinkedHashMap<>(Map.of("masks",
+                        out.resolve(MASKS_FILE).toString())), OptionalDouble.empty(), result), out);
     }
 
     /**

@@ -7,15 +7,20 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.SequencedMap;
 import org.nnpan.data.DatasetNotFoundException;
 import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
 import org.nnpan.pruning.Mask;
+import org.nnpan.report.RunReport;
+import org.nnpan.report.RunSummary;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.train.Checkpoint;
 import org.nnpan.train.EpochMetrics;
@@ -37,6 +42,8 @@ import org.nnpan.train.TrainingListener;
  *       other files of {@link Pruning}; {@value #PRUNE_FILE}, the {@link PruneSummary}, once pruning is done;</li>
  *   <li>{@value Trainer#METRICS_FILE}, {@value Trainer#CHECKPOINT_DIR}/, {@value Trainer#FINAL_MODEL_FILE} of the
  *       {@link Trainer};</li>
+ *   <li>{@value RunReport#FILE} and {@value RunReport#PLOTS_DIR}/ ({@link RunReport}): what was run, the
+ *       per-layer table of the mask, accuracy, timings and plots; it replaces the pruning phase's report.md;</li>
  *   <li>{@value #RESULT_FILE}: the {@link RunResult}, written last.</li>
  * </ul>
  *
@@ -117,7 +124,7 @@ public final class Experiment {
                     trained.bestTestAcc(), trained.bestEpoch(), pruned.density(), pruned.effectiveDensity(),
                     pruned.seconds(), trained.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(),
                     resumed, false);
-            // The run's report.md and plots/ (org.nnpan.report) belong here, once everything they show exists.
+            RunReport.write(summary(config, dir, pruned, trained), dir);
             Json.write(dir.resolve(RESULT_FILE), result);
             log.printf(Locale.ROOT, "%s: final test accuracy %.2f%% (best %.2f%% after epoch %d), density %.4f"
                             + " (effective %.4f); pruning %.1f s, training %.1f s%n", dir, result.finalTestAcc(),
@@ -202,6 +209,21 @@ public final class Experiment {
             Trainer trainer = new Trainer(net, t.createOptimizer(net), t.createSchedule(), t.epochs(), progress);
             return trainer.train(data.train(), data.test(), dir, resume, record);
         }
+    }
+
+    /** What the run's report.md shows; the pruning section analyses the mask the network was trained under. */
+    private static RunSummary summary(RunConfig config, Path dir, PruneSummary pruned, TrainResult trained)
+            throws IOException {
+        TrainConfig t = config.train();
+        if (config.prune().isDense()) {
+            return RunSummary.dense(t, trained);
+        }
+        Module net = t.createModel();
+        SequencedMap<String, String> settings = new LinkedHashMap<>();
+        settings.put("method", config.prune().method());
+        settings.put("masks", dir.resolve(Pruning.MASKS_FILE).toString());
+        return RunSummary.pruned(t, net, Mask.load(dir.resolve(Pruning.MASKS_FILE), net), settings,
+                OptionalDouble.of(pruned.seconds()), trained);
     }
 
     /** Something that reads a data set. */

@@ -2,6 +2,10 @@ package org.nnpan.report;
 
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.SequencedMap;
+import org.nnpan.data.Datasets;
+import org.nnpan.nn.Module;
+import org.nnpan.pruning.Mask;
 import org.nnpan.pruning.PruningReport;
 import org.nnpan.train.TrainConfig;
 import org.nnpan.train.TrainResult;
@@ -26,6 +30,18 @@ public record RunSummary(TrainConfig config, PruningReport pruning, OptionalDoub
     /** A run that trained a dense network. */
     public static RunSummary dense(TrainConfig config, TrainResult training) {
         return new RunSummary(config, null, OptionalDouble.empty(), training);
+    }
+
+    /**
+     * A run whose network was trained under {@code mask}: analyses the mask on the model's input shape (per-layer
+     * density, effective density, FLOPs).
+     *
+     * @param settings what the pruning report lists as its settings, e.g. the method and the masks file
+     */
+    public static RunSummary pruned(TrainConfig config, Module net, Mask mask, SequencedMap<String, String> settings,
+                                    OptionalDouble pruneSeconds, TrainResult training) {
+        int[] input = {Datasets.info(config.dataset()).channels(), config.inputSize(), config.inputSize()};
+        return new RunSummary(config, PruningReport.of(net, mask, input, settings), pruneSeconds, training);
     }
 
     /** Whether the network was pruned before training. */

@@ -58,9 +58,13 @@ class ExperimentTest {
         assertTrue(r.effectiveDensity() <= r.density(), r.toString());
         assertFalse(r.skipped() || r.resumed(), r.toString());
         for (String f : new String[] {"config.json", "init.safetensors", "masks.safetensors", "report.json",
-            "report.md", "prune.json", "metrics.jsonl", "model.safetensors", "result.json"}) {
+            "report.md", "prune.json", "metrics.jsonl", "model.safetensors", "result.json", "plots/training.png",
+            "plots/layer-density.png"}) {
             assertTrue(Files.isRegularFile(runDir.resolve(f)), f);
         }
+        // The run's report (not the pruning phase's) covers both phases.
+        String report = Files.readString(runDir.resolve("report.md"));
+        assertTrue(report.contains("## Pruning") && report.contains("## Training"), report);
         Map<String, Object> config = Json.readMap(runDir.resolve(Experiment.CONFIG_FILE));
         assertTrue(config.containsKey("provenance") && config.containsKey("config"), config.toString());
         assertEquals(5, ((Map<?, ?>) config.get("provenance")).get("seed"));
