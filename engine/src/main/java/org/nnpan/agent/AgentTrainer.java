@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.AtomicDirectory;
 import org.nnpan.io.Json;
 import org.nnpan.io.JsonLines;
 
@@ -36,6 +37,8 @@ public final class AgentTrainer {
     /** Counts, evaluations and timings of the finished run. */
     public static final String SUMMARY_FILE = "summary.json";
 
+    /** The run directory's checkpoint, replaced as a whole ({@link AtomicDirectory}). */
+    private static final String CHECKPOINT_DIR = "checkpoint";
     private static final String TRAINER_FILE = "trainer.json";
     private static final String AGENT_DIR = "agent";
     private static final String ENVIRONMENT_DIR = "environment";
@@ -90,7 +93,7 @@ public final class AgentTrainer {
     private final SplitMix64 envRng;
     private final SplitMix64 evalRng;
     private final JsonLines metrics;
-    private final RunCheckpoint checkpoint;
+    private final AtomicDirectory checkpoint;
     private final TrainingProgress progress;
     private final List<Evaluation> evaluations = new ArrayList<>();
     private final double[] recentRewards = new double[REWARD_WINDOW];
@@ -114,7 +117,7 @@ public final class AgentTrainer {
         this.envRng = new SplitMix64(seeds.nextLong());
         this.evalRng = new SplitMix64(seeds.nextLong());
         this.metrics = new JsonLines(options.runDirectory().resolve(METRICS_FILE));
-        this.checkpoint = new RunCheckpoint(options.runDirectory());
+        this.checkpoint = new AtomicDirectory(options.runDirectory().resolve(CHECKPOINT_DIR));
         this.progress = options.showProgress() ? TrainingProgress.onStandardError() : null;
         this.nextEvalStep = config.evalInterval();
         this.nextCheckpointStep = options.checkpointInterval();
@@ -126,7 +129,7 @@ public final class AgentTrainer {
      * @throws IllegalStateException if the run directory already holds a checkpoint (resume it instead)
      */
     public Result train() throws IOException {
-        if (checkpoint.latest() != null) {
+        if (checkpoint.latest(TRAINER_FILE) != null) {
             throw new IllegalStateException("run directory " + options.runDirectory()
                     + " already holds a checkpoint; resume that run or choose another directory");
         }
@@ -140,7 +143,7 @@ public final class AgentTrainer {
      * from there), or empty when it holds none.
      */
     public OptionalLong checkpointStep() throws IOException {
-        Path dir = checkpoint.latest();
+        Path dir = checkpoint.latest(TRAINER_FILE);
         return dir == null ? OptionalLong.empty() : OptionalLong.of(longOf(Json.readMap(dir.resolve(TRAINER_FILE)),
                 "step"));
     }
@@ -153,7 +156,7 @@ public final class AgentTrainer {
      * @throws IllegalArgumentException if the checkpoint belongs to another configuration or environment size
      */
     public Result resume() throws IOException {
-        Path dir = checkpoint.latest();
+        Path dir = checkpoint.latest(TRAINER_FILE);
         if (dir == null) {
             throw new IllegalStateException("run directory " + options.runDirectory()
                     + " holds no checkpoint to resume");
@@ -263,7 +266,7 @@ public final class AgentTrainer {
     // ---------------------------------------------------------------- checkpoints
 
     private void saveCheckpoint() throws IOException {
-        checkpoint.write(dir -> {
+        checkpoint.replace(dir -> {
             agent.save(dir.resolve(AGENT_DIR));
             env.saveState(Files.createDirectories(dir.resolve(ENVIRONMENT_DIR)));
             Map<String, Object> s = new LinkedHashMap<>();

@@ -2,13 +2,10 @@ package org.nnpan.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.nnpan.io.AtomicDirectory;
 import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
@@ -20,9 +17,8 @@ import org.nnpan.tensor.MemoryScope;
  * {@code state_dict} under PyTorch names), the optimizer's {@link Optimizer#TENSORS_FILE} and
  * {@link Optimizer#SIDECAR_FILE}, and {@value #STATE_FILE}.
  *
- * <p>A checkpoint is replaced as a whole: the new one is written to {@code <dir>.next}, the old one renamed to
- * {@code <dir>.prev}, the new one renamed into place, and the old one deleted. A crash at any point leaves either
- * {@code <dir>} or {@code <dir>.prev} complete, and {@link #locate} finds it; files of different epochs never mix.
+ * <p>A checkpoint is replaced as a whole ({@link AtomicDirectory}): a crash at any point leaves either {@code <dir>} or
+ * {@code <dir>.prev} complete, and {@link #locate} finds it; files of different epochs never mix.
  */
 public final class Checkpoint {
     /** The model's state dict. */
@@ -49,28 +45,17 @@ public final class Checkpoint {
 
     /** Writes a checkpoint of {@code model}, {@code optimizer} and {@code state} to {@code dir}, replacing any old one. */
     public static void save(Path dir, Module model, Optimizer optimizer, State state) throws IOException {
-        Path next = sibling(dir, ".next");
-        Path prev = sibling(dir, ".prev");
-        deleteTree(next);
-        Files.createDirectories(next);
-        TensorFiles.save(next.resolve(MODEL_FILE), model.stateDict(), Map.of("epoch", Integer.toString(state.epoch())));
-        optimizer.save(next);
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(next.resolve(STATE_FILE).toFile(), state);
-        deleteTree(prev);
-        if (Files.exists(dir)) {
-            Files.move(dir, prev, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(prev);
+        new AtomicDirectory(dir).replace(next -> {
+            TensorFiles.save(next.resolve(MODEL_FILE), model.stateDict(),
+                    Map.of("epoch", Integer.toString(state.epoch())));
+            optimizer.save(next);
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(next.resolve(STATE_FILE).toFile(), state);
+        });
     }
 
     /** The complete checkpoint directory for {@code dir}: {@code dir} itself, its {@code .prev}, or null if none. */
     public static Path locate(Path dir) {
-        if (Files.isRegularFile(dir.resolve(STATE_FILE))) {
-            return dir;
-        }
-        Path prev = sibling(dir, ".prev");
-        return Files.isRegularFile(prev.resolve(STATE_FILE)) ? prev : null;
+        return new AtomicDirectory(dir).latest(STATE_FILE);
     }
 
     /**
@@ -104,20 +89,5 @@ public final class Checkpoint {
             throw new NoSuchFileException(dir.toString(), null, "no checkpoint to resume from");
         }
         return found;
-    }
-
-    private static Path sibling(Path dir, String suffix) {
-        return dir.resolveSibling(dir.getFileName() + suffix);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }
