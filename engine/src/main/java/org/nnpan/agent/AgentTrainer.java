@@ -13,6 +13,7 @@ import org.nnpan.data.SplitMix64;
 import org.nnpan.io.AtomicDirectory;
 import org.nnpan.io.Json;
 import org.nnpan.io.JsonLines;
+import org.nnpan.train.StatusLine;
 
 /**
  * Trains a {@link Td3Agent} on an {@link Environment} (the loop of the reference TD3 implementation):
@@ -118,7 +119,7 @@ public final class AgentTrainer {
         this.evalRng = new SplitMix64(seeds.nextLong());
         this.metrics = new JsonLines(options.runDirectory().resolve(METRICS_FILE));
         this.checkpoint = new AtomicDirectory(options.runDirectory().resolve(CHECKPOINT_DIR));
-        this.progress = options.showProgress() ? TrainingProgress.onStandardError() : null;
+        this.progress = options.showProgress() ? new TrainingProgress(StatusLine.onStandardError()) : null;
         this.nextEvalStep = config.evalInterval();
         this.nextCheckpointStep = options.checkpointInterval();
     }

@@ -1,6 +1,5 @@
 package org.nnpan.train;
 
-import java.io.Console;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -9,28 +8,22 @@ import java.util.function.LongSupplier;
 /**
  * Shows training progress: epoch, batch, running loss and accuracy, throughput and the time left.
  *
- * <p>On a terminal it redraws one line in place (a bar, at most {@value #REDRAWS_PER_SECOND} times a second) and
- * leaves a summary line per epoch. Elsewhere (a CI log, a file) carriage returns would make a mess, so it writes a
- * plain status line at most once per interval, plus the same per-epoch summary.
+ * <p>On a terminal it redraws one line in place (with a bar) and leaves a summary line per epoch. Elsewhere (a CI
+ * log, a file) it writes a plain status line at most once per interval, plus the same per-epoch summary
+ * ({@link StatusLine}).
  */
 public final class ProgressBar implements TrainingListener {
     private static final int BAR_WIDTH = 24;
-    private static final int REDRAWS_PER_SECOND = 10;
     /** How often a non-terminal gets a status line. */
-    public static final Duration PLAIN_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration PLAIN_INTERVAL = StatusLine.PLAIN_INTERVAL;
 
-    private final PrintStream out;
-    private final boolean interactive;
-    private final long intervalNanos;
-    private final LongSupplier clock;
+    private final StatusLine line;
 
     private int epoch;
     private int epochs;
     private int batches;
     private long epochStart;
-    private long lastLine;
     private long lastBatchEnd;
-    private int lineLength;
     /** Seconds an epoch spends after its last batch (evaluation, checkpoint); 0 until one epoch has finished. */
     private double epochOverhead;
 
@@ -40,21 +33,19 @@ public final class ProgressBar implements TrainingListener {
      * @param clock         nanosecond time source ({@code System::nanoTime}; tests pass a fake one)
      */
     public ProgressBar(PrintStream out, boolean interactive, Duration plainInterval, LongSupplier clock) {
-        this.out = out;
-        this.interactive = interactive;
-        this.intervalNanos = (interactive ? Duration.ofSeconds(1).dividedBy(REDRAWS_PER_SECOND) : plainInterval)
-                .toNanos();
-        this.clock = clock;
+        this(new StatusLine(out, interactive, plainInterval, clock));
+    }
+
+    private ProgressBar(StatusLine line) {
+        this.line = line;
     }
 
     /**
      * A progress display on standard error: a redrawn bar when the JVM runs in a terminal, plain lines every
-     * {@link #PLAIN_INTERVAL} otherwise. ({@link Console#isTerminal()} tests standard input and output; standard
-     * error is almost always redirected with them.)
+     * {@link #PLAIN_INTERVAL} otherwise ({@link StatusLine#onStandardError()}).
      */
     public static ProgressBar onStandardError() {
-        Console console = System.console();
-        return new ProgressBar(System.err, console != null && console.isTerminal(), PLAIN_INTERVAL, System::nanoTime);
+        return new ProgressBar(StatusLine.onStandardError());
     }
 
     @Override
@@ -62,48 +53,33 @@ public final class ProgressBar implements TrainingListener {
         this.epoch = epoch;
         this.epochs = epochs;
         this.batches = batches;
-        this.epochStart = clock.getAsLong();
-        this.lastLine = epochStart;
+        this.epochStart = line.now();
+        line.restartInterval();
     }
 
     @Override
     public void batchFinished(int batch, double loss, double accuracy, double imagesPerSecond) {
-        long now = clock.getAsLong();
+        long now = line.now();
         lastBatchEnd = now;
-        if (now - lastLine < intervalNanos && batch < batches) {
+        if (!line.due() && batch < batches) {
             return;
         }
-        lastLine = now;
         double perBatch = (now - epochStart) / 1e9 / batch;
         double epochLeft = (batches - batch) * perBatch;
         double runLeft = epochLeft + epochOverhead + (epochs - epoch) * (batches * perBatch + epochOverhead);
         String status = String.format(Locale.ROOT, "%s %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %s (run %s)",
-                interactive ? bar(batch) : "batch", batch, batches, loss, accuracy, imagesPerSecond,
+                line.interactive() ? bar(batch) : "batch", batch, batches, loss, accuracy, imagesPerSecond,
                 duration(epochLeft), duration(runLeft));
-        String line = "epoch " + epoch + "/" + epochs + "  " + status;
-        if (interactive) {
-            out.print("\r" + line + " ".repeat(Math.max(0, lineLength - line.length())));
-            lineLength = line.length();
-        } else {
-            out.println(line);
-        }
-        out.flush();
+        line.status("epoch " + epoch + "/" + epochs + "  " + status);
     }
 
     @Override
     public void epochFinished(EpochMetrics m) {
-        epochOverhead = Math.max(0, (clock.getAsLong() - lastBatchEnd) / 1e9);
-        String line = String.format(Locale.ROOT,
+        epochOverhead = Math.max(0, (line.now() - lastBatchEnd) / 1e9);
+        line.println(String.format(Locale.ROOT,
                 "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.4g  %.1f s  %.0f img/s",
                 m.epoch(), epochs, m.trainLoss(), m.trainAcc(), m.testLoss(), m.testAcc(), m.lr(), m.epochSeconds(),
-                m.imagesPerSecond());
-        if (interactive) {
-            out.print("\r" + line + " ".repeat(Math.max(0, lineLength - line.length())) + "\n");
-            lineLength = 0;
-        } else {
-            out.println(line);
-        }
-        out.flush();
+                m.imagesPerSecond()));
     }
 
     private String bar(int batch) {

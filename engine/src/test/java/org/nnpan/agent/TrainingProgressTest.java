@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nnpan.train.StatusLine;
 
 /** The progress display: plain lines at an interval when not on a terminal, redrawn lines on one. */
 class TrainingProgressTest {
@@ -21,8 +22,8 @@ class TrainingProgressTest {
             new TrainingProgress.Status(500, 2000, 5, -12.5, Double.NaN, 1.5, 2.25);
 
     private TrainingProgress progress(boolean interactive) {
-        return new TrainingProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), interactive,
-                Duration.ofSeconds(30), () -> now[0]);
+        return new TrainingProgress(new StatusLine(new PrintStream(bytes, true, StandardCharsets.UTF_8), interactive,
+                Duration.ofSeconds(30), () -> now[0]));
     }
 
     private String output() {
