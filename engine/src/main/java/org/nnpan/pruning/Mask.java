@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
-import org.nnpan.autograd.Autograd;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
@@ -27,16 +26,12 @@ import org.nnpan.tensor.Tensor;
  *
  * <p>The values live in one flat vector allocated in the memory scope that was current when the mask was made.
  */
-public final class Mask {
+public final class Mask extends LayerVector {
     /** Appended to a parameter name to name its mask in a file, as {@code torch.nn.utils.prune} does. */
     public static final String FILE_SUFFIX = "_mask";
 
-    private final WeightLayout layout;
-    private final Tensor flat;
-
     private Mask(WeightLayout layout, Tensor flat) {
-        this.layout = layout;
-        this.flat = flat;
+        super(layout, flat);
     }
 
     /** An all-zero mask of {@code layout} in the current scope, for selections to write into. */
@@ -65,12 +60,7 @@ public final class Mask {
                     + String.join("; ", problems));
         }
         Mask m = allocate(layout);
-        try (Autograd.GradMode _ = Autograd.noGrad()) {
-            for (WeightLayout.Layer layer : layout.layers()) {
-                Tensor dst = WeightLayout.view(m.flat, layer);
-                dst.backend().copyInto(dst, masks.get(layer.name()));
-            }
-        }
+        m.copyLayers(masks);
         m.kept(); // counting checks that every value is 0 or 1
         return m;
     }
@@ -97,28 +87,6 @@ public final class Mask {
             problems.add("unexpected " + unexpected + " (the model's prunable weights are " + layout.names() + ")");
         }
         return problems;
-    }
-
-    /** The layout of the model this mask is for. */
-    public WeightLayout layout() {
-        return layout;
-    }
-
-    /** The 0/1 mask of one weight tensor, a view in its shape. */
-    public Tensor get(String name) {
-        return WeightLayout.view(flat, layout.layer(name));
-    }
-
-    /** Every layer's mask (views) by parameter name, in model order. */
-    public SequencedMap<String, Tensor> asMap() {
-        SequencedMap<String, Tensor> out = new LinkedHashMap<>();
-        layout.layers().forEach(l -> out.put(l.name(), WeightLayout.view(flat, l)));
-        return out;
-    }
-
-    /** The whole mask as one float32 vector of N elements, layers concatenated in model order. */
-    public Tensor flat() {
-        return flat;
     }
 
     /** Number of prunable weights, N. */

@@ -2,9 +2,8 @@ package org.nnpan.pruning;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.SequencedMap;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -22,13 +21,9 @@ import org.nnpan.tensor.Tensor;
  * <p>The values live in one flat vector laid out by a {@link WeightLayout}, allocated in the memory scope that was
  * current when the scores were made; {@link #get} returns views into it.
  */
-public final class Scores {
-    private final WeightLayout layout;
-    private final Tensor flat;
-
+public final class Scores extends LayerVector {
     private Scores(WeightLayout layout, Tensor flat) {
-        this.layout = layout;
-        this.flat = flat;
+        super(layout, flat);
     }
 
     /**
@@ -37,9 +32,9 @@ public final class Scores {
      * @throws IllegalArgumentException if the names or shapes differ from {@code layout}
      */
     public static Scores of(WeightLayout layout, Map<String, Tensor> perLayer) {
-        Tensor flat = layout.allocate();
-        copyInto(flat, layout, perLayer);
-        return new Scores(layout, flat);
+        Scores scores = allocate(layout);
+        scores.assign(perLayer);
+        return scores;
     }
 
     /** Scores of {@code layout} in the current scope, for a computation that writes them itself. */
@@ -65,47 +60,18 @@ public final class Scores {
      * @throws IllegalArgumentException if the names or shapes differ from the layout
      */
     void assign(Map<String, Tensor> perLayer) {
-        copyInto(flat, layout, perLayer);
-    }
-
-    private static void copyInto(Tensor flat, WeightLayout layout, Map<String, Tensor> perLayer) {
         if (!perLayer.keySet().equals(Set.copyOf(layout.names()))) {
             throw new IllegalArgumentException("scores for " + perLayer.keySet() + " do not match the prunable weights "
                     + layout);
         }
-        try (Autograd.GradMode _ = Autograd.noGrad()) {
-            for (WeightLayout.Layer layer : layout.layers()) {
-                Tensor src = perLayer.get(layer.name());
-                Tensor dst = WeightLayout.view(flat, layer);
-                if (!src.sameShape(dst)) {
-                    throw new IllegalArgumentException("scores of " + layer.name() + " have shape "
-                            + Shape.str(src.shape()) + ", the weight has " + Shape.str(dst.shape()));
-                }
-                dst.backend().copyInto(dst, src);
+        for (WeightLayout.Layer layer : layout.layers()) {
+            int[] shape = perLayer.get(layer.name()).shape();
+            if (!Arrays.equals(shape, layer.shape())) {
+                throw new IllegalArgumentException("scores of " + layer.name() + " have shape " + Shape.str(shape)
+                        + ", the weight has " + Shape.str(layer.shape()));
             }
         }
-    }
-
-    /** The layout the scores follow. */
-    public WeightLayout layout() {
-        return layout;
-    }
-
-    /** The scores of one weight tensor, a view in its shape. */
-    public Tensor get(String name) {
-        return WeightLayout.view(flat, layout.layer(name));
-    }
-
-    /** Every layer's scores (views) by parameter name, in model order. */
-    public SequencedMap<String, Tensor> asMap() {
-        SequencedMap<String, Tensor> out = new LinkedHashMap<>();
-        layout.layers().forEach(l -> out.put(l.name(), WeightLayout.view(flat, l)));
-        return out;
-    }
-
-    /** All scores in one float32 vector of N elements, layers concatenated in model order. */
-    public Tensor flat() {
-        return flat;
+        copyLayers(perLayer);
     }
 
     /** New scores {@code f(flat())} in the current scope, e.g. their absolute values; {@code f} keeps the shape. */
