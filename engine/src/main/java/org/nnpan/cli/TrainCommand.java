@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nnpan.data.Datasets;
 import org.nnpan.data.DatasetNotFoundException;
+import org.nnpan.io.OutputDirectories;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
@@ -220,14 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Creates --out, failing with one clear line if that is impossible or a fresh run would overwrite a run. */
     private void prepareOutput() {
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create --out directory " + out + ": " + e, e);
-        }
-        if (!Files.isWritable(out)) {
-            throw new IllegalArgumentException("--out directory " + out + " is not writable");
-        }
+        OutputDirectories.prepare(out, "--out directory");
         if (!resume && Checkpoint.locate(checkpointDir()) != null) {
             throw new IllegalArgumentException(out + " already holds a training run; add --resume to continue it or"
                     + " choose another --out");

@@ -15,6 +15,7 @@ import java.util.OptionalDouble;
 import java.util.SequencedMap;
 import org.nnpan.data.DatasetNotFoundException;
 import org.nnpan.io.Json;
+import org.nnpan.io.OutputDirectories;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
@@ -102,7 +103,7 @@ public final class Experiment {
      *                                  missing (the message says how to install it)
      */
     public RunResult run(RunConfig config, Path dir) throws IOException {
-        prepare(dir);
+        OutputDirectories.prepare(dir, "run directory");
         Path configFile = dir.resolve(CONFIG_FILE);
         if (Files.isRegularFile(configFile)) {
             requireSameRun(config, configFile);
@@ -131,17 +132,6 @@ public final class Experiment {
                     result.bestTestAcc(), result.bestEpoch(), result.density(), result.effectiveDensity(),
                     result.pruneSeconds(), result.trainSeconds());
             return result;
-        }
-    }
-
-    private static void prepare(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create run directory " + dir + ": " + e, e);
-        }
-        if (!Files.isWritable(dir)) {
-            throw new IllegalArgumentException("run directory " + dir + " is not writable");
         }
     }
 
