@@ -64,11 +64,13 @@ public final class Plots {
     /**
      * Mean test accuracy (with ±1 sample standard deviation error bars) against density, one line per method, for
      * groups of one model on one data set. The x axis is density on a log scale, increasing to the right (XChart
-     * cannot reverse an axis, and relabelling a log axis disables its log ticks), and its title says so.
+     * cannot reverse an axis, and relabelling a log axis disables its log ticks), and its title says so. Groups
+     * whose runs all failed have no point and are left out.
      *
-     * @throws IllegalArgumentException if {@code groups} is empty or spans more than one model or data set
+     * @throws IllegalArgumentException if no group has a finished run, or they span more than one model or data set
      */
-    public static void accuracyVsDensity(List<ResultsTable.Group> groups, Path png) throws IOException {
+    public static void accuracyVsDensity(List<ResultsTable.Group> all, Path png) throws IOException {
+        List<ResultsTable.Group> groups = all.stream().filter(g -> g.n() > 0).toList();
         if (groups.isEmpty()) {
             throw new IllegalArgumentException("accuracy-vs-density plot: no results to plot");
         }

@@ -7,16 +7,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.nnpan.data.Datasets;
 import org.nnpan.io.Json;
 
 /**
@@ -24,10 +30,16 @@ import org.nnpan.io.Json;
  * the mean and sample standard deviation of every metric over its seeds. Groups are ordered by model, data set,
  * method (alphabetically) and sparsity, and runs within a group by seed, whatever order the runs came in.
  *
+ * <p>A sweep also reports what went wrong, so that one bad cell does not hide in a mean: runs that failed (a
+ * {@link Failure}, with its error) count in their group but add no numbers, and runs whose final accuracy stayed at
+ * chance ({@link Run#atChance()}) are counted per group and listed.
+ *
  * <p>{@link #write} produces {@value #MARKDOWN_FILE} (per model and data set, methods as rows and sparsities as
- * columns, then a long table of every metric), {@value #CSV_FILE} (one line per group: n, then mean and std of
- * every metric), {@value #RUNS_CSV_FILE} (one line per run) and {@value #JSON_FILE} (the groups with their runs).
- * A standard deviation of a single run is undefined: "–" in Markdown, an empty CSV field, null in JSON.
+ * columns, then a long table of every metric, then the runs at chance and the failed runs), {@value #CSV_FILE}
+ * (one line per group: n, mean and std of every metric, the counts at chance and failed), {@value #RUNS_CSV_FILE}
+ * (one line per run, failed ones included, with a status) and {@value #JSON_FILE} (the groups with their runs and
+ * failures). A standard deviation of a single run is undefined: "–" in Markdown, an empty CSV field, null in JSON;
+ * so is every statistic of a group whose runs all failed.
  */
 public final class ResultsTable {
     /** Markdown tables. */
@@ -38,6 +50,8 @@ public final class ResultsTable {
     public static final String RUNS_CSV_FILE = "runs.csv";
     /** Groups with their runs, as JSON. */
     public static final String JSON_FILE = "results.json";
+    /** How close to chance, in accuracy points, a final test accuracy counts as "never trained". */
+    public static final double CHANCE_MARGIN = 1.5;
 
     /**
      * One finished run. Accuracies in percent, densities as fractions of the prunable weights kept.
@@ -55,9 +69,41 @@ public final class ResultsTable {
          * @throws IllegalArgumentException if the sparsity is outside [0, 1)
          */
         public Run {
-            if (!(sparsity >= 0 && sparsity < 1)) {
-                throw new IllegalArgumentException("run sparsity must be in [0, 1), got " + sparsity);
-            }
+            requireSparsity(sparsity);
+        }
+
+        /** Test accuracy of guessing, in percent: 100 / the data set's number of classes. */
+        public double chanceAcc() {
+            return 100.0 / Datasets.info(dataset).numClasses();
+        }
+
+        /**
+         * Whether the run never trained: its final test accuracy is within {@value #CHANCE_MARGIN} points of
+         * {@link #chanceAcc()} (at 99 %+ sparsity some masks do this although they are connected).
+         */
+        public boolean atChance() {
+            return Math.abs(finalTestAcc - chanceAcc()) <= CHANCE_MARGIN;
+        }
+    }
+
+    /**
+     * A run that stopped with an error (e.g. diverged training) and has no results.
+     *
+     * @param sparsity target fraction of prunable weights pruned, 0 for a dense run
+     * @param error    what went wrong, one line
+     */
+    public record Failure(String model, String dataset, String method, double sparsity, long seed, String error) {
+        /**
+         * @throws IllegalArgumentException if the sparsity is outside [0, 1)
+         */
+        public Failure {
+            requireSparsity(sparsity);
+        }
+    }
+
+    private static void requireSparsity(double sparsity) {
+        if (!(sparsity >= 0 && sparsity < 1)) {
+            throw new IllegalArgumentException("run sparsity must be in [0, 1), got " + sparsity);
         }
     }
 
@@ -95,23 +141,36 @@ public final class ResultsTable {
     }
 
     /**
-     * The runs of one (model, data set, method, sparsity), sorted by seed.
+     * The runs of one (model, data set, method, sparsity), finished and failed, each sorted by seed.
      *
-     * @param runs at least one, with distinct seeds
+     * @param runs     the finished runs, with distinct seeds
+     * @param failures the failed runs, with seeds distinct from each other and from the finished runs'
      */
-    public record Group(String model, String dataset, String method, double sparsity, List<Run> runs) {
+    public record Group(String model, String dataset, String method, double sparsity, List<Run> runs,
+                        List<Failure> failures) {
         public Group {
             runs = List.copyOf(runs);
+            failures = List.copyOf(failures);
         }
 
-        /** Mean and sample standard deviation of {@code metric} over the runs. */
+        /** Mean and sample standard deviation of {@code metric} over the finished runs; {@link Stats#NONE} if none. */
         public Stats stats(Metric metric) {
-            return Stats.of(runs.stream().mapToDouble(metric::of).toArray());
+            return runs.isEmpty() ? Stats.NONE : Stats.of(runs.stream().mapToDouble(metric::of).toArray());
         }
 
-        /** Number of runs (seeds). */
+        /** Number of finished runs (seeds). */
         public int n() {
             return runs.size();
+        }
+
+        /** Number of finished runs that stayed at chance. */
+        public int atChance() {
+            return (int) runs.stream().filter(Run::atChance).count();
+        }
+
+        /** Number of failed runs. */
+        public int failed() {
+            return failures.size();
         }
     }
 
@@ -130,24 +189,44 @@ public final class ResultsTable {
      * @throws IllegalArgumentException if two runs share model, data set, method, sparsity and seed
      */
     public static ResultsTable of(List<Run> runs) {
-        Map<List<Object>, List<Run>> byKey = runs.stream().collect(Collectors.groupingBy(
-                r -> List.of(r.model(), r.dataset(), r.method(), r.sparsity()), LinkedHashMap::new,
-                Collectors.toList()));
+        return of(runs, List.of());
+    }
+
+    /**
+     * Groups finished and failed runs.
+     *
+     * @throws IllegalArgumentException if two runs, finished or failed, share model, data set, method, sparsity and
+     *                                  seed
+     */
+    public static ResultsTable of(List<Run> runs, List<Failure> failures) {
+        Map<List<Object>, List<Run>> finished = runs.stream().collect(Collectors.groupingBy(
+                r -> key(r.model(), r.dataset(), r.method(), r.sparsity()), Collectors.toList()));
+        Map<List<Object>, List<Failure>> failed = failures.stream().collect(Collectors.groupingBy(
+                f -> key(f.model(), f.dataset(), f.method(), f.sparsity()), Collectors.toList()));
+        Set<List<Object>> keys = new LinkedHashSet<>(finished.keySet());
+        keys.addAll(failed.keySet());
         List<Group> groups = new ArrayList<>();
-        for (List<Run> members : byKey.values()) {
-            List<Run> sorted = members.stream().sorted(Comparator.comparingLong(Run::seed)).toList();
-            for (int i = 1; i < sorted.size(); i++) {
-                if (sorted.get(i).seed() == sorted.get(i - 1).seed()) {
-                    Run r = sorted.get(i);
-                    throw new IllegalArgumentException("results: two runs of " + r.model() + " on " + r.dataset()
-                            + ", " + r.method() + " at sparsity " + r.sparsity() + " with seed " + r.seed());
+        for (List<Object> k : keys) {
+            List<Run> done = finished.getOrDefault(k, List.of()).stream()
+                    .sorted(Comparator.comparingLong(Run::seed)).toList();
+            List<Failure> broken = failed.getOrDefault(k, List.of()).stream()
+                    .sorted(Comparator.comparingLong(Failure::seed)).toList();
+            Set<Long> seeds = new HashSet<>();
+            Stream.concat(done.stream().map(Run::seed), broken.stream().map(Failure::seed)).forEach(seed -> {
+                if (!seeds.add(seed)) {
+                    throw new IllegalArgumentException("results: two runs of " + k.get(0) + " on " + k.get(1) + ", "
+                            + k.get(2) + " at sparsity " + k.get(3) + " with seed " + seed);
                 }
-            }
-            Run r = sorted.getFirst();
-            groups.add(new Group(r.model(), r.dataset(), r.method(), r.sparsity(), sorted));
+            });
+            groups.add(new Group((String) k.get(0), (String) k.get(1), (String) k.get(2), (double) k.get(3), done,
+                    broken));
         }
         groups.sort(GROUP_ORDER);
         return new ResultsTable(List.copyOf(groups));
+    }
+
+    private static List<Object> key(String model, String dataset, String method, double sparsity) {
+        return List.of(model, dataset, method, sparsity);
     }
 
     /** The groups, in the table's order. */
@@ -174,13 +253,15 @@ public final class ResultsTable {
     }
 
     /**
-     * Per model and data set, a table of final test accuracy (mean ± std, n) with methods as rows and sparsities as
-     * columns; then every metric of every group in long form.
+     * Per model and data set, a table of final test accuracy (mean ± std, n, and how many runs stayed at chance or
+     * failed) with methods as rows and sparsities as columns; then every metric of every group in long form; then
+     * the runs at chance and the failed runs, if any.
      */
     public String toMarkdown() {
         StringBuilder md = new StringBuilder("# Results\n\n");
         md.append("Final test accuracy in %, mean ± sample standard deviation over seeds (n runs; – for a single"
-                + " run).\n");
+                + " run; \"at chance\": runs whose final accuracy is within ").append(Numbers.plain(CHANCE_MARGIN, 3))
+                .append(" points of chance, which never trained; \"failed\": runs that stopped with an error).\n");
         byModelAndDataset().forEach((title, rows) -> {
             md.append("\n## ").append(title).append("\n\n");
             TreeSet<Double> sparsities = new TreeSet<>();
@@ -197,9 +278,7 @@ public final class ResultsTable {
                 md.append("| ").append(markdownCell(method)).append(" |");
                 for (double s : sparsities) {
                     Group g = cells.get(s);
-                    Metric acc = Metric.FINAL_TEST_ACC;
-                    md.append(' ').append(g == null ? "" : meanStd(g.stats(acc), acc.decimals) + " (" + g.n() + ")")
-                            .append(" |");
+                    md.append(' ').append(g == null ? "" : accuracyCell(g)).append(" |");
                 }
                 md.append('\n');
             });
@@ -208,17 +287,61 @@ public final class ResultsTable {
         for (Metric m : Metric.values()) {
             md.append(' ').append(m.heading).append(" |");
         }
-        md.append("\n|---|---|---|---:|---:|").append("---:|".repeat(Metric.values().length)).append('\n');
+        md.append(" at chance | failed |\n|---|---|---|---:|---:|").append("---:|".repeat(Metric.values().length + 2))
+                .append('\n');
         for (Group g : groups) {
             md.append("| ").append(markdownCell(g.model())).append(" | ").append(markdownCell(g.dataset()))
                     .append(" | ").append(markdownCell(g.method())).append(" | ").append(Numbers.percent(g.sparsity()))
                     .append(" | ").append(g.n()).append(" |");
             for (Metric m : Metric.values()) {
-                md.append(' ').append(meanStd(g.stats(m), m.decimals)).append(" |");
+                md.append(' ').append(g.n() == 0 ? "" : meanStd(g.stats(m), m.decimals)).append(" |");
             }
-            md.append('\n');
+            md.append(' ').append(g.atChance()).append(" | ").append(g.failed()).append(" |\n");
+        }
+        List<Run> atChance = runsAtChance();
+        if (!atChance.isEmpty()) {
+            md.append("\n## Runs at chance\n\n| model | dataset | method | sparsity | seed | final test acc (%) |"
+                    + " chance (%) |\n|---|---|---|---:|---:|---:|---:|\n");
+            for (Run r : atChance) {
+                md.append("| ").append(markdownCell(r.model())).append(" | ").append(markdownCell(r.dataset()))
+                        .append(" | ").append(markdownCell(r.method())).append(" | ")
+                        .append(Numbers.percent(r.sparsity())).append(" | ").append(r.seed()).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.2f | %s |%n", r.finalTestAcc(),
+                                Numbers.plain(r.chanceAcc(), 4)));
+            }
+        }
+        List<Failure> failures = failures();
+        if (!failures.isEmpty()) {
+            md.append("\n## Failed runs\n\n| model | dataset | method | sparsity | seed | error |\n"
+                    + "|---|---|---|---:|---:|---|\n");
+            for (Failure f : failures) {
+                md.append("| ").append(markdownCell(f.model())).append(" | ").append(markdownCell(f.dataset()))
+                        .append(" | ").append(markdownCell(f.method())).append(" | ")
+                        .append(Numbers.percent(f.sparsity())).append(" | ").append(f.seed()).append(" | ")
+                        .append(markdownCell(f.error())).append(" |\n");
+            }
         }
         return md.toString();
+    }
+
+    /** The failed runs, in the table's order. */
+    public List<Failure> failures() {
+        return groups.stream().flatMap(g -> g.failures().stream()).toList();
+    }
+
+    /** The finished runs that stayed at chance, in the table's order. */
+    public List<Run> runsAtChance() {
+        return groups.stream().flatMap(g -> g.runs().stream()).filter(Run::atChance).toList();
+    }
+
+    /** {@code "82.00 ± 1.00 (3)"}, {@code "45.00 ± 30.00 (3, 2 at chance, 1 failed)"}, {@code "all failed (3)"}. */
+    private static String accuracyCell(Group g) {
+        if (g.n() == 0) {
+            return "all failed (" + g.failed() + ")";
+        }
+        Metric acc = Metric.FINAL_TEST_ACC;
+        return meanStd(g.stats(acc), acc.decimals) + " (" + g.n() + (g.atChance() > 0 ? ", " + g.atChance()
+                + " at chance" : "") + (g.failed() > 0 ? ", " + g.failed() + " failed" : "") + ")";
     }
 
     /** {@code "91.23 ± 0.15"}, or {@code "91.23 ± –"} for a single run. */
@@ -232,13 +355,17 @@ public final class ResultsTable {
         return text.replace("|", "\\|");
     }
 
-    /** One line per group: key, n, then {@code <metric>_mean,<metric>_std} for every metric. */
+    /**
+     * One line per group: key, n, then {@code <metric>_mean,<metric>_std} for every metric, then the counts
+     * {@code at_chance} and {@code failed}.
+     */
     public String toCsv() {
         List<String> header = new ArrayList<>(List.of("model", "dataset", "method", "sparsity", "n"));
         for (Metric m : Metric.values()) {
             header.add(m.column + "_mean");
             header.add(m.column + "_std");
         }
+        header.addAll(List.of("at_chance", "failed"));
         StringBuilder csv = new StringBuilder(Csv.line(header));
         for (Group g : groups) {
             List<String> row = new ArrayList<>(List.of(g.model(), g.dataset(), g.method(), Csv.number(g.sparsity()),
@@ -248,17 +375,22 @@ public final class ResultsTable {
                 row.add(Csv.number(s.mean()));
                 row.add(Csv.number(s.std()));
             }
+            row.addAll(List.of(Integer.toString(g.atChance()), Integer.toString(g.failed())));
             csv.append(Csv.line(row));
         }
         return csv.toString();
     }
 
-    /** One line per run, in the table's order. */
+    /**
+     * One line per run, in the table's order: key, seed, every metric, then {@code status} ({@code ok},
+     * {@code at-chance} or {@code failed}; a failed run's metrics are empty) and {@code error}.
+     */
     public String runsCsv() {
         List<String> header = new ArrayList<>(List.of("model", "dataset", "method", "sparsity", "seed"));
         for (Metric m : Metric.values()) {
             header.add(m.column);
         }
+        header.addAll(List.of("status", "error"));
         StringBuilder csv = new StringBuilder(Csv.line(header));
         for (Group g : groups) {
             for (Run r : g.runs()) {
@@ -267,13 +399,24 @@ public final class ResultsTable {
                 for (Metric m : Metric.values()) {
                     row.add(Csv.number(m.of(r)));
                 }
+                row.addAll(List.of(r.atChance() ? "at-chance" : "ok", ""));
+                csv.append(Csv.line(row));
+            }
+            for (Failure f : g.failures()) {
+                List<String> row = new ArrayList<>(List.of(f.model(), f.dataset(), f.method(),
+                        Csv.number(f.sparsity()), Long.toString(f.seed())));
+                row.addAll(Collections.nCopies(Metric.values().length, ""));
+                row.addAll(List.of("failed", f.error()));
                 csv.append(Csv.line(row));
             }
         }
         return csv.toString();
     }
 
-    /** {@code {"groups": [{model, dataset, method, sparsity, n, <metric>: {mean, std}, runs: [...]}]}}. */
+    /**
+     * {@code {"groups": [{model, dataset, method, sparsity, n, <metric>: {mean, std}, at_chance, failed, runs: [...],
+     * failures: [...]}]}}; a run carries {@code at_chance}, a group whose runs all failed null statistics.
+     */
     public ObjectNode toJson() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         ArrayNode array = root.putArray("groups");
@@ -282,17 +425,26 @@ public final class ResultsTable {
             node.put("model", g.model()).put("dataset", g.dataset()).put("method", g.method())
                     .put("sparsity", g.sparsity()).put("n", g.n());
             for (Metric m : Metric.values()) {
+                ObjectNode stats = node.putObject(m.column);
                 Stats s = g.stats(m);
-                ObjectNode stats = node.putObject(m.column).put("mean", s.mean());
-                if (Double.isNaN(s.std())) {
-                    stats.putNull("std");
-                } else {
-                    stats.put("std", s.std());
-                }
+                putNumber(stats, "mean", s.mean());
+                putNumber(stats, "std", s.std());
             }
+            node.put("at_chance", g.atChance()).put("failed", g.failed());
             ArrayNode runs = node.putArray("runs");
-            g.runs().forEach(r -> runs.add(Json.MAPPER.<ObjectNode>valueToTree(r)));
+            g.runs().forEach(r -> runs.add(Json.MAPPER.<ObjectNode>valueToTree(r).put("at_chance", r.atChance())));
+            ArrayNode failures = node.putArray("failures");
+            g.failures().forEach(f -> failures.add(Json.MAPPER.<ObjectNode>valueToTree(f)));
         }
         return root;
+    }
+
+    /** {@code value}, or null where it is undefined (NaN). */
+    private static void putNumber(ObjectNode node, String field, double value) {
+        if (Double.isNaN(value)) {
+            node.putNull(field);
+        } else {
+            node.put(field, value);
+        }
     }
 }

@@ -3,12 +3,15 @@ package org.nnpan.report;
 /**
  * Mean and sample standard deviation of a few repeated measurements (e.g. one per seed).
  *
- * @param n    number of measurements, at least 1
+ * @param n    number of measurements; 0 only for {@link #NONE}
  * @param mean arithmetic mean
  * @param std  sample standard deviation (divisor n − 1); NaN when n = 1, where it is undefined (the tables print
  *             "–", JSON writes null and CSV leaves the field empty)
  */
 public record Stats(int n, double mean, double std) {
+
+    /** No measurements (e.g. every run of a group failed): mean and standard deviation undefined (NaN). */
+    public static final Stats NONE = new Stats(0, Double.NaN, Double.NaN);
 
     /**
      * Summarises {@code values} (two-pass, so that large means do not cancel the deviations).

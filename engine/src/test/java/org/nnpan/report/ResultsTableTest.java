@@ -125,4 +125,56 @@ class ResultsTableTest {
         assertEquals(Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(table.toJson())),
                 Json.MAPPER.readTree(dir.resolve(ResultsTable.JSON_FILE).toFile()));
     }
+
+    @Test
+    void aRunIsAtChanceWithin1Point5PointsOfGuessing() {
+        // Fashion-MNIST has 10 classes: chance is 10 %.
+        for (double acc = 0; acc <= 100; acc += 0.25) {
+            ResultsTable.Run r = run("snip", 0.99, 1, acc);
+            assertEquals(10, r.chanceAcc(), 1e-12);
+            assertEquals(acc >= 8.5 && acc <= 11.5, r.atChance(), "accuracy " + acc);
+        }
+        ResultsTable table = ResultsTable.of(List.of(run("snip", 0.99, 1, 10.02), run("snip", 0.99, 2, 61.3),
+                run("snip", 0.99, 3, 9.1)));
+        assertEquals(2, table.groups().getFirst().atChance());
+        assertEquals(List.of(1L, 3L), table.runsAtChance().stream().map(ResultsTable.Run::seed).toList());
+        String md = table.toMarkdown();
+        assertTrue(md.contains("| snip | 26.81 ± 29.88 (3, 2 at chance) |"), md);
+        assertTrue(md.contains("## Runs at chance"), md);
+        assertTrue(md.contains("| lenet5 | fashion-mnist | snip | 99 % | 3 | 9.10 | 10 |"), md);
+        assertTrue(table.runsCsv().contains(",at-chance,\n"), table.runsCsv());
+        assertTrue(table.toCsv().split("\n")[1].endsWith(",2,0"), table.toCsv());
+        assertTrue(table.toJson().get("groups").get(0).get("runs").get(0).get("at_chance").asBoolean());
+    }
+
+    @Test
+    void failedRunsCountInTheirGroupWithoutNumbers() {
+        ResultsTable.Failure diverged = new ResultsTable.Failure("lenet5", "fashion-mnist", "snip", 0.98, 2,
+                "training diverged: the loss is NaN");
+        List<ResultsTable.Failure> failures = List.of(diverged,
+                new ResultsTable.Failure("lenet5", "fashion-mnist", "grasp", 0.98, 1, "out of, \"luck\""),
+                new ResultsTable.Failure("lenet5", "fashion-mnist", "grasp", 0.98, 2, "again"));
+        ResultsTable table = ResultsTable.of(List.of(run("snip", 0.98, 1, 80)), failures);
+        assertEquals(List.of("grasp", "snip"), table.groups().stream().map(ResultsTable.Group::method).toList());
+        ResultsTable.Group grasp = table.groups().getFirst();
+        assertEquals(0, grasp.n());
+        assertEquals(2, grasp.failed());
+        assertTrue(Double.isNaN(grasp.stats(ResultsTable.Metric.FINAL_TEST_ACC).mean()));
+        String md = table.toMarkdown();
+        assertTrue(md.contains("| grasp | all failed (2) |"), md);
+        assertTrue(md.contains("| snip | 80.00 ± – (1, 1 failed) |"), md);
+        assertTrue(md.contains("| lenet5 | fashion-mnist | snip | 98 % | 2 | training diverged: the loss is NaN |"),
+                md);
+        assertEquals(failures.size(), table.failures().size());
+        String csv = table.toCsv();
+        assertTrue(csv.contains("\nlenet5,fashion-mnist,grasp,0.98,0,,,"), csv);
+        assertTrue(csv.contains(",0,2\n"), csv);
+        assertTrue(table.runsCsv().contains(",failed,\"out of, \"\"luck\"\"\"\n"), table.runsCsv());
+        JsonNode group = table.toJson().get("groups").get(0);
+        assertTrue(group.get("final_test_acc").get("mean").isNull());
+        assertEquals("again", group.get("failures").get(1).get("error").asText());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ResultsTable.of(List.of(run("snip", 0.98, 2, 80)), List.of(diverged)));
+        assertTrue(e.getMessage().contains("snip at sparsity 0.98 with seed 2"), e.getMessage());
+    }
 }
