@@ -100,6 +100,19 @@ public record PruneSettings(String model, String dataset, String dataDir, String
         }
     }
 
+    /**
+     * These settings for another method, sparsity and seed, as one cell of a sweep: the pruning steps and the
+     * agent's steps go back to the new method's defaults and {@link #policy} is dropped; a {@value #DENSE} cell
+     * prunes nothing, so its sparsity is 0 and shuffle and save-scores are off.
+     *
+     * @throws IllegalArgumentException for an unknown method or a sparsity outside [0, 1)
+     */
+    public PruneSettings forCell(String newMethod, double newSparsity, long newSeed) {
+        boolean dense = DENSE.equals(newMethod);
+        return new PruneSettings(model, dataset, dataDir, init, newSeed, newMethod, dense ? 0 : newSparsity, 0,
+                schedule, scope, shuffle && !dense, samplesPerClass, saveScores && !dense, 0, null);
+    }
+
     /** Whether this run prunes nothing. */
     @JsonIgnore
     public boolean isDense() {

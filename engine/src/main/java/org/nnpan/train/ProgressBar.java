@@ -88,7 +88,7 @@ public final class ProgressBar implements TrainingListener {
     }
 
     /** {@code h:mm:ss} or {@code m:ss}. */
-    static String duration(double seconds) {
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);

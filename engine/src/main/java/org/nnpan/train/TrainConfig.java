@@ -153,6 +153,20 @@ public record TrainConfig(String model, String dataset, String dataDir, int inpu
         return out;
     }
 
+    /** This configuration with another {@link #seed}. */
+    public TrainConfig withSeed(long newSeed) {
+        return new TrainConfig(model, dataset, dataDir, inputSize, widthMultiplier, init, newSeed, threads, epochs,
+                batchSize, optimizer, lr, momentum, weightDecay, nesterov, schedule, milestones, gamma, warmupEpochs,
+                augment, limitTrain, limitTest);
+    }
+
+    /** This configuration with another training budget: {@link #epochs} and {@link #limitTrain} (0 for all). */
+    public TrainConfig withBudget(int newEpochs, int newLimitTrain) {
+        return new TrainConfig(model, dataset, dataDir, inputSize, widthMultiplier, init, seed, threads, newEpochs,
+                batchSize, optimizer, lr, momentum, weightDecay, nesterov, schedule, milestones, gamma, warmupEpochs,
+                augment, newLimitTrain, limitTest);
+    }
+
     /** The seed of the training loader, from its own stream split off {@link #seed}. */
     public long loaderSeed() {
         return stream(1).nextLong();

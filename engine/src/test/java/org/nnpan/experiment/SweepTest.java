@@ -1,0 +1,213 @@
+package org.nnpan.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.io.Json;
+import org.nnpan.report.ResultsTable;
+import org.nnpan.train.EpochMetrics;
+import org.nnpan.train.Trainer;
+import org.nnpan.train.TrainConfig;
+import org.nnpan.train.TrainingListener;
+
+class SweepTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter log = new StringWriter();
+
+    /** Runs of two epochs on a few synthetic images: a cell takes a second or two. */
+    private static RunConfig base() {
+        PruneSettings prune = new PruneSettings("lenet5", "synthetic", null, "reference", 1, "magnitude", 0.5, 0,
+                "exp", "global", false, 2, false, 0, null);
+        TrainConfig d = RunConfig.withDefaultTraining(prune).train();
+        return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
+                d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), 0.05, d.momentum(),
+                d.weightDecay(), d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(),
+                64, 32));
+    }
+
+    /** Two cheap methods at two sparsities, two seeds: eight cells. */
+    private static Sweep.Grid grid() {
+        return new Sweep.Grid(base(), List.of("magnitude", "random"), List.of(0.5, 0.9), List.of(1L, 2L));
+    }
+
+    private Sweep.Outcome run(Sweep.Grid grid, Sweep.Listener listener) throws IOException {
+        Sweep sweep = new Sweep((m, b, c, steps, policy, seed, out, l) -> {
+            throw new AssertionError("no agent in these tests");
+        }, new PrintWriter(log, true), listener);
+        return sweep.run(grid, dir);
+    }
+
+    /** Stands for the process being killed: an Error, which a sweep does not take for a failed cell. */
+    private static final class Killed extends Error {
+    }
+
+    /** Runs {@code action} when cell {@code name}'s epoch {@code epoch} starts. */
+    private record At(String name, int epoch, Runnable action) implements Sweep.Listener {
+        @Override
+        public TrainingListener cellStarted(int index, Sweep.Cell cell) {
+            return !cell.name().equals(name) ? TrainingListener.NONE : new TrainingListener() {
+                @Override
+                public void epochStarted(int started, int epochs, int batches) {
+                    if (started == epoch) {
+                        action.run();
+                    }
+                }
+            };
+        }
+    }
+
+    @Test
+    void theGridRunsSeedBySeedWithReadableStableNames() {
+        Sweep.Grid g = new Sweep.Grid(base(), List.of("snip", "dense", "random"), List.of(0.9, 0.98),
+                List.of(4L, 7L));
+        List<String> names = g.cells().stream().map(Sweep.Cell::name).toList();
+        assertEquals(List.of("dense-seed4", "snip-s0.9-seed4", "random-s0.9-seed4", "snip-s0.98-seed4",
+                "random-s0.98-seed4", "dense-seed7", "snip-s0.9-seed7", "random-s0.9-seed7", "snip-s0.98-seed7",
+                "random-s0.98-seed7"), names);
+        for (Sweep.Cell c : g.cells()) {
+            assertEquals(c.config().prune().seed(), c.config().train().seed(), c.name());
+            assertEquals(base().train().withSeed(c.config().prune().seed()), c.config().train(), c.name());
+        }
+        assertEquals(List.of(1L, 2L, 3L), Sweep.Grid.firstSeeds(3));
+        Sweep.Grid synflow = new Sweep.Grid(base(), List.of("synflow", "magnitude"), List.of(0.9), List.of(1L));
+        assertEquals(List.of(100, 1), synflow.cells().stream().map(c -> c.config().prune().iterations()).toList());
+    }
+
+    @Test
+    void aBadGridIsRefusedNamingWhatIsWrong() {
+        assertEquals("sparsities: 0.9 appears twice", assertThrows(IllegalArgumentException.class,
+                () -> new Sweep.Grid(base(), List.of("snip"), List.of(0.9, 0.9), List.of(1L))).getMessage());
+        assertEquals("methods: give at least one", assertThrows(IllegalArgumentException.class,
+                () -> new Sweep.Grid(base(), List.of(), List.of(0.9), List.of(1L))).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new Sweep.Grid(base(), List.of("snap"), List.of(0.9), List.of(1L))).getMessage()
+                .startsWith("unknown method 'snap'; valid: random, magnitude, snip"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Sweep.Grid(base(), List.of("snip"), List.of(1.0), List.of(1L)));
+        assertThrows(IllegalArgumentException.class, () -> Sweep.Grid.firstSeeds(0));
+    }
+
+    @Test
+    void aKilledSweepFinishesOnlyWhatIsMissingWhenRunAgain() throws IOException {
+        Sweep.Grid grid = grid();
+        List<String> names = grid.cells().stream().map(Sweep.Cell::name).toList();
+        // Killed during the second epoch of the fourth cell: three cells finished, one has a checkpoint.
+        String killedCell = names.get(3);
+        assertThrows(Killed.class, () -> run(grid, new At(killedCell, 2, () -> {
+            throw new Killed();
+        })));
+        Map<String, FileTime> finishedAt = new HashMap<>();
+        for (String name : names.subList(0, 3)) {
+            finishedAt.put(name, Files.getLastModifiedTime(dir.resolve(name).resolve(Trainer.FINAL_MODEL_FILE)));
+        }
+        assertFalse(Files.exists(dir.resolve(ResultsTable.MARKDOWN_FILE)));
+
+        List<String> trained = new ArrayList<>();
+        Sweep.Outcome again = run(grid, new Sweep.Listener() {
+            @Override
+            public TrainingListener cellStarted(int index, Sweep.Cell cell) {
+                return new TrainingListener() {
+                    @Override
+                    public void epochFinished(EpochMetrics m) {
+                        trained.add(cell.name() + "@" + m.epoch());
+                    }
+                };
+            }
+        });
+        // Only the killed cell's second epoch and the four cells never started were trained.
+        List<String> expected = new ArrayList<>(List.of(killedCell + "@2"));
+        names.subList(4, 8).forEach(n -> expected.addAll(List.of(n + "@1", n + "@2")));
+        assertEquals(expected, trained);
+        for (int i = 0; i < names.size(); i++) {
+            RunResult r = again.cells().get(i).result();
+            assertEquals(i < 3, r.skipped(), names.get(i));
+            assertEquals(i == 3, r.resumed(), names.get(i));
+        }
+        for (var e : finishedAt.entrySet()) {
+            assertEquals(e.getValue(), Files.getLastModifiedTime(dir.resolve(e.getKey())
+                    .resolve(Trainer.FINAL_MODEL_FILE)), e.getKey());
+        }
+        ResultsTable table = again.table();
+        assertEquals(4, table.groups().size());
+        table.groups().forEach(g -> assertEquals(2, g.n(), g.method() + " " + g.sparsity()));
+        assertTrue(again.failures().isEmpty());
+        for (String f : List.of(ResultsTable.MARKDOWN_FILE, ResultsTable.CSV_FILE, ResultsTable.RUNS_CSV_FILE,
+            ResultsTable.JSON_FILE, Sweep.PLOT_FILE, Sweep.CONFIG_FILE)) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        assertEquals(1 + 8, Files.readAllLines(dir.resolve(ResultsTable.RUNS_CSV_FILE)).size());
+    }
+
+    @Test
+    void aFailedCellIsRecordedAndTheOthersGoOn() throws IOException {
+        Sweep.Grid grid = new Sweep.Grid(base(), List.of("magnitude", "random"), List.of(0.9), List.of(1L, 2L));
+        Sweep.Outcome outcome = run(grid, new At("random-s0.9-seed1", 1, () -> {
+            throw new IllegalStateException("training diverged: the loss is NaN at epoch 1, batch 2\nsecond line");
+        }));
+        assertEquals(4, outcome.cells().size());
+        assertEquals(List.of("random-s0.9-seed1"), outcome.failures().stream().map(f -> f.cell().name()).toList());
+        assertEquals("training diverged: the loss is NaN at epoch 1, batch 2", outcome.failures().getFirst().error());
+        assertTrue(log.toString().contains("FAILED random-s0.9-seed1: training diverged"), log.toString());
+        ResultsTable.Group random = outcome.table().groups().get(1);
+        assertEquals("random", random.method());
+        assertEquals(1, random.n());
+        assertEquals(1, random.failed());
+        assertEquals(2L, random.runs().getFirst().seed());
+        String md = Files.readString(dir.resolve(ResultsTable.MARKDOWN_FILE));
+        assertTrue(md.contains(", 1 failed)"), md);
+        assertTrue(md.contains("## Failed runs"), md);
+        assertTrue(md.contains("| lenet5 | synthetic | random | 90 % | 1 | training diverged: the loss is NaN at"
+                + " epoch 1, batch 2 |"), md);
+        assertTrue(Files.readString(dir.resolve(ResultsTable.RUNS_CSV_FILE)).contains(",failed,"));
+    }
+
+    @Test
+    void aSettingEveryCellSharesStopsTheSweep() throws IOException {
+        run(new Sweep.Grid(base(), List.of("magnitude"), List.of(0.5), List.of(1L)), new Sweep.Listener() {
+        });
+        RunConfig other = new RunConfig(base().prune(), base().train().withBudget(1, 64));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(
+                new Sweep.Grid(other, List.of("magnitude"), List.of(0.5), List.of(1L)), new Sweep.Listener() {
+                }));
+        assertTrue(e.getMessage().contains("holds a run with other settings: train.epochs: 1 (2)"), e.getMessage());
+    }
+
+    @Test
+    void sweepJsonHoldsTheGridAndTheSharedSettingsAndWarningsMatchTheTable() throws IOException {
+        Sweep.Grid grid = new Sweep.Grid(base(), List.of("dense", "magnitude"), List.of(0.9), List.of(3L));
+        Sweep.Outcome outcome = run(grid, new Sweep.Listener() {
+        });
+        JsonNode json = Json.MAPPER.readTree(dir.resolve(Sweep.CONFIG_FILE).toFile());
+        assertEquals("[\"dense\",\"magnitude\"]", json.get("methods").toString());
+        assertEquals("[0.9]", json.get("sparsities").toString());
+        assertEquals("[3]", json.get("seeds").toString());
+        assertEquals("[\"dense-seed3\",\"magnitude-s0.9-seed3\"]", json.get("cells").toString());
+        assertEquals("lenet5", json.get("shared").get("prune").get("model").asText());
+        assertFalse(json.get("shared").get("prune").has("method"));
+        assertFalse(json.get("shared").get("train").has("seed"));
+        assertEquals(2, json.get("shared").get("train").get("epochs").asInt());
+
+        assertEquals(List.of(0.0, 0.9), outcome.table().groups().stream().map(ResultsTable.Group::sparsity)
+                .sorted().toList());
+        long warnings = log.toString().lines().filter(l -> l.startsWith("WARNING: ")
+                && l.contains("stayed at chance")).count();
+        assertEquals(outcome.table().runsAtChance().size(), warnings, log.toString());
+    }
+}
