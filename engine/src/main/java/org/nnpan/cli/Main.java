@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Prune neural networks before training (Neural Network Panning, SNIP, GraSP, SynFlow, ...) "
                 + "and train the sparse networks, on a Java tensor and autograd engine.",
-        subcommands = {InfoCommand.class, TrainCommand.class, PruneCommand.class, RunCommand.class, EvalCommand.class,
-            BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, TrainCommand.class, PruneCommand.class, RunCommand.class, CompareCommand.class,
+            EvalCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'nnpan-engine help COMMAND' or 'nnpan-engine COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 

@@ -3,17 +3,16 @@ package org.nnpan.cli;
 import java.nio.file.Path;
 import java.util.Iterator;
 import org.nnpan.experiment.PruneSettings;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options of {@code prune} that {@code run} shares: what to prune and how, as {@link PruneSettings}. */
+/**
+ * The options of {@code prune} that {@code run} shares: what to prune and how, as {@link PruneSettings} (the
+ * options every method takes are in {@link CommonPruneOptions}).
+ */
 final class PruneOptions {
-    @Option(names = "--model", required = true, paramLabel = "NAME", completionCandidates = ModelNames.class,
-            description = "Model: ${COMPLETION-CANDIDATES}.")
-    private String model;
-
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
-            description = "Data set of the scoring batches and the model's input shape (default: ${DEFAULT-VALUE}).")
-    private String dataset;
+    @Mixin
+    private CommonPruneOptions common;
 
     @Option(names = "--method", required = true, paramLabel = "NAME", completionCandidates = MethodNames.class,
             description = "Method: ${COMPLETION-CANDIDATES} (dense: no pruning, for 'run').")
@@ -28,36 +27,10 @@ final class PruneOptions {
             description = "Pruning steps (default: 100 for synflow, iter-snip, force and panning, 1 otherwise).")
     private Integer iterations;
 
-    @Option(names = "--prune-schedule", defaultValue = "exp", paramLabel = "NAME",
-            description = "Density schedule over the pruning steps: exp or linear (default: ${DEFAULT-VALUE}).")
-    private String schedule;
-
-    @Option(names = "--scope", defaultValue = "global", paramLabel = "NAME",
-            description = "Mask selection: global (one pool over all layers) or layer (per-layer quotas)"
-                    + " (default: ${DEFAULT-VALUE}).")
-    private String scope;
-
-    @Option(names = "--shuffle",
-            description = "Shuffle the final mask within each layer (the per-layer-density sanity check).")
-    private boolean shuffle;
-
-    @Option(names = "--samples-per-class", defaultValue = "10", paramLabel = "N",
-            description = "Examples per class in a scoring batch (default: ${DEFAULT-VALUE}).")
-    private int samplesPerClass;
-
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "The one seed: initialisation, scoring batches, random scores, shuffle, agent and (run)"
                     + " training data order (default: ${DEFAULT-VALUE}).")
     private long seed;
-
-    @Option(names = "--init", defaultValue = "reference", paramLabel = "SCHEME",
-            description = "Initialisation: reference (Kaiming-normal conv, N(0, 0.01) linear) or pytorch"
-                    + " (default: ${DEFAULT-VALUE}).")
-    private String init;
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Folder of the data set's files (default: its usual place).")
-    private Path dataDir;
 
     @Option(names = "--save-scores", description = "Also write scores.safetensors and scoring-batch.safetensors.")
     private boolean saveScores;
@@ -85,10 +58,8 @@ final class PruneOptions {
         if (iterations != null && iterations < 1) {
             throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
         }
-        return new PruneSettings(model, dataset, dataDir == null ? null : dataDir.toString(), init, seed, method,
-                sparsity == null ? 0 : sparsity, iterations == null ? 0 : iterations, schedule, scope, shuffle,
-                samplesPerClass, saveScores, agentSteps == null ? 0 : agentSteps,
-                policy == null ? null : policy.toString());
+        return common.settings(method, sparsity == null ? 0 : sparsity, iterations == null ? 0 : iterations, seed,
+                saveScores, agentSteps == null ? 0 : agentSteps, policy);
     }
 
     /** Completion candidates and help text for --method. */
