@@ -212,7 +212,7 @@ public final class Sweep {
                 result = new CellResult(cell, new Experiment(agent, log, training).run(cell.config(),
                         out.resolve(cell.name())), null);
             } catch (IllegalArgumentException e) {
-                throw e;
+                throw e; // bad shared settings: every other cell would fail the same way
             } catch (RuntimeException | IOException e) {
                 String error = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
                 log.printf("FAILED %s: %s%n", cell.name(), error);
