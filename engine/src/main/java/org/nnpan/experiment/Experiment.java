@@ -13,13 +13,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.SequencedMap;
+import org.nnpan.data.DatasetInfo;
 import org.nnpan.data.DatasetNotFoundException;
+import org.nnpan.data.Datasets;
+import org.nnpan.data.ImageDataset;
 import org.nnpan.io.Json;
 import org.nnpan.io.OutputDirectories;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
+import org.nnpan.pruning.InitDiagnostics;
 import org.nnpan.pruning.Mask;
+import org.nnpan.pruning.ScoringBatch;
+import org.nnpan.pruning.Seeds;
 import org.nnpan.report.RunReport;
 import org.nnpan.report.RunSummary;
 import org.nnpan.tensor.MemoryScope;
@@ -43,6 +49,8 @@ import org.nnpan.train.TrainingListener;
  *       other files of {@link Pruning}; {@value #PRUNE_FILE}, the {@link PruneSummary}, once pruning is done;</li>
  *   <li>{@value Trainer#METRICS_FILE}, {@value Trainer#CHECKPOINT_DIR}/, {@value Trainer#FINAL_MODEL_FILE} of the
  *       {@link Trainer};</li>
+ *   <li>{@value #DIAGNOSTICS_FILE}: the {@link InitDiagnostics} of the network about to be trained, θ₀⊙m, on a
+ *       class-balanced batch of its own;</li>
  *   <li>{@value RunReport#FILE} and {@value RunReport#PLOTS_DIR}/ ({@link RunReport}): what was run, the
  *       per-layer table of the mask, accuracy, timings and plots; it replaces the pruning phase's report.md;</li>
  *   <li>{@value #RESULT_FILE}: the {@link RunResult}, written last.</li>
@@ -59,6 +67,10 @@ public final class Experiment {
     public static final String CONFIG_FILE = Trainer.CONFIG_FILE;
     /** The {@link PruneSummary}, written when pruning is complete. */
     public static final String PRUNE_FILE = "prune.json";
+    /** The {@link InitDiagnostics} of θ₀⊙m, written before training starts. */
+    public static final String DIAGNOSTICS_FILE = "diag.json";
+    /** Examples per class in the batch the network is diagnosed on before training. */
+    static final int DIAGNOSTICS_SAMPLES_PER_CLASS = 10;
     /** The {@link RunResult}, written when the run is complete. */
     public static final String RESULT_FILE = Trainer.RESULT_FILE;
 
@@ -119,13 +131,14 @@ public final class Experiment {
         Parallel.setThreads(config.train().threads());
         try (MemoryScope _ = MemoryScope.open("experiment")) {
             PruneSummary pruned = prune(config.prune(), dir);
+            InitDiagnostics atInit = withData(() -> diagnose(config, dir));
             boolean resumed = Checkpoint.locate(dir.resolve(Trainer.CHECKPOINT_DIR)) != null;
             TrainResult trained = train(config, record, dir, resumed);
             RunResult result = new RunResult(config.prune().method(), trained.epochs(), trained.finalTestAcc(),
                     trained.bestTestAcc(), trained.bestEpoch(), pruned.density(), pruned.effectiveDensity(),
                     pruned.seconds(), trained.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(),
                     resumed, false);
-            RunReport.write(summary(config, dir, pruned, trained), dir);
+            RunReport.write(summary(config, dir, pruned, trained).withAtInit(atInit), dir);
             Json.write(dir.resolve(RESULT_FILE), result);
             log.printf(Locale.ROOT, "%s: final test accuracy %.2f%% (best %.2f%% after epoch %d), density %.4f"
                             + " (effective %.4f); pruning %.1f s, training %.1f s%n", dir, result.finalTestAcc(),
@@ -182,6 +195,26 @@ public final class Experiment {
         }
         Json.write(summary, result);
         return result;
+    }
+
+    /**
+     * Diagnoses θ₀⊙m ({@link InitDiagnostics}) on a class-balanced batch drawn apart from the pruning's, writes
+     * {@value #DIAGNOSTICS_FILE} and logs one line, so that a network that cannot train shows before it trains.
+     */
+    private InitDiagnostics diagnose(RunConfig config, Path dir) throws IOException {
+        TrainConfig t = config.train();
+        Module net = t.createModel();
+        net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
+        Mask mask = config.prune().isDense() ? Mask.dense(net) : Mask.load(dir.resolve(Pruning.MASKS_FILE), net);
+        DatasetInfo info = Datasets.info(t.dataset());
+        ImageDataset data = Datasets.load(t.dataset(), t.dataDir() == null ? null : Path.of(t.dataDir()), true);
+        ScoringBatch batch = ScoringBatch.sample(data, info.normalization(), t.inputSize(),
+                DIAGNOSTICS_SAMPLES_PER_CLASS, Seeds.derive(t.seed(), "init-diagnostics"));
+        InitDiagnostics atInit = InitDiagnostics.of(net, mask, batch);
+        Json.write(dir.resolve(DIAGNOSTICS_FILE), atInit);
+        log.printf(Locale.ROOT, "at initialisation: loss %.4f, logit std %.3g, %.1f%% of ReLU units dead%n",
+                atInit.loss(), atInit.logitStd(), 100 * atInit.deadFraction());
+        return atInit;
     }
 
     /** Trains from θ₀ with the mask applied, resuming from a checkpoint an earlier session left. */

@@ -15,7 +15,8 @@ import org.nnpan.train.TrainResult;
 
 /**
  * The human-readable report of one run, {@value #FILE} in the run directory: the configuration, the pruning (the
- * per-layer table, effective sparsity and any layer-collapse warning) if there was one, the training's final and
+ * per-layer table, effective sparsity and any layer-collapse warning) if there was one, the network at
+ * initialisation ({@link org.nnpan.pruning.InitDiagnostics}) if it was diagnosed, the training's final and
  * best accuracy with a per-epoch table, timings, and links to the plots it writes under {@value #PLOTS_DIR}/.
  */
 public final class RunReport {
@@ -67,6 +68,9 @@ public final class RunReport {
             md.append("\n## Pruning\n\n").append(run.pruning().markdownBody());
             md.append("\n![Per-layer density](").append(PLOTS_DIR).append('/').append(LAYER_DENSITY_PLOT)
                     .append(")\n");
+        }
+        if (run.atInit() != null) {
+            md.append("\n## At initialisation\n\n").append(run.atInit().markdownBody());
         }
         training(md, run.training());
         timings(md, run);

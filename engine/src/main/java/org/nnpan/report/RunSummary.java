@@ -5,6 +5,7 @@ import java.util.OptionalDouble;
 import java.util.SequencedMap;
 import org.nnpan.data.Datasets;
 import org.nnpan.nn.Module;
+import org.nnpan.pruning.InitDiagnostics;
 import org.nnpan.pruning.Mask;
 import org.nnpan.pruning.PruningReport;
 import org.nnpan.train.TrainConfig;
@@ -18,9 +19,10 @@ import org.nnpan.train.TrainResult;
  * @param pruning      the mask's report, or null for a dense run
  * @param pruneSeconds wall time of pruning, or empty when there was none or it happened in an earlier run
  * @param training     the training's result, with the metrics of every epoch
+ * @param atInit       the network before training ({@link InitDiagnostics}), or null when it was not diagnosed
  */
 public record RunSummary(TrainConfig config, PruningReport pruning, OptionalDouble pruneSeconds,
-                         TrainResult training) {
+                         TrainResult training, InitDiagnostics atInit) {
     public RunSummary {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(pruneSeconds, "pruneSeconds");
@@ -29,7 +31,7 @@ public record RunSummary(TrainConfig config, PruningReport pruning, OptionalDoub
 
     /** A run that trained a dense network. */
     public static RunSummary dense(TrainConfig config, TrainResult training) {
-        return new RunSummary(config, null, OptionalDouble.empty(), training);
+        return new RunSummary(config, null, OptionalDouble.empty(), training, null);
     }
 
     /**
@@ -41,7 +43,12 @@ public record RunSummary(TrainConfig config, PruningReport pruning, OptionalDoub
     public static RunSummary pruned(TrainConfig config, Module net, Mask mask, SequencedMap<String, String> settings,
                                     OptionalDouble pruneSeconds, TrainResult training) {
         int[] input = {Datasets.info(config.dataset()).channels(), config.inputSize(), config.inputSize()};
-        return new RunSummary(config, PruningReport.of(net, mask, input, settings), pruneSeconds, training);
+        return new RunSummary(config, PruningReport.of(net, mask, input, settings), pruneSeconds, training, null);
+    }
+
+    /** This summary with the diagnostics of the network before training. */
+    public RunSummary withAtInit(InitDiagnostics diagnostics) {
+        return new RunSummary(config, pruning, pruneSeconds, training, diagnostics);
     }
 
     /** Whether the network was pruned before training. */

@@ -59,12 +59,15 @@ class ExperimentTest {
         assertFalse(r.skipped() || r.resumed(), r.toString());
         for (String f : new String[] {"config.json", "init.safetensors", "masks.safetensors", "report.json",
             "report.md", "prune.json", "metrics.jsonl", "model.safetensors", "result.json", "plots/training.png",
-            "plots/layer-density.png"}) {
+            "plots/layer-density.png", "diag.json"}) {
             assertTrue(Files.isRegularFile(runDir.resolve(f)), f);
         }
         // The run's report (not the pruning phase's) covers both phases.
         String report = Files.readString(runDir.resolve("report.md"));
-        assertTrue(report.contains("## Pruning") && report.contains("## Training"), report);
+        assertTrue(report.contains("## Pruning") && report.contains("## At initialisation")
+                && report.contains("## Training"), report);
+        Map<String, Object> diag = Json.readMap(runDir.resolve(Experiment.DIAGNOSTICS_FILE));
+        assertTrue(diag.containsKey("logit_std") && diag.containsKey("activations"), diag.toString());
         Map<String, Object> config = Json.readMap(runDir.resolve(Experiment.CONFIG_FILE));
         assertTrue(config.containsKey("provenance") && config.containsKey("config"), config.toString());
         assertEquals(5, ((Map<?, ?>) config.get("provenance")).get("seed"));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.pruning.InitDiagnostics;
 import org.nnpan.train.EpochMetrics;
 import org.nnpan.train.TrainResult;
 
@@ -36,7 +37,7 @@ class RunReportTest {
     @Test
     void aPrunedRunReportsItsMaskAndWarnsOfCollapse(@TempDir Path dir) throws IOException {
         RunSummary run = new RunSummary(Fixtures.config(), Fixtures.pruning(0.05, 0.2, 0), OptionalDouble.of(3.25),
-                Fixtures.training(2, 2));
+                Fixtures.training(2, 2), null);
         RunReport.write(run, dir);
         String md = Files.readString(dir.resolve(RunReport.FILE));
         assertTrue(md.contains("## Pruning\n\n- method: random\n"), md);
@@ -49,8 +50,24 @@ class RunReportTest {
         PlotsTest.assertChart(dir.resolve("plots/training.png"));
 
         String earlier = RunReport.markdown(new RunSummary(run.config(), run.pruning(), OptionalDouble.empty(),
-                run.training()));
+                run.training(), null));
         assertTrue(earlier.contains("- pruning: in an earlier run"), earlier);
+    }
+
+    @Test
+    void theNetworkAtInitialisationIsReportedWhenDiagnosed() {
+        InitDiagnostics atInit = new InitDiagnostics(
+                List.of(new InitDiagnostics.Layer("fc1.weight", 8, 2, 0.5), new InitDiagnostics.Layer("fc2.weight", 4, 0,
+                        1e-7)), List.of(new InitDiagnostics.Activation(8, 0.25, 4)), 3e-6, 2.302585);
+        RunSummary run = RunSummary.dense(Fixtures.config(), Fixtures.training(2, 2));
+        String md = RunReport.markdown(run.withAtInit(atInit));
+        assertTrue(md.contains("## At initialisation\n\nθ₀⊙m on one batch before training: loss 2.3026, logit std"
+                + " 3.00e-06, 50.0 % of ReLU units dead."), md);
+        assertTrue(md.contains("| fc1.weight | 8 | 25.0 | 0.500 |"), md);
+        assertTrue(md.contains("| fc2.weight | 4 | 0.0 | 1.00e-07 |"), md);
+        assertTrue(md.contains("| 1 | 8 | 0.250 | 50.0 |"), md);
+        assertTrue(md.indexOf("## At initialisation") < md.indexOf("## Training"), md);
+        assertFalse(RunReport.markdown(run).contains("## At initialisation"));
     }
 
     @Test
