@@ -236,7 +236,8 @@ public final class Sweep {
             ResultsTable.Run run = row(r);
             if (run.atChance()) {
                 log.printf(Locale.ROOT, "WARNING: %s stayed at chance: final test accuracy %.2f%% (chance %.4g%%);"
-                        + " it never trained%n", r.cell().name(), run.finalTestAcc(), run.chanceAcc());
+                        + " it did not leave chance within its budget (see docs/results/stuck-at-chance.md)%n",
+                        r.cell().name(), run.finalTestAcc(), run.chanceAcc());
             }
         }
     }

@@ -50,7 +50,7 @@ public final class ResultsTable {
     public static final String RUNS_CSV_FILE = "runs.csv";
     /** Groups with their runs, as JSON. */
     public static final String JSON_FILE = "results.json";
-    /** How close to chance, in accuracy points, a final test accuracy counts as "never trained". */
+    /** How close to chance, in accuracy points, a final test accuracy counts as "at chance" (it did not leave chance within its training budget). */
     public static final double CHANCE_MARGIN = 1.5;
 
     /**
@@ -78,7 +78,7 @@ public final class ResultsTable {
         }
 
         /**
-         * Whether the run never trained: its final test accuracy is within {@value #CHANCE_MARGIN} points of
+         * Whether the run stayed at chance: its final test accuracy is within {@value #CHANCE_MARGIN} points of
          * {@link #chanceAcc()} (at 99 %+ sparsity some masks do this although they are connected).
          */
         public boolean atChance() {
@@ -261,7 +261,7 @@ public final class ResultsTable {
         StringBuilder md = new StringBuilder("# Results\n\n");
         md.append("Final test accuracy in %, mean ± sample standard deviation over seeds (n runs; – for a single"
                 + " run; \"at chance\": runs whose final accuracy is within ").append(Numbers.plain(CHANCE_MARGIN, 3))
-                .append(" points of chance, which never trained; \"failed\": runs that stopped with an error).\n");
+                .append(" points of chance after training: stuck, at least within this budget (see docs/results/stuck-at-chance.md); \"failed\": runs that stopped with an error).\n");
         byModelAndDataset().forEach((title, rows) -> {
             md.append("\n## ").append(title).append("\n\n");
             TreeSet<Double> sparsities = new TreeSet<>();
