@@ -24,6 +24,7 @@ import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.nnpan.pruning.PruningReport;
 import org.nnpan.train.EpochMetrics;
@@ -55,6 +56,12 @@ public final class Plots {
             10f, new float[] {8f, 6f}, 0f);
     private static final BasicStroke SOLID = new BasicStroke(2.5f);
     private static final Color GRID_COLOR = new Color(0xdddddd);
+    /** Strong, distinct colours (Tableau 10): XChart's default palette has pale yellows and pinks. */
+    private static final Color[] METHOD_COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+        new Color(0xbcbd22), new Color(0x17becf)};
+    private static final Marker[] METHOD_MARKERS = {SeriesMarkers.CIRCLE,
+        SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN};
     /** Where a log axis draws a layer with nothing kept. */
     private static final double FLOOR_PERCENT = 0.01;
 
@@ -89,7 +96,9 @@ public final class Plots {
         style(s);
         s.setLegendPosition(Styler.LegendPosition.OutsideE);
         s.setXAxisLogarithmic(true);
-        s.setXAxisLogarithmicDecadeOnly(false);
+        // Decade ticks only: labelling 2..9 of every decade makes the sparse end (0.005, 0.006, ...) unreadable.
+        s.setXAxisLogarithmicDecadeOnly(true);
+        s.setSeriesColors(METHOD_COLORS);
         s.setYAxisDecimalPattern("0.#");
         s.setErrorBarsColorSeriesColor(true);
         s.setMarkerSize(10);
@@ -105,7 +114,8 @@ public final class Plots {
             XYSeries series = chart.addSeries(method, sorted.stream().mapToDouble(g -> 1 - g.sparsity()).toArray(),
                     acc.stream().mapToDouble(Stats::mean).toArray(),
                     acc.stream().mapToDouble(Stats::stdOrZero).toArray());
-            series.setMarker(SeriesMarkers.CIRCLE);
+            // Shapes as well as colours, so that lines crossing at one point stay apart (and in greyscale).
+            series.setMarker(METHOD_MARKERS[(chart.getSeriesMap().size() - 1) % METHOD_MARKERS.length]);
             series.setLineStyle(SOLID);
         });
         save(chart, png);
