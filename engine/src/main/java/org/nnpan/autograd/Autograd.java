@@ -137,17 +137,24 @@ public final class Autograd {
     }
 
     /**
-     * Runs the backward rules in reverse topological order and returns the gradient of every tensor it reached.
-     * With {@code targets}, only the ops that lie on a path to a target run: asking for the gradient w.r.t. a
-     * tensor in the middle of a long graph costs the part of the graph above it, not the whole graph.
+     * Runs the backward rules in reverse topological order and returns the gradient of every tensor it reached
+     * (without {@code createGraph}: of the leaves and targets only, the rest is freed on the way, see
+     * {@link BackwardMemory}). With {@code targets}, only the ops that lie on a path to a target run: asking for the
+     * gradient w.r.t. a tensor in the middle of a long graph costs the part of the graph above it, not the whole
+     * graph.
      */
     private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph, Tensor[] targets) {
         List<Tensor> order = topologicalOrder(outputs);
         Map<Tensor, Boolean> needed = targets == null ? null : neededFor(order, targets);
+        Map<Tensor, Boolean> wanted = new IdentityHashMap<>();
+        for (Tensor t : targets == null ? new Tensor[0] : targets) {
+            wanted.put(t, Boolean.TRUE);
+        }
+        BackwardMemory memory = createGraph ? null : new BackwardMemory();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         try (GradMode mode = setEnabled(createGraph)) {
             for (int i = 0; i < outputs.length; i++) {
-                accumulate(grads, outputs[i], seeds[i]);
+                accumulate(grads, outputs[i], seeds[i], memory);
             }
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -171,7 +178,14 @@ public final class Autograd {
                         throw new IllegalStateException(node.name() + ": gradient for input " + k + " has shape "
                                 + Shape.str(inGrads[k].shape()) + ", expected " + Shape.str(in.shape()));
                     }
-                    accumulate(grads, in, inGrads[k]);
+                    accumulate(grads, in, inGrads[k], memory);
+                }
+                if (memory != null) {
+                    // Every consumer of t ran before its own rule (reverse topological order): g is spent.
+                    if (!wanted.containsKey(t)) {
+                        memory.drop(grads.remove(t));
+                    }
+                    memory.sweep();
                 }
             }
         }
@@ -202,9 +216,17 @@ public final class Autograd {
         return reaches;
     }
 
-    private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g) {
+    /** Adds {@code g} to the gradient of {@code t}; {@code memory} (null with create-graph) learns what is held. */
+    private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g, BackwardMemory memory) {
         Tensor prev = grads.get(t);
-        grads.put(t, prev == null ? g : prev.add(g));
+        Tensor sum = prev == null ? g : prev.add(g);
+        grads.put(t, sum);
+        if (memory != null) {
+            memory.hold(sum);
+            if (prev != null) {
+                memory.drop(prev);
+            }
+        }
     }
 
     /** Tensors reachable from {@code outputs}, each after all tensors it depends on. */

@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,21 +38,19 @@ final class BufferPool {
         return new Buffer(arena.allocate(bytes, 64), arena);
     }
 
-    /** Returns buffers for reuse, releasing those that would push the free total over the cap. */
-    static void giveBack(List<Buffer> buffers) {
-        for (Buffer b : buffers) {
-            long bytes = b.segment().byteSize();
-            boolean keep;
-            synchronized (BufferPool.class) {
-                keep = freeBytes + bytes <= MAX_FREE;
-                if (keep) {
-                    FREE.computeIfAbsent(bytes, k -> new ArrayDeque<>()).push(b);
-                    freeBytes += bytes;
-                }
+    /** Returns a buffer for reuse, or releases it if keeping it would push the free total over the cap. */
+    static void giveBack(Buffer b) {
+        long bytes = b.segment().byteSize();
+        boolean keep;
+        synchronized (BufferPool.class) {
+            keep = freeBytes + bytes <= MAX_FREE;
+            if (keep) {
+                FREE.computeIfAbsent(bytes, k -> new ArrayDeque<>()).push(b);
+                freeBytes += bytes;
             }
-            if (!keep) {
-                b.arena().close();
-            }
+        }
+        if (!keep) {
+            b.arena().close();
         }
     }
 

@@ -1,11 +1,11 @@
 package org.nnpan.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.nnpan.backend.Backend;
 
 /**
  * Owns the off-heap memory of the tensors allocated while it is the current scope of a thread.
@@ -16,6 +16,10 @@ import java.util.List;
  * the next step reuses them. Outside any scope, tensors live in the {@linkplain #global() global scope}, whose
  * memory the garbage collector reclaims. Reading a tensor after its scope closed throws
  * {@link IllegalStateException}; it never crashes the JVM.
+ *
+ * <p>A storage can also go back to the pool before its scope closes ({@link Storage#release()}); the scope then
+ * skips it at close. {@link #liveBytes()} and {@link #peakBytes()} count what the scope holds, with early releases
+ * subtracted, which is what bounds the process's memory.
  */
 public final class MemoryScope implements AutoCloseable {
 
@@ -27,9 +31,12 @@ public final class MemoryScope implements AutoCloseable {
     private final Arena arena;
     private final String name;
     private final Thread owner;
-    private final List<BufferPool.Buffer> taken = new ArrayList<>();
+    /** Every storage allocated here, in order (released ones included, so positions stay valid). */
+    private final List<Storage> taken = new ArrayList<>();
     private volatile boolean open = true;
     private long allocatedBytes;
+    private long liveBytes;
+    private long peakBytes;
 
     private MemoryScope(Arena arena, String name) {
         this.arena = arena;
@@ -61,26 +68,57 @@ public final class MemoryScope implements AutoCloseable {
     }
 
     /**
-     * 64-byte-aligned memory for {@code numel} elements of {@code dtype}, readable by every thread. With
+     * A storage of 64-byte-aligned memory for {@code numel} elements of {@code dtype}, readable by every thread. With
      * {@code zeroed} false the contents are arbitrary: for outputs a kernel overwrites completely.
      */
-    MemorySegment allocate(DType dtype, long numel, boolean zeroed) {
+    Storage allocate(Backend backend, DType dtype, long numel, boolean zeroed) {
         if (!open) {
             throw new IllegalStateException("memory scope '" + name + "' is closed");
         }
         long bytes = (Math.max(1, numel) * dtype.byteSize() + ALIGN - 1) / ALIGN * ALIGN;
         if (arena != null) {
-            return arena.allocate(bytes, ALIGN);
+            return new Storage(arena.allocate(bytes, ALIGN), null, dtype, numel, this, backend);
         }
         BufferPool.Buffer b = BufferPool.take(bytes);
-        synchronized (taken) {
-            taken.add(b);
-            allocatedBytes += bytes;
-        }
         if (zeroed) {
             b.segment().fill((byte) 0);
         }
-        return b.segment();
+        Storage storage = new Storage(b.segment(), b, dtype, numel, this, backend);
+        synchronized (taken) {
+            taken.add(storage);
+            allocatedBytes += bytes;
+            liveBytes += bytes;
+            peakBytes = Math.max(peakBytes, liveBytes);
+        }
+        return storage;
+    }
+
+    /** Hands one storage's buffer back to the pool before the scope closes (see {@link Storage#release()}). */
+    void release(Storage storage) {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("memory of scope '" + name + "' must be released by the thread that opened it");
+        }
+        if (!open) {
+            throw new IllegalStateException("memory scope '" + name + "' is closed");
+        }
+        synchronized (taken) {
+            liveBytes -= storage.buffer().segment().byteSize();
+        }
+        BufferPool.giveBack(storage.buffer());
+    }
+
+    /** How many storages this scope has allocated so far: a position for {@link #allocatedSince}. */
+    public int allocationCount() {
+        synchronized (taken) {
+            return taken.size();
+        }
+    }
+
+    /** The storages allocated in this scope from {@code position} on, oldest first (released ones included). */
+    public List<Storage> allocatedSince(int position) {
+        synchronized (taken) {
+            return List.copyOf(taken.subList(position, taken.size()));
+        }
     }
 
     /** Whether memory of this scope may still be used. */
@@ -93,10 +131,24 @@ public final class MemoryScope implements AutoCloseable {
         return name;
     }
 
-    /** Bytes allocated in this scope so far (0 for the global scope, which does not count). */
+    /** Bytes allocated in this scope so far, early releases not subtracted (0 for the global scope, which does not count). */
     public long allocatedBytes() {
         synchronized (taken) {
             return allocatedBytes;
+        }
+    }
+
+    /** Bytes this scope holds now: allocated minus released early (0 for the global scope). */
+    public long liveBytes() {
+        synchronized (taken) {
+            return liveBytes;
+        }
+    }
+
+    /** The most bytes this scope has held at once (0 for the global scope). */
+    public long peakBytes() {
+        synchronized (taken) {
+            return peakBytes;
         }
     }
 
@@ -119,7 +171,11 @@ public final class MemoryScope implements AutoCloseable {
         }
         stack.pop();
         open = false;
-        BufferPool.giveBack(taken);
+        for (Storage storage : taken) {
+            if (!storage.isReleased()) {
+                BufferPool.giveBack(storage.buffer());
+            }
+        }
         taken.clear();
     }
 

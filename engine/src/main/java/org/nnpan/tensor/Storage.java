@@ -6,16 +6,23 @@ import org.nnpan.backend.Backend;
 /**
  * A flat, off-heap buffer of elements that one or more tensors view. Knows its element type, the scope that owns
  * its memory and the backend that computes on it.
+ *
+ * <p>Its memory normally lives until the scope closes; {@link #release()} hands it back earlier, for memory that
+ * nothing will read again (autograd does this for the gradients and temporaries of a first-order backward pass).
  */
 public final class Storage {
     private final MemorySegment segment;
+    /** The pooled buffer behind {@link #segment}; null in the global scope. */
+    private final BufferPool.Buffer buffer;
     private final DType dtype;
     private final long numel;
     private final MemoryScope scope;
     private final Backend backend;
+    private volatile boolean released;
 
-    private Storage(MemorySegment segment, DType dtype, long numel, MemoryScope scope, Backend backend) {
+    Storage(MemorySegment segment, BufferPool.Buffer buffer, DType dtype, long numel, MemoryScope scope, Backend backend) {
         this.segment = segment;
+        this.buffer = buffer;
         this.dtype = dtype;
         this.numel = numel;
         this.scope = scope;
@@ -24,15 +31,49 @@ public final class Storage {
 
     /** Allocates storage in {@code scope}, zero-filled or with arbitrary contents (for outputs written in full). */
     public static Storage allocate(MemoryScope scope, Backend backend, DType dtype, long numel, boolean zeroed) {
-        return new Storage(scope.allocate(dtype, numel, zeroed), dtype, numel, scope, backend);
+        return scope.allocate(backend, dtype, numel, zeroed);
     }
 
-    /** The raw memory; throws {@link IllegalStateException} if its scope has closed. */
+    /**
+     * The raw memory; throws {@link IllegalStateException} if its scope has closed or the storage was
+     * {@linkplain #release() released}.
+     */
     public MemorySegment segment() {
         if (!scope.isOpen()) {
             throw new IllegalStateException("tensor memory used after its scope '" + scope.name() + "' was closed");
         }
+        if (released) {
+            throw new IllegalStateException("tensor memory used after it was released early in scope '" + scope.name()
+                    + "' (a gradient or temporary of a finished backward pass)");
+        }
         return segment;
+    }
+
+    /**
+     * Returns this storage's memory to the buffer pool now instead of when its scope closes. Every tensor viewing it
+     * becomes unreadable ({@link IllegalStateException}), so call it only for memory nothing will read again.
+     * Releasing twice is a no-op.
+     *
+     * @throws IllegalStateException for the global scope's memory (the garbage collector owns it) or from a thread
+     *                               other than the scope's owner
+     */
+    public void release() {
+        if (buffer == null) {
+            throw new IllegalStateException("memory of the global scope cannot be released early");
+        }
+        if (!released) {
+            scope.release(this);
+            released = true;
+        }
+    }
+
+    /** Whether {@link #release()} handed the memory back. */
+    public boolean isReleased() {
+        return released;
+    }
+
+    BufferPool.Buffer buffer() {
+        return buffer;
     }
 
     public DType dtype() {
