@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """PyTorch side of TrainStepBenchmark: one SGD step (forward, cross-entropy, backward, momentum update) at batch 128,
 2 threads, for LeNet-5 (1x28x28), ResNet-20 and VGG-16-BN (3x32x32), using the model definitions the Java zoo is
-checked against (tests/reference/torch_models.py). Prints one JSON line per model (prefix "JSON ") with the median.
+checked against (tests/reference/torch_models.py). Prints one JSON line per model (prefix "JSON ") with the median;
+with --max-rss the line also holds the process's peak resident memory (ru_maxrss, the figure nnpan's `bench`
+compares against: run one model per process so the peak is that model's).
 
     /usr/bin/python3 benchmarks/pytorch/bench_train_step.py
+    /usr/bin/python3 benchmarks/pytorch/bench_train_step.py --models resnet20 --max-rss
 """
+import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -21,7 +26,10 @@ import torch_models  # noqa: E402
 torch.set_num_threads(2)
 
 
-def bench(name, channels, size, steps=20, warmup=5):
+SHAPES = {"lenet5": (1, 28), "resnet20": (3, 32), "vgg16": (3, 32)}
+
+
+def bench(name, channels, size, steps=20, warmup=5, max_rss=False):
     torch.manual_seed(1)
     model = torch_models.init_reference_(torch_models.build(name, channels, 10))
     model.train()
@@ -38,9 +46,19 @@ def bench(name, channels, size, steps=20, warmup=5):
             times.append(time.perf_counter() - t0)
     r = {"benchmark": "train_step_" + name, "median_ms": round(statistics.median(times) * 1e3, 2),
          "min_ms": round(min(times) * 1e3, 2), "steps": steps, "threads": 2}
+    if max_rss:
+        r["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
     print("JSON " + json.dumps(r), flush=True)
 
 
 if __name__ == "__main__":
-    for name, c, s in (("lenet5", 1, 28), ("resnet20", 3, 32), ("vgg16", 3, 32)):
-        bench(name, c, s)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default=",".join(SHAPES), help="comma-separated subset of " + ", ".join(SHAPES))
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MiB)")
+    args = ap.parse_args()
+    for name in args.models.split(","):
+        if name not in SHAPES:
+            ap.error("--models: unknown model '%s'; valid: %s" % (name, ", ".join(SHAPES)))
+        bench(name, *SHAPES[name], steps=args.steps, warmup=args.warmup, max_rss=args.max_rss)
