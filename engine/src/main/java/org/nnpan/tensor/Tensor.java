@@ -441,7 +441,7 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor(").append(dtype()).append(", ").append(Shape.str(shape));
-        if (storage.scope().isOpen() && numel() <= 16) {
+        if (storage.scope().isOpen() && !storage.isReleased() && numel() <= 16) {
             sb.append(", ").append(Arrays.toString(toDoubleArray()));
         }
         if (gradFn != null) {

@@ -1,8 +1,10 @@
 package org.nnpan.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,7 @@ class BackwardMemoryTest {
             spied.mul(2.0).sum().backward();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> seen.getFirst().get(0));
             assertTrue(e.getMessage().contains("released early in scope 'step'"), e.getMessage());
+            assertEquals("Tensor(F32, [3])", seen.getFirst().toString()); // printing it does not throw
         }
         assertArrayEquals(new float[] {4, -8, 12}, w.grad().toFloatArray());
     }
@@ -68,15 +71,14 @@ class BackwardMemoryTest {
                 Supplier<Tensor> loss = () -> Losses.crossEntropy(net.forward(x), y, Losses.Reduction.MEAN);
                 Tensor[] params = net.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
                 try (MemoryScope warm = MemoryScope.open("warm")) {
-                    // Fills the pool with dirty buffers, so the measured pass reuses released memory, and runs the
-                    // code once (see secondOrderGradientsAreUnchangedWhenTheOuterPassReleases).
+                    // Fills the pool with dirty buffers, so the measured pass reuses released memory.
                     Autograd.grad(new Tensor[] {loss.get()}, params, null, false);
                 }
                 float[][] reference = flat(Autograd.grad(new Tensor[] {loss.get()}, params, null, false));
                 try (MemoryScope s = MemoryScope.open("step")) {
                     float[][] released = flat(Autograd.grad(new Tensor[] {loss.get()}, params, null, false));
                     for (int i = 0; i < params.length; i++) {
-                        assertArrayEquals(reference[i], released[i], model + " seed " + seed + ": parameter " + i);
+                        assertSameGradient(reference[i], released[i], model + " seed " + seed + ": parameter " + i);
                     }
                     assertTrue(s.peakBytes() < s.allocatedBytes(), model + ": nothing was released early");
                 }
@@ -106,14 +108,11 @@ class BackwardMemoryTest {
             }
             return flat(Autograd.grad(new Tensor[] {z}, params, null, false));
         };
-        // The very first call can differ from later ones in the last bit (code not yet compiled by the JIT rounds
-        // some products differently), so the reference is the second call.
-        hessianTimesV.get();
         float[][] reference = hessianTimesV.get();
         try (MemoryScope s = MemoryScope.open("step")) {
             float[][] released = hessianTimesV.get();
             for (int i = 0; i < params.length; i++) {
-                assertArrayEquals(reference[i], released[i], "parameter " + i);
+                assertSameGradient(reference[i], released[i], "parameter " + i);
             }
             assertTrue(s.peakBytes() < s.allocatedBytes(), "the outer first-order pass released nothing");
         }
@@ -129,6 +128,26 @@ class BackwardMemoryTest {
             Losses.crossEntropy(logits, labels(), Losses.Reduction.MEAN).backward();
             assertTrue(s.peakBytes() < 1.5 * forward, "peak " + s.peakBytes() + " B against a forward pass of "
                     + forward + " B (" + s.allocatedBytes() + " B allocated in all)");
+        }
+    }
+
+    /**
+     * Equal up to float32 rounding, measured against the tensor's largest element. Repeating the same computation in
+     * one JVM can already differ there (until the JIT has compiled the Vector-API kernels, their reductions add in
+     * another order; the cancellations of second-order sums amplify that), whereas reading released, reused memory
+     * gives unrelated values.
+     */
+    private static void assertSameGradient(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double scale = 0;
+        for (float e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int j = 0; j < expected.length; j++) {
+            if (Math.abs(expected[j] - actual[j]) > 1e-4 * scale + 1e-12) {
+                fail(what + ": element " + j + " is " + actual[j] + ", expected " + expected[j] + " (largest |element| "
+                        + scale + ")");
+            }
         }
     }
 
