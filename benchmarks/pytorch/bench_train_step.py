@@ -47,7 +47,8 @@ def bench(name, channels, size, steps=20, warmup=5, max_rss=False):
     r = {"benchmark": "train_step_" + name, "median_ms": round(statistics.median(times) * 1e3, 2),
          "min_ms": round(min(times) * 1e3, 2), "steps": steps, "threads": 2}
     if max_rss:
-        r["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+        # Linux reports KiB; MB here are 10^6 bytes, as in nnpan's bench output.
+        r["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1)
     print("JSON " + json.dumps(r), flush=True)
 
 
@@ -56,7 +57,7 @@ if __name__ == "__main__":
     ap.add_argument("--models", default=",".join(SHAPES), help="comma-separated subset of " + ", ".join(SHAPES))
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MiB)")
+    ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MB)")
     args = ap.parse_args()
     for name in args.models.split(","):
         if name not in SHAPES:
