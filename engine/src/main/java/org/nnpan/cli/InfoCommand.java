@@ -3,6 +3,7 @@ package org.nnpan.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.nnpan.backend.Backends;
+import org.nnpan.data.Datasets;
 import org.nnpan.kernels.parallel.Parallel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,9 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("backend       %s (default for new tensors)%n", Backends.current().name());
         for (String line : SystemInfo.lines()) {
             out.println(line);
+        }
+        for (String name : Datasets.names()) {
+            out.printf("%-13s %s%n", name, Datasets.availability(name));
         }
         return 0;
     }

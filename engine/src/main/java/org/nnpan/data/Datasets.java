@@ -93,6 +93,30 @@ public final class Datasets {
     }
 
     /**
+     * Whether data set {@code name} is ready at its default location, in a few words for {@code info}: where it was
+     * found, or how to get it.
+     */
+    public static String availability(String name) {
+        Entry entry = entry(name);
+        DatasetInfo info = entry.info();
+        if (info.name().equals("synthetic")) {
+            return "generated on demand";
+        }
+        if (info.defaultDataDir().isEmpty()) {
+            return "no default location: " + entry.fix();
+        }
+        Path dir = info.defaultDataDir().get();
+        try {
+            load(name, null, false);
+            return "found in " + dir;
+        } catch (DatasetNotFoundException e) {
+            return "not found in " + dir + ": " + entry.fix();
+        } catch (IOException e) {
+            return "unreadable in " + dir + ": " + e.getMessage();
+        }
+    }
+
+    /**
      * Loads the training or test split of data set {@code name} (case-insensitive). The synthetic data set is
      * {@link SyntheticImages.Spec#DEFAULT} and ignores {@code dataDir}.
      *

@@ -42,4 +42,16 @@ class MainTest {
         assertTrue(r[1].contains("backend       cpu"), r[1]);
         assertTrue(r[1].contains("gemm          "), r[1]);
     }
+
+    @Test
+    void infoSaysForEveryDatasetWhetherItIsThereOrHowToGetIt() {
+        String out = run("info")[1];
+        for (String name : org.nnpan.data.Datasets.names()) {
+            assertTrue(out.lines().anyMatch(l -> l.startsWith(name + " ")), name + " missing in:\n" + out);
+        }
+        assertTrue(out.contains("synthetic     generated on demand"), out);
+        assertTrue(out.contains("cifar10       no default location: download the CIFAR-10"), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("fashion-mnist +(found in|not found in) /usr/share/datasets/"
+                + "fashion-mnist.*")), out);
+    }
 }
