@@ -3,8 +3,14 @@ package org.nnpan.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.nnpan.experiment.Provenance;
+import org.nnpan.experiment.PruneSettings;
 import org.nnpan.experiment.Pruning;
+import org.nnpan.io.Json;
+import org.nnpan.io.OutputDirectories;
 import org.nnpan.tensor.MemoryScope;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune a freshly initialised network before training. Writes into --out:",
+            "  config.json        the resolved settings and their provenance",
             "  masks.safetensors  a 0/1 mask per prunable weight, named <param>_mask",
             "                     as torch.nn.utils.prune names it",
             "  init.safetensors   the dense initial weights theta0, PyTorch names",
@@ -42,11 +49,21 @@ public final class PruneCommand implements Callable<Integer> {
     @Mixin
     private ConfigFileOption configFile;
 
+    /** The resolved settings and their provenance, as {@code run} writes them. */
+    static final String CONFIG_FILE = "config.json";
+
     @Override
     public Integer call() throws IOException {
         PrintWriter console = spec.commandLine().getOut();
+        PruneSettings settings = options.settings();
         try (MemoryScope _ = MemoryScope.open("prune")) {
-            Pruning.Outcome outcome = new Pruning(RlPanning::prune, console).run(options.settings(), out);
+            // The resolved settings first, so that even an interrupted prune says what it was asked to do.
+            OutputDirectories.prepare(out, "--out directory");
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("config", settings);
+            config.put("provenance", Provenance.current(settings.seed()));
+            Json.write(out.resolve(CONFIG_FILE), config);
+            Pruning.Outcome outcome = new Pruning(RlPanning::prune, console).run(settings, out);
             console.println(outcome.report().toMarkdown());
             outcome.report().warnings().forEach(w -> spec.commandLine().getErr().println("WARNING: " + w));
             console.println("wrote " + out.toAbsolutePath());

@@ -77,6 +77,11 @@ class PruneCommandTest {
             assertEquals(mask.kept(), report.get("totals").get("kept").asLong());
             assertEquals("magnitude", report.get("settings").get("method").asText());
             assertTrue(Files.readString(out.resolve("report.md")).contains("effective density"));
+
+            JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+            assertEquals(0.95, config.get("config").get("sparsity").asDouble());
+            assertEquals("magnitude", config.get("config").get("method").asText());
+            assertEquals(1, config.get("provenance").get("seed").asLong());
         }
     }
 
