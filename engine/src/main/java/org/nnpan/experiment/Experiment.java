@@ -131,14 +131,18 @@ public final class Experiment {
         Parallel.setThreads(config.train().threads());
         try (MemoryScope _ = MemoryScope.open("experiment")) {
             PruneSummary pruned = prune(config.prune(), dir);
-            InitDiagnostics atInit = withData(() -> diagnose(config, dir));
+            // One θ₀ and one mask serve the diagnosis, the training and the report.
+            Module net = config.train().createModel();
+            net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
+            Mask mask = config.prune().isDense() ? null : Mask.load(dir.resolve(Pruning.MASKS_FILE), net);
+            InitDiagnostics atInit = withData(() -> diagnose(config, dir, net, mask));
             boolean resumed = Checkpoint.locate(dir.resolve(Trainer.CHECKPOINT_DIR)) != null;
-            TrainResult trained = train(config, record, dir, resumed);
+            TrainResult trained = train(config, record, dir, resumed, net, mask);
             RunResult result = new RunResult(config.prune().method(), trained.epochs(), trained.finalTestAcc(),
                     trained.bestTestAcc(), trained.bestEpoch(), pruned.density(), pruned.effectiveDensity(),
                     pruned.seconds(), trained.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(),
                     resumed, false);
-            RunReport.write(summary(config, dir, pruned, trained).withAtInit(atInit), dir);
+            RunReport.write(summary(config, dir, pruned, trained, net, mask).withAtInit(atInit), dir);
             Json.write(dir.resolve(RESULT_FILE), result);
             log.printf(Locale.ROOT, "%s: final test accuracy %.2f%% (best %.2f%% after epoch %d), density %.4f"
                             + " (effective %.4f); pruning %.1f s, training %.1f s%n", dir, result.finalTestAcc(),
@@ -201,29 +205,28 @@ public final class Experiment {
      * Diagnoses θ₀⊙m ({@link InitDiagnostics}) on a class-balanced batch drawn apart from the pruning's, writes
      * {@value #DIAGNOSTICS_FILE} and logs one line, so that a network that cannot train shows before it trains.
      */
-    private InitDiagnostics diagnose(RunConfig config, Path dir) throws IOException {
+    private InitDiagnostics diagnose(RunConfig config, Path dir, Module net, Mask mask) throws IOException {
         TrainConfig t = config.train();
-        Module net = t.createModel();
-        net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
-        Mask mask = config.prune().isDense() ? Mask.dense(net) : Mask.load(dir.resolve(Pruning.MASKS_FILE), net);
         DatasetInfo info = Datasets.info(t.dataset());
         ImageDataset data = Datasets.load(t.dataset(), t.dataDir() == null ? null : Path.of(t.dataDir()), true);
         ScoringBatch batch = ScoringBatch.sample(data, info.normalization(), t.inputSize(),
                 DIAGNOSTICS_SAMPLES_PER_CLASS, Seeds.derive(t.seed(), "init-diagnostics"));
-        InitDiagnostics atInit = InitDiagnostics.of(net, mask, batch);
+        InitDiagnostics atInit = InitDiagnostics.of(net, mask == null ? Mask.dense(net) : mask, batch);
         Json.write(dir.resolve(DIAGNOSTICS_FILE), atInit);
         log.printf(Locale.ROOT, "at initialisation: loss %.4f, logit std %.3g, %.1f%% of ReLU units dead%n",
                 atInit.loss(), atInit.logitStd(), 100 * atInit.deadFraction());
         return atInit;
     }
 
-    /** Trains from θ₀ with the mask applied, resuming from a checkpoint an earlier session left. */
-    private TrainResult train(RunConfig config, Record record, Path dir, boolean resume) throws IOException {
+    /**
+     * Trains {@code net} (θ₀) with {@code mask} applied (null: dense), resuming from a checkpoint an earlier session
+     * left.
+     */
+    private TrainResult train(RunConfig config, Record record, Path dir, boolean resume, Module net, Mask mask)
+            throws IOException {
         TrainConfig t = config.train();
-        Module net = t.createModel();
-        net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
-        if (!config.prune().isDense()) {
-            Mask.load(dir.resolve(Pruning.MASKS_FILE), net).apply(net);
+        if (mask != null) {
+            mask.apply(net);
         }
         try (TrainingData data = withData(() -> TrainingData.open(t))) {
             log.printf(Locale.ROOT, "%s %s: training %s (%,d parameters) on %s%n",
@@ -235,17 +238,16 @@ public final class Experiment {
     }
 
     /** What the run's report.md shows; the pruning section analyses the mask the network was trained under. */
-    private static RunSummary summary(RunConfig config, Path dir, PruneSummary pruned, TrainResult trained)
-            throws IOException {
+    private static RunSummary summary(RunConfig config, Path dir, PruneSummary pruned, TrainResult trained,
+                                      Module net, Mask mask) {
         TrainConfig t = config.train();
-        if (config.prune().isDense()) {
+        if (mask == null) {
             return RunSummary.dense(t, trained);
         }
-        Module net = t.createModel();
         SequencedMap<String, String> settings = new LinkedHashMap<>();
         settings.put("method", config.prune().method());
         settings.put("masks", dir.resolve(Pruning.MASKS_FILE).toString());
-        return RunSummary.pruned(t, net, Mask.load(dir.resolve(Pruning.MASKS_FILE), net), settings,
+        return RunSummary.pruned(t, net, mask, settings,
                 OptionalDouble.of(pruned.seconds()), trained);
     }
 
