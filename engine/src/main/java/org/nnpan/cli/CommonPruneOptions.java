@@ -1,12 +1,17 @@
 package org.nnpan.cli;
 
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import org.nnpan.experiment.MethodOptions;
+import org.nnpan.experiment.MethodSpec;
 import org.nnpan.experiment.PruneSettings;
 import picocli.CommandLine.Option;
 
 /**
- * The pruning options that apply to every method, shared by {@code prune}, {@code run} and {@code compare}: the
- * network, the scoring data and how masks are chosen.
+ * The pruning options shared by {@code prune}, {@code run} and {@code compare}: the network, the scoring data, how
+ * masks are chosen, and the method-specific settings (which a sweep applies to the methods they concern). What one
+ * run prunes, and with which seed, is in {@link PruneOptions}; a sweep's grid is in {@link CompareCommand}.
  */
 final class CommonPruneOptions {
     @Option(names = "--model", required = true, paramLabel = "NAME", completionCandidates = ModelNames.class,
@@ -26,10 +31,6 @@ final class CommonPruneOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     private String scope;
 
-    @Option(names = "--shuffle",
-            description = "Shuffle the final mask within each layer (the per-layer-density sanity check).")
-    private boolean shuffle;
-
     @Option(names = "--samples-per-class", defaultValue = "10", paramLabel = "N",
             description = "Examples per class in a scoring batch (default: ${DEFAULT-VALUE}).")
     private int samplesPerClass;
@@ -43,18 +44,79 @@ final class CommonPruneOptions {
             description = "Folder of the data set's files (default: its usual place).")
     private Path dataDir;
 
+    @Option(names = "--save-scores", description = "Also write scores.safetensors and scoring-batch.safetensors.")
+    private boolean saveScores;
+
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "Pruning steps (default: 100 for synflow, iter-snip, force and the panning variants, 1"
+                    + " otherwise). In a sweep it applies to those iterative methods only.")
+    private Integer iterations;
+
+    @Option(names = "--fusion", paramLabel = "NAME", completionCandidates = FusionNames.class,
+            description = "panning: how the normalised indices are combined, ${COMPLETION-CANDIDATES}"
+                    + " (default: additive).")
+    private String fusion;
+
+    @Option(names = "--agent-steps", paramLabel = "N",
+            description = "rl-panning: environment steps to train the agent for, without --policy (default: 50000).")
+    private Long agentSteps;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "rl-panning: roll out this trained policy (.safetensors with its .json) instead of training.")
+    private Path policy;
+
     /**
-     * The validated settings for these options and the method-specific values given.
+     * The validated settings of one pruning run: these options with {@code method} (a {@link MethodSpec} token:
+     * {@code +shuffle} shuffles the mask, as {@code shuffle} does) at {@code sparsity} with {@code seed}. A
+     * method-specific option given for another method is an error.
      *
-     * @param iterations pruning steps, 0 for the method's default
-     * @param agentSteps rl-panning's agent training steps, 0 for the default (or not rl-panning)
-     * @param policy     rl-panning's trained policy file, or null
      * @throws IllegalArgumentException naming the first bad value
      */
-    PruneSettings settings(String method, double sparsity, int iterations, long seed, boolean saveScores,
-                           long agentSteps, Path policy) {
+    PruneSettings settings(String method, double sparsity, long seed, boolean shuffle) {
+        MethodOptions o = methodOptions();
+        MethodSpec spec = MethodSpec.parse(method);
+        return build(spec.method(), sparsity, seed, spec.shuffle() || shuffle, o.iterations(), o.agentSteps(),
+                o.policy(), o.fusion());
+    }
+
+    /**
+     * The settings a sweep's cells share, for {@code method} at {@code sparsity} with {@code seed} and every
+     * method-specific setting at its default: {@link PruneSettings#forCell} fills in each cell's.
+     *
+     * @throws IllegalArgumentException naming the first bad value
+     */
+    PruneSettings sweepBase(String method, double sparsity, long seed) {
+        return build(MethodSpec.parse(method).method(), sparsity, seed, false, 0, 0, null, null);
+    }
+
+    /**
+     * The method-specific options, each to be applied to the methods it concerns.
+     *
+     * @throws IllegalArgumentException naming the first bad option
+     */
+    MethodOptions methodOptions() {
+        if (agentSteps != null && agentSteps < 1) {
+            throw new IllegalArgumentException("--agent-steps must be at least 1, got " + agentSteps);
+        }
+        if (iterations != null && iterations < 1) {
+            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
+        }
+        return new MethodOptions(iterations == null ? 0 : iterations, agentSteps == null ? 0 : agentSteps,
+                policy == null ? null : policy.toString(), fusion == null ? null : fusion.toLowerCase(Locale.ROOT));
+    }
+
+    private PruneSettings build(String method, double sparsity, long seed, boolean shuffle, int iterations,
+                                long agentSteps, String policy, String fusion) {
         return new PruneSettings(model, dataset, dataDir == null ? null : dataDir.toString(), init, seed, method,
-                sparsity, iterations, schedule, scope, shuffle, samplesPerClass, saveScores, agentSteps,
-                policy == null ? null : policy.toString());
+                sparsity, iterations, schedule, scope, shuffle, samplesPerClass, saveScores, agentSteps, policy,
+                fusion);
+    }
+
+    /** Completion candidates and help text for --fusion. */
+    static final class FusionNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return PruneSettings.fusionNames().iterator();
+        }
     }
 }

@@ -27,14 +27,18 @@ import picocli.CommandLine.Option;
                     + " same command again to finish it (finished cells are skipped, an interrupted one resumes).",
             "A cell that fails is recorded in the table and the others go on; the exit code is then 1. Runs whose"
                     + " final accuracy stays within 1.5 points of chance are flagged (WARNING, 'at chance').",
+            "Method-specific options (--iterations, --fusion, --agent-steps, --policy) apply to the cells of the"
+                    + " methods they concern.",
             "Writes into --out: sweep.json (the grid), one run directory per cell (e.g. snip-s0.98-seed1,"
-                    + " dense-seed1), results.md, results.csv, runs.csv, results.json and"
-                    + " plots/accuracy-vs-density.png.",
+                    + " panning+shuffle-s0.98-seed1, dense-seed1), and after every cell results.md, results.csv,"
+                    + " runs.csv, results.json and plots/accuracy-vs-density.png, so a running sweep can be watched.",
             "Training options left out follow the reference protocol (see 'train --help').", ""},
         footer = {"", "Examples:",
             "  nnpan-engine compare --model lenet5 --dataset fashion-mnist \\",
             "      --methods snip,grasp,synflow,panning --sparsities 0.9,0.95,0.98,0.99 \\",
             "      --seeds 3 --epochs 10 --out runs/cmp",
+            "  nnpan-engine compare --model lenet5 --methods panning,panning+shuffle,rl-panning \\",
+            "      --agent-steps 2000 --sparsities 0.99 --epochs 2 --out runs/panning",
             "  nnpan-engine compare --model lenet5 --methods dense,random,snip \\",
             "      --sparsities 0.98 --seed-list 4,7 --epochs 2 --limit-train 12000 --out runs/quick",
             "  nnpan-engine compare --config sweep.yaml --out runs/cmp",
@@ -45,7 +49,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--methods", required = true, split = ",", paramLabel = "NAME",
             completionCandidates = PruneOptions.MethodNames.class,
-            description = "Methods, comma-separated: ${COMPLETION-CANDIDATES} (dense: one unpruned run per seed).")
+            description = "Methods, comma-separated: ${COMPLETION-CANDIDATES} (dense: one unpruned run per seed)."
+                    + " A name ending in +shuffle (e.g. panning+shuffle) is that method with its mask shuffled within"
+                    + " each layer, the per-layer-density control; it gets its own cells and table row.")
     private List<String> methods;
 
     @Option(names = "--sparsities", required = true, split = ",", paramLabel = "P",
@@ -79,13 +85,13 @@ public final class CompareCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seeds and --seed-list: give one of them");
         }
         List<Long> seedValues = seedList != null ? seedList : Sweep.Grid.firstSeeds(seeds == null ? 1 : seeds);
-        // The shared settings come from the first cell that prunes (a dense one cannot carry --shuffle).
+        // The shared settings come from the first cell that prunes (a dense one cannot carry --save-scores).
         String first = methods.stream().filter(m -> !m.equals(PruneSettings.DENSE)).findFirst()
                 .orElse(PruneSettings.DENSE);
-        PruneSettings base = prune.settings(first, first.equals(PruneSettings.DENSE) ? 0 : sparsities.getFirst(), 0,
-                seedValues.getFirst(), false, 0, null);
+        PruneSettings base = prune.sweepBase(first, first.equals(PruneSettings.DENSE) ? 0 : sparsities.getFirst(),
+                seedValues.getFirst());
         RunConfig config = new RunConfig(base, recipe.over(RunConfig.withDefaultTraining(base).train()));
-        return runSweep(spec, new Sweep.Grid(config, methods, sparsities, seedValues), out);
+        return runSweep(spec, new Sweep.Grid(config, prune.methodOptions(), methods, sparsities, seedValues), out);
     }
 
     /**

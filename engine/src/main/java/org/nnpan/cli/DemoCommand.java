@@ -53,7 +53,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PruneSettings prune = new PruneSettings("lenet5", "fashion-mnist", dataDir == null ? null : dataDir.toString(),
-                "reference", SEED, METHODS.getFirst(), SPARSITY, 0, "exp", "global", false, 10, false, 0, null);
+                "reference", SEED, METHODS.getFirst(), SPARSITY, 0, "exp", "global", false, 10, false, 0, null, null);
         TrainConfig train = RunConfig.withDefaultTraining(prune).train().withBudget(epochs, limitTrain);
         Sweep.Grid grid = new Sweep.Grid(new RunConfig(prune, train), METHODS, List.of(SPARSITY), List.of(SEED));
         return CompareCommand.runSweep(spec, grid, out);

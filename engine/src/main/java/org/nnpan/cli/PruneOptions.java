@@ -1,21 +1,22 @@
 package org.nnpan.cli;
 
-import java.nio.file.Path;
 import java.util.Iterator;
+import org.nnpan.experiment.MethodSpec;
 import org.nnpan.experiment.PruneSettings;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The options of {@code prune} that {@code run} shares: what to prune and how, as {@link PruneSettings} (the
- * options every method takes are in {@link CommonPruneOptions}).
+ * The options of {@code prune} that {@code run} shares: one method at one sparsity with one seed, as
+ * {@link PruneSettings}, with the options {@code compare} shares too ({@link CommonPruneOptions}).
  */
 final class PruneOptions {
     @Mixin
     private CommonPruneOptions common;
 
     @Option(names = "--method", required = true, paramLabel = "NAME", completionCandidates = MethodNames.class,
-            description = "Method: ${COMPLETION-CANDIDATES} (dense: no pruning, for 'run').")
+            description = "Method: ${COMPLETION-CANDIDATES} (dense: no pruning, for 'run'); append +shuffle to"
+                    + " shuffle its mask within each layer, e.g. panning+shuffle.")
     private String method;
 
     @Option(names = "--sparsity", paramLabel = "P",
@@ -23,25 +24,15 @@ final class PruneOptions {
                     + " with --method dense.")
     private Double sparsity;
 
-    @Option(names = "--iterations", paramLabel = "N",
-            description = "Pruning steps (default: 100 for synflow, iter-snip, force and panning, 1 otherwise).")
-    private Integer iterations;
-
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "The one seed: initialisation, scoring batches, random scores, shuffle, agent and (run)"
                     + " training data order (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--save-scores", description = "Also write scores.safetensors and scoring-batch.safetensors.")
-    private boolean saveScores;
-
-    @Option(names = "--agent-steps", paramLabel = "N",
-            description = "rl-panning: environment steps to train the agent for, without --policy (default: 50000).")
-    private Long agentSteps;
-
-    @Option(names = "--policy", paramLabel = "FILE",
-            description = "rl-panning: roll out this trained policy (.safetensors with its .json) instead of training.")
-    private Path policy;
+    @Option(names = "--shuffle",
+            description = "Shuffle the final mask within each layer (the per-layer-density sanity check); the same as"
+                    + " a method name ending in +shuffle.")
+    private boolean shuffle;
 
     /**
      * The validated settings.
@@ -49,17 +40,10 @@ final class PruneOptions {
      * @throws IllegalArgumentException naming the first bad option
      */
     PruneSettings settings() {
-        if (sparsity == null && !PruneSettings.DENSE.equals(method)) {
+        if (sparsity == null && !PruneSettings.DENSE.equals(MethodSpec.parse(method).method())) {
             throw new IllegalArgumentException("--sparsity is required with --method " + method);
         }
-        if (agentSteps != null && agentSteps < 1) {
-            throw new IllegalArgumentException("--agent-steps must be at least 1, got " + agentSteps);
-        }
-        if (iterations != null && iterations < 1) {
-            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
-        }
-        return common.settings(method, sparsity == null ? 0 : sparsity, iterations == null ? 0 : iterations, seed,
-                saveScores, agentSteps == null ? 0 : agentSteps, policy);
+        return common.settings(method, sparsity == null ? 0 : sparsity, seed, shuffle);
     }
 
     /** Completion candidates and help text for --method. */

@@ -1,11 +1,14 @@
 package org.nnpan.experiment;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.nnpan.data.Datasets;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.pruning.Density;
+import org.nnpan.pruning.IndexFusion;
 import org.nnpan.pruning.MaskSelection;
 import org.nnpan.pruning.Panning;
 import org.nnpan.pruning.Pruner;
@@ -23,7 +26,8 @@ import org.nnpan.train.TrainConfig;
  * @param init            initialisation scheme, {@code reference} or {@code pytorch}
  * @param seed            seed of the initialisation, scoring batches, random scores, shuffle and agent
  * @param method          a baseline ({@link PruningMethod}), {@value #PANNING}, {@value #RL_PANNING}, or
- *                        {@value #DENSE} (prune nothing: the dense baseline of a run)
+ *                        {@value #DENSE} (prune nothing: the dense baseline of a run); without the
+ *                        {@value MethodSpec#SHUFFLE} suffix, which is {@link #shuffle}
  * @param sparsity        fraction of prunable weights to remove, in [0, 1); 0 for {@value #DENSE}
  * @param iterations      pruning steps; 0 picks the method's default (100 for the iterative ones, else 1)
  * @param schedule        density schedule over the steps, {@code exp} or {@code linear}
@@ -34,10 +38,13 @@ import org.nnpan.train.TrainConfig;
  * @param agentSteps      {@value #RL_PANNING}: environment steps to train the agent for; 0 picks
  *                        {@value #DEFAULT_AGENT_STEPS}; must be 0 for other methods
  * @param policy          {@value #RL_PANNING}: a trained policy file to roll out instead of training, or null
+ * @param fusion          {@value #PANNING}: how the indices are combined, {@code additive} (the default) or
+ *                        {@code multiplicative} ({@link IndexFusion}); null for other methods
  */
 public record PruneSettings(String model, String dataset, String dataDir, String init, long seed, String method,
                             double sparsity, int iterations, String schedule, String scope, boolean shuffle,
-                            int samplesPerClass, boolean saveScores, long agentSteps, String policy) {
+                            int samplesPerClass, boolean saveScores, long agentSteps, String policy,
+                            String fusion) {
 
     /** Multi-index, multi-process panning with the hand-designed stage weights ({@link Panning}). */
     public static final String PANNING = "panning";
@@ -55,7 +62,10 @@ public record PruneSettings(String model, String dataset, String dataDir, String
         requireName("model", model, ModelZoo.names());
         dataset = Datasets.info(dataset).name();
         requireName("init", init, TrainConfig.INIT_NAMES);
-        requireName("method", method, methods());
+        if (!methods().contains(method)) {
+            throw new IllegalArgumentException("unknown method '" + method + "'; valid: " + String.join(", ", methods())
+                    + " (each may end in " + MethodSpec.SHUFFLE + " for the layer-wise shuffle of its mask)");
+        }
         Density.ofSparsity(sparsity);
         if (DENSE.equals(method) && (sparsity != 0 || shuffle || saveScores)) {
             throw new IllegalArgumentException("method dense prunes nothing: sparsity must be 0, shuffle and"
@@ -78,6 +88,17 @@ public record PruneSettings(String model, String dataset, String dataDir, String
         } else if (agentSteps != 0 || policy != null) {
             throw new IllegalArgumentException("agent-steps and policy apply to --method " + RL_PANNING + " only");
         }
+        if (PANNING.equals(method)) {
+            fusion = fusion == null ? IndexFusion.ADDITIVE.name().toLowerCase(Locale.ROOT) : fusion;
+            requireName("fusion", fusion, fusionNames());
+        } else if (fusion != null) {
+            throw new IllegalArgumentException("fusion applies to --method " + PANNING + " only");
+        }
+    }
+
+    /** The {@link #fusion} names: {@code additive}, {@code multiplicative}. */
+    public static List<String> fusionNames() {
+        return Arrays.stream(IndexFusion.values()).map(f -> f.name().toLowerCase(Locale.ROOT)).toList();
     }
 
     /** The valid {@link #method} names: the baselines, then the panning variants, then {@value #DENSE}. */
@@ -101,22 +122,43 @@ public record PruneSettings(String model, String dataset, String dataDir, String
     }
 
     /**
-     * These settings for another method, sparsity and seed, as one cell of a sweep: the pruning steps and the
-     * agent's steps go back to the new method's defaults and {@link #policy} is dropped; a {@value #DENSE} cell
-     * prunes nothing, so its sparsity is 0 and shuffle and save-scores are off.
+     * These settings for another method, sparsity and seed, as one cell of a sweep: {@code token} names the method
+     * and whether its mask is shuffled ({@link MethodSpec}); of {@code options}, each setting that applies to the
+     * method is taken and the others are left at their defaults; a {@value #DENSE} cell prunes nothing, so its
+     * sparsity is 0 and save-scores is off.
      *
-     * @throws IllegalArgumentException for an unknown method or a sparsity outside [0, 1)
+     * @throws IllegalArgumentException for an unknown method, a sparsity outside [0, 1), a shuffled dense cell or a
+     *                                  bad option value
      */
-    public PruneSettings forCell(String newMethod, double newSparsity, long newSeed) {
-        boolean dense = DENSE.equals(newMethod);
-        return new PruneSettings(model, dataset, dataDir, init, newSeed, newMethod, dense ? 0 : newSparsity, 0,
-                schedule, scope, shuffle && !dense, samplesPerClass, saveScores && !dense, 0, null);
+    public PruneSettings forCell(String token, double newSparsity, long newSeed, MethodOptions options) {
+        MethodSpec spec = MethodSpec.parse(token);
+        String m = spec.method();
+        boolean dense = DENSE.equals(m);
+        boolean stepwise = methods().contains(m) && defaultIterations(m) > 1;
+        boolean agent = RL_PANNING.equals(m);
+        return new PruneSettings(model, dataset, dataDir, init, newSeed, m, dense ? 0 : newSparsity,
+                stepwise ? options.iterations() : 0, schedule, scope, spec.shuffle(), samplesPerClass,
+                saveScores && !dense, agent ? options.agentSteps() : 0, agent ? options.policy() : null,
+                PANNING.equals(m) ? options.fusion() : null);
     }
 
     /** Whether this run prunes nothing. */
     @JsonIgnore
     public boolean isDense() {
         return DENSE.equals(method);
+    }
+
+    /**
+     * The method as a sweep names its cells and table rows: {@code panning}, or {@code panning+shuffle} for its
+     * shuffled mask ({@link MethodSpec#label()}).
+     */
+    public String label() {
+        return new MethodSpec(method, shuffle).label();
+    }
+
+    /** The {@link #fusion} of a {@value #PANNING} run. */
+    public IndexFusion indexFusion() {
+        return IndexFusion.valueOf(fusion.toUpperCase(Locale.ROOT));
     }
 
     /** The final density. */

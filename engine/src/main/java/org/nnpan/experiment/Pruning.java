@@ -114,7 +114,7 @@ public final class Pruning {
                 s.samplesPerClass(), batchSeed);
         Mask mask = switch (s.method()) {
             case PruneSettings.PANNING -> Panning.prune(net, batches, new Panning.Config(s.target(), s.iterations(),
-                    IndexFusion.ADDITIVE, StageTable.additiveDefaults()), new PanningStepLog(out, log));
+                    s.indexFusion(), StageTable.defaults(s.indexFusion())), new PanningStepLog(out, log));
             case PruneSettings.RL_PANNING -> agent.prune(net, batches,
                     PanningEnvironment.Config.defaults(s.target()).withSteps(s.iterations()), s.agentSteps(),
                     s.policy() == null ? null : Path.of(s.policy()), s.seed(), out, log);
@@ -146,7 +146,9 @@ public final class Pruning {
         String panningSteps = "; a fresh batch per step; pruned weights may come back; steps in "
                 + PanningStepLog.FILE_NAME;
         d.put("ranking", switch (s.method()) {
-            case PruneSettings.PANNING -> panningRule + "by stage" + panningSteps;
+            case PruneSettings.PANNING -> (s.indexFusion() == IndexFusion.ADDITIVE ? panningRule
+                    : "keep the highest |z(synflow)|^a · |z(snip)|^b · |z(grasp)|^c, (a, b, c) ") + "by stage"
+                    + panningSteps;
             case PruneSettings.RL_PANNING -> panningRule + "chosen per step by the panning agent"
                     + (s.policy() == null ? "" : " " + s.policy()) + panningSteps;
             default -> {

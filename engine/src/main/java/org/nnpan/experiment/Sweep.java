@@ -23,7 +23,8 @@ import org.nnpan.train.TrainingListener;
  * <h2>Output directory</h2>
  * <ul>
  *   <li>{@value #CONFIG_FILE}: the grid (methods, sparsities, seeds, cell names) and the settings its cells share;</li>
- *   <li>one run directory per cell, named {@code <method>-s<sparsity>-seed<seed>} (e.g. {@code snip-s0.98-seed1};
+ *   <li>one run directory per cell, named {@code <method>-s<sparsity>-seed<seed>} (e.g. {@code snip-s0.98-seed1},
+ *       {@code panning+shuffle-s0.98-seed1} for the shuffled control of a method ({@link MethodSpec});
  *       {@code dense-seed1} for the unpruned network, which has no sparsity);</li>
  *   <li>the {@link ResultsTable} files and {@value #PLOT_FILE}, written at the end.</li>
  * </ul>
@@ -46,27 +47,36 @@ public final class Sweep {
     /**
      * The cells of a sweep.
      *
-     * @param base       the settings every cell shares; its method, sparsity and seed are replaced per cell
-     *                   ({@link PruneSettings#forCell})
-     * @param methods    pruning methods, in order; {@value PruneSettings#DENSE} gives one cell per seed
+     * @param base       the settings every cell shares; its method, sparsity, seed and method-specific settings are
+     *                   replaced per cell ({@link PruneSettings#forCell})
+     * @param options    the method-specific settings, each applied to the cells of the methods it concerns
+     * @param methods    pruning methods as {@link MethodSpec} tokens ({@code panning}, {@code panning+shuffle}), in
+     *                   order; {@value PruneSettings#DENSE} gives one cell per seed
      * @param sparsities fractions of prunable weights removed, in order
      * @param seeds      the seeds of each (method, sparsity), in order
      */
-    public record Grid(RunConfig base, List<String> methods, List<Double> sparsities, List<Long> seeds) {
+    public record Grid(RunConfig base, MethodOptions options, List<String> methods, List<Double> sparsities,
+                       List<Long> seeds) {
         /**
          * @throws IllegalArgumentException if a list is empty or repeats a value, or a cell is invalid (an unknown
          *                                  method, a sparsity outside [0, 1))
          */
         public Grid {
             Objects.requireNonNull(base, "base");
+            Objects.requireNonNull(options, "options");
             methods = distinct("methods", methods);
             sparsities = distinct("sparsities", sparsities);
             seeds = distinct("seeds", seeds);
             for (String method : methods) {
                 for (double sparsity : sparsities) {
-                    base.prune().forCell(method, sparsity, seeds.getFirst());
+                    base.prune().forCell(method, sparsity, seeds.getFirst(), options);
                 }
             }
+        }
+
+        /** The grid with every method at its defaults ({@link MethodOptions#DEFAULTS}). */
+        public Grid(RunConfig base, List<String> methods, List<Double> sparsities, List<Long> seeds) {
+            this(base, MethodOptions.DEFAULTS, methods, sparsities, seeds);
         }
 
         /** Seeds 1, 2, ..., {@code count}: what {@code --seeds N} means. */
@@ -100,7 +110,8 @@ public final class Sweep {
         }
 
         private Cell cell(String method, double sparsity, long seed) {
-            return new Cell(new RunConfig(base.prune().forCell(method, sparsity, seed), base.train().withSeed(seed)));
+            return new Cell(new RunConfig(base.prune().forCell(method, sparsity, seed, options),
+                    base.train().withSeed(seed)));
         }
 
         private static <T> List<T> distinct(String what, List<T> values) {
@@ -123,12 +134,12 @@ public final class Sweep {
      * @param config the run's settings
      */
     public record Cell(RunConfig config) {
-        /** The run directory's name: {@code snip-s0.98-seed1}, or {@code dense-seed1}. */
+        /** The run directory's name: {@code snip-s0.98-seed1}, {@code snip+shuffle-s0.98-seed1}, or {@code dense-seed1}. */
         public String name() {
             PruneSettings p = config.prune();
             String sparsity = p.isDense() ? ""
                     : "-s" + BigDecimal.valueOf(p.sparsity()).stripTrailingZeros().toPlainString();
-            return p.method() + sparsity + "-seed" + p.seed();
+            return p.label() + sparsity + "-seed" + p.seed();
         }
     }
 
@@ -249,7 +260,7 @@ public final class Sweep {
         for (CellResult r : results) {
             if (r.failed()) {
                 PruneSettings p = r.cell().config().prune();
-                failures.add(new ResultsTable.Failure(p.model(), p.dataset(), p.method(), p.sparsity(), p.seed(),
+                failures.add(new ResultsTable.Failure(p.model(), p.dataset(), p.label(), p.sparsity(), p.seed(),
                         r.error()));
             } else {
                 runs.add(row(r));
@@ -261,23 +272,24 @@ public final class Sweep {
     private static ResultsTable.Run row(CellResult r) {
         PruneSettings p = r.cell().config().prune();
         RunResult x = r.result();
-        return new ResultsTable.Run(p.model(), p.dataset(), p.method(), p.sparsity(), p.seed(), x.finalTestAcc(),
+        return new ResultsTable.Run(p.model(), p.dataset(), p.label(), p.sparsity(), p.seed(), x.finalTestAcc(),
                 x.bestTestAcc(), x.density(), x.effectiveDensity(), x.pruneSeconds(), x.trainSeconds());
     }
 
     /**
-     * {@value #CONFIG_FILE}: the grid, the cell names in order, and the settings the cells share (the base
-     * configuration without what varies per cell).
+     * {@value #CONFIG_FILE}: the grid, its method-specific settings, the cell names in order, and the settings the
+     * cells share (the base configuration without what varies per cell).
      */
     private static void writeConfig(Grid grid, List<Cell> cells, Path out) throws IOException {
         ObjectNode shared = Json.MAPPER.valueToTree(grid.base());
-        ((ObjectNode) shared.get("prune")).remove(List.of("method", "sparsity", "seed", "iterations", "agent_steps",
-                "policy"));
+        ((ObjectNode) shared.get("prune")).remove(List.of("method", "sparsity", "seed", "iterations", "shuffle",
+                "agent_steps", "policy", "fusion"));
         ((ObjectNode) shared.get("train")).remove("seed");
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.set("methods", Json.MAPPER.valueToTree(grid.methods()));
         root.set("sparsities", Json.MAPPER.valueToTree(grid.sparsities()));
         root.set("seeds", Json.MAPPER.valueToTree(grid.seeds()));
+        root.set("method_options", Json.MAPPER.valueToTree(grid.options()));
         root.set("cells", Json.MAPPER.valueToTree(cells.stream().map(Cell::name).toList()));
         root.set("shared", shared);
         OutputDirectories.prepare(out, "sweep directory");

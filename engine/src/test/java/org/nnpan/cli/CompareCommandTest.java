@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nnpan.io.Json;
 
 class CompareCommandTest {
     @TempDir
@@ -47,6 +49,52 @@ class CompareCommandTest {
                 "--sparsities", "0.5", "--seed-list", "4,7")[1];
         assertEquals(4, again.lines().filter(l -> l.contains(": finished earlier: ")).count(), again);
         assertFalse(again.contains("starting "), again);
+    }
+
+    @Test
+    void methodOptionsReachTheCellsTheyConcernAndPlusShuffleGetsItsOwnCellsAndRow() throws IOException {
+        Path out = dir.resolve("cmp");
+        String[] r = compare(out, "--model", "lenet5", "--epochs", "1", "--methods",
+                "rl-panning,panning,panning+shuffle,magnitude", "--sparsities", "0.5", "--iterations", "2",
+                "--agent-steps", "6", "--fusion", "multiplicative");
+        assertEquals("0", r[0], r[1]);
+        JsonNode rl = cellConfig(out, "rl-panning-s0.5-seed1");
+        assertEquals(6, rl.get("agent_steps").asLong());
+        assertEquals(2, rl.get("iterations").asInt());
+        assertTrue(rl.get("fusion").isNull());
+        JsonNode panning = cellConfig(out, "panning-s0.5-seed1");
+        assertEquals("multiplicative", panning.get("fusion").asText());
+        assertEquals(2, panning.get("iterations").asInt());
+        assertFalse(panning.get("shuffle").asBoolean());
+        JsonNode shuffled = cellConfig(out, "panning+shuffle-s0.5-seed1");
+        assertEquals("panning", shuffled.get("method").asText());
+        assertTrue(shuffled.get("shuffle").asBoolean());
+        assertEquals("multiplicative", shuffled.get("fusion").asText());
+        JsonNode magnitude = cellConfig(out, "magnitude-s0.5-seed1");
+        assertEquals(1, magnitude.get("iterations").asInt(), "a one-shot method stays one-shot");
+        assertEquals(0, magnitude.get("agent_steps").asLong());
+        assertTrue(r[1].contains("| panning+shuffle | "), r[1]);
+        assertTrue(r[1].contains("| panning | "), r[1]);
+        assertTrue(Files.readString(out.resolve("results.csv")).contains("lenet5,synthetic,panning+shuffle,0.5,1,"));
+    }
+
+    private static JsonNode cellConfig(Path sweep, String cell) throws IOException {
+        return Json.MAPPER.readTree(sweep.resolve(cell).resolve("config.json").toFile()).get("config").get("prune");
+    }
+
+    @Test
+    void theShuffleIsAMethodSuffixInASweep() {
+        String[] old = compare(dir.resolve("cmp"), "--model", "lenet5", "--methods", "snip", "--sparsities", "0.9",
+                "--shuffle");
+        assertEquals("2", old[0], old[1]);
+        assertTrue(old[1].contains("Unknown option: '--shuffle'"), old[1]);
+        String[] dense = compare(dir.resolve("cmp"), "--model", "lenet5", "--methods", "dense+shuffle",
+                "--sparsities", "0.9");
+        assertEquals("2", dense[0], dense[1]);
+        assertTrue(dense[1].contains("method dense prunes nothing"), dense[1]);
+        String help = CliRun.main("compare", "--help")[1];
+        assertTrue(help.contains("panning+shuffle"), help);
+        assertFalse(help.contains("--shuffle"), help);
     }
 
     @Test

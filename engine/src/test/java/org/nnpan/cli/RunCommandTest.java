@@ -1,5 +1,6 @@
 package org.nnpan.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,6 +99,23 @@ class RunCommandTest {
         String[] weights = ok("eval", "--weights", fromFlags.resolve("model.safetensors").toString(), "--model",
                 "lenet5", "--dataset", "synthetic", "--limit-test", "32");
         assertTrue(weights[1].contains("density 0.1000 (non-zero prunable weights)"), weights[1]);
+    }
+
+    @Test
+    void aMethodEndingInPlusShuffleIsTheShuffleFlag() throws IOException {
+        String[] prune = {"--model", "lenet5", "--dataset", "synthetic", "--sparsity", "0.9", "--samples-per-class",
+            "2"};
+        Path suffix = dir.resolve("suffix");
+        Path flag = dir.resolve("flag");
+        ok(command("prune", prune, "--method", "snip+shuffle", "--out", suffix.toString()));
+        ok(command("prune", prune, "--method", "snip", "--shuffle", "--out", flag.toString()));
+        assertArrayEquals(Files.readAllBytes(flag.resolve("masks.safetensors")),
+                Files.readAllBytes(suffix.resolve("masks.safetensors")));
+        assertEquals(config(flag).get("config"), config(suffix).get("config"));
+        assertTrue(config(suffix).get("config").get("shuffle").asBoolean());
+        assertUsageError("fusion applies to --method panning only", "prune", "--model", "lenet5", "--dataset",
+                "synthetic", "--method", "snip", "--sparsity", "0.9", "--fusion", "multiplicative", "--out",
+                dir.resolve("x").toString());
     }
 
     @Test

@@ -31,7 +31,7 @@ class ExperimentTest {
     /** A two-epoch run on a few synthetic images: seconds. */
     private static RunConfig config(String method, double sparsity, double lr) {
         PruneSettings prune = new PruneSettings("lenet5", "synthetic", null, "reference", 5, method, sparsity, 0,
-                "exp", "global", false, 2, false, 0, null);
+                "exp", "global", false, 2, false, 0, null, null);
         TrainConfig d = RunConfig.withDefaultTraining(prune).train();
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
                 d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), lr, d.momentum(), d.weightDecay(),

@@ -11,7 +11,7 @@ import org.nnpan.train.TrainConfig;
 
 class RunConfigTest {
     private static final PruneSettings SNIP = new PruneSettings("lenet5", "synthetic", null, "reference", 3, "snip",
-            0.9, 0, "exp", "global", false, 2, false, 0, null);
+            0.9, 0, "exp", "global", false, 2, false, 0, null, null);
 
     private static TrainConfig train(long seed, int threads, double lr) {
         TrainConfig d = RunConfig.withDefaultTraining(SNIP).train();

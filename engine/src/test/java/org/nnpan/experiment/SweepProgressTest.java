@@ -13,7 +13,7 @@ class SweepProgressTest {
 
     private static Sweep.Cell cell(String method, long seed) {
         PruneSettings p = new PruneSettings("lenet5", "synthetic", null, "reference", seed, method, 0.9, 0, "exp",
-                "global", false, 2, false, 0, null);
+                "global", false, 2, false, 0, null, null);
         return new Sweep.Cell(RunConfig.withDefaultTraining(p));
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ class SweepTest {
     /** Runs of two epochs on a few synthetic images: a cell takes a second or two. */
     private static RunConfig base() {
         PruneSettings prune = new PruneSettings("lenet5", "synthetic", null, "reference", 1, "magnitude", 0.5, 0,
-                "exp", "global", false, 2, false, 0, null);
+                "exp", "global", false, 2, false, 0, null, null);
         TrainConfig d = RunConfig.withDefaultTraining(prune).train();
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
                 d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), 0.05, d.momentum(),
@@ -88,6 +89,29 @@ class SweepTest {
         assertEquals(List.of(1L, 2L, 3L), Sweep.Grid.firstSeeds(3));
         Sweep.Grid synflow = new Sweep.Grid(base(), List.of("synflow", "magnitude"), List.of(0.9), List.of(1L));
         assertEquals(List.of(100, 1), synflow.cells().stream().map(c -> c.config().prune().iterations()).toList());
+    }
+
+    @Test
+    void aShuffledMethodIsItsOwnCellAndMethodOptionsApplyWhereTheyConcern() {
+        Sweep.Grid g = new Sweep.Grid(base(), new MethodOptions(5, 7, null, "multiplicative"),
+                List.of("synflow", "magnitude", "panning", "panning+shuffle", "rl-panning"), List.of(0.9),
+                List.of(1L));
+        List<Sweep.Cell> cells = g.cells();
+        assertEquals(List.of("synflow-s0.9-seed1", "magnitude-s0.9-seed1", "panning-s0.9-seed1",
+                "panning+shuffle-s0.9-seed1", "rl-panning-s0.9-seed1"), cells.stream().map(Sweep.Cell::name).toList());
+        List<PruneSettings> p = cells.stream().map(c -> c.config().prune()).toList();
+        assertEquals(List.of(5, 1, 5, 5, 5), p.stream().map(PruneSettings::iterations).toList());
+        assertEquals(List.of(false, false, false, true, false), p.stream().map(PruneSettings::shuffle).toList());
+        assertEquals("panning", p.get(3).method());
+        assertEquals("panning+shuffle", p.get(3).label());
+        assertEquals(Arrays.asList(null, null, "multiplicative", "multiplicative", null),
+                p.stream().map(PruneSettings::fusion).toList());
+        assertEquals(List.of(0L, 0L, 0L, 0L, 7L), p.stream().map(PruneSettings::agentSteps).toList());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sweep.Grid(base(), List.of("dense+shuffle"),
+                List.of(0.9), List.of(1L))).getMessage().contains("method dense prunes nothing"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sweep.Grid(base(),
+                new MethodOptions(0, 0, null, "sum"), List.of("panning"), List.of(0.9), List.of(1L))).getMessage()
+                .contains("unknown fusion 'sum'"));
     }
 
     @Test
@@ -201,6 +225,8 @@ class SweepTest {
         assertEquals("[\"dense-seed3\",\"magnitude-s0.9-seed3\"]", json.get("cells").toString());
         assertEquals("lenet5", json.get("shared").get("prune").get("model").asText());
         assertFalse(json.get("shared").get("prune").has("method"));
+        assertFalse(json.get("shared").get("prune").has("shuffle"));
+        assertEquals(0, json.get("method_options").get("iterations").asInt());
         assertFalse(json.get("shared").get("train").has("seed"));
         assertEquals(2, json.get("shared").get("train").get("epochs").asInt());
 
