@@ -3,7 +3,6 @@ package org.nnpan.experiment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -12,6 +11,7 @@ import org.nnpan.data.DatasetInfo;
 import org.nnpan.data.Datasets;
 import org.nnpan.data.ImageDataset;
 import org.nnpan.data.SplitMix64;
+import org.nnpan.io.OutputDirectories;
 import org.nnpan.io.TensorFiles;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
@@ -104,7 +104,7 @@ public final class Pruning {
         long batchSeed = Seeds.derive(s.seed(), "scoring-batch");
         ScoringBatch batch = ScoringBatch.sample(data, info.normalization(), size, s.samplesPerClass(), batchSeed);
         SequencedMap<String, String> settings = describe(s, info, batch);
-        Files.createDirectories(out);
+        OutputDirectories.prepare(out, "pruning output directory");
         TensorFiles.save(out.resolve(INIT_FILE), net.stateDict(), settings);
         if (s.saveScores()) {
             batch.save(out.resolve(BATCH_FILE), settings);

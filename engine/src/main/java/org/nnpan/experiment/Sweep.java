@@ -26,7 +26,8 @@ import org.nnpan.train.TrainingListener;
  *   <li>one run directory per cell, named {@code <method>-s<sparsity>-seed<seed>} (e.g. {@code snip-s0.98-seed1},
  *       {@code panning+shuffle-s0.98-seed1} for the shuffled control of a method ({@link MethodSpec});
  *       {@code dense-seed1} for the unpruned network, which has no sparsity);</li>
- *   <li>the {@link ResultsTable} files and {@value #PLOT_FILE}, written at the end.</li>
+ *   <li>the {@link ResultsTable} files and {@value #PLOT_FILE} of the cells done so far, rewritten after every cell
+ *       (each file replaced atomically), so a running sweep can be watched and a crash loses no finished cell.</li>
  * </ul>
  *
  * <h2>Order, re-running and failures</h2>
@@ -206,7 +207,8 @@ public final class Sweep {
     }
 
     /**
-     * Runs the cells of {@code grid} that are not finished in {@code out}, then writes the table and the plot.
+     * Runs the cells of {@code grid} that are not finished in {@code out}, writing the table and the plot of the
+     * cells done so far after each one.
      *
      * @throws IllegalArgumentException if {@code out} cannot be written, or a setting every cell shares is wrong
      */
@@ -232,14 +234,19 @@ public final class Sweep {
             results.add(result);
             warnIfAtChance(result);
             log.flush();
+            writeTable(results, out);
             listener.cellFinished(i, result);
         }
+        return new Outcome(List.copyOf(results), table(results));
+    }
+
+    /** The table and the plot of {@code results} (each file is replaced atomically). */
+    private static void writeTable(List<CellResult> results, Path out) throws IOException {
         ResultsTable table = table(results);
         table.write(out);
         if (table.groups().stream().anyMatch(g -> g.n() > 0)) {
             Plots.accuracyVsDensity(table.groups(), out.resolve(PLOT_FILE));
         }
-        return new Outcome(List.copyOf(results), table);
     }
 
     private void warnIfAtChance(CellResult r) {
@@ -273,7 +280,8 @@ public final class Sweep {
         PruneSettings p = r.cell().config().prune();
         RunResult x = r.result();
         return new ResultsTable.Run(p.model(), p.dataset(), p.label(), p.sparsity(), p.seed(), x.finalTestAcc(),
-                x.bestTestAcc(), x.density(), x.effectiveDensity(), x.pruneSeconds(), x.trainSeconds());
+                x.finalTestLoss(), x.bestTestAcc(), x.density(), x.effectiveDensity(), x.pruneSeconds(),
+                x.trainSeconds());
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -19,9 +18,9 @@ public final class Json {
     private Json() {
     }
 
-    /** Writes {@code value} as an indented document. */
+    /** Writes {@code value} as an indented document, replacing {@code file} atomically ({@link AtomicFiles}). */
     public static void write(Path file, Object value) throws IOException {
-        Files.writeString(file, PRETTY.writeValueAsString(value) + "\n");
+        AtomicFiles.writeString(file, PRETTY.writeValueAsString(value) + "\n");
     }
 
     /** Reads a JSON object. */

@@ -3,8 +3,6 @@ package org.nnpan.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,7 +21,9 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.nnpan.data.Datasets;
+import org.nnpan.io.AtomicFiles;
 import org.nnpan.io.Json;
+import org.nnpan.io.OutputDirectories;
 
 /**
  * The results of a sweep: finished runs grouped by (model, data set, method, sparsity), each group summarised by
@@ -31,8 +31,9 @@ import org.nnpan.io.Json;
  * method (alphabetically) and sparsity, and runs within a group by seed, whatever order the runs came in.
  *
  * <p>A sweep also reports what went wrong, so that one bad cell does not hide in a mean: runs that failed (a
- * {@link Failure}, with its error) count in their group but add no numbers, and runs whose final accuracy stayed at
- * chance ({@link Run#atChance()}) are counted per group and listed.
+ * {@link Failure}, with its error) count in their group but add no numbers, and so do runs that finished with a
+ * non-finite test loss or accuracy ({@link Run#diverged()}), which the table turns into failures; runs whose final
+ * accuracy stayed at chance ({@link Run#atChance()}) are counted per group and listed.
  *
  * <p>{@link #write} produces {@value #MARKDOWN_FILE} (per model and data set, methods as rows and sparsities as
  * columns, then a long table of every metric, then the runs at chance and the failed runs), {@value #CSV_FILE}
@@ -57,14 +58,15 @@ public final class ResultsTable {
      * One finished run. Accuracies in percent, densities as fractions of the prunable weights kept.
      *
      * @param sparsity         target fraction of prunable weights pruned, 0 for a dense run
+     * @param finalTestLoss    mean test cross-entropy after the last epoch
      * @param density          measured fraction kept
      * @param effectiveDensity fraction kept that lies on an input-output path
      * @param pruneSeconds     wall time of pruning (0 for a dense run)
      * @param trainSeconds     wall time of training
      */
     public record Run(String model, String dataset, String method, double sparsity, long seed, double finalTestAcc,
-                      double bestTestAcc, double density, double effectiveDensity, double pruneSeconds,
-                      double trainSeconds) {
+                      double finalTestLoss, double bestTestAcc, double density, double effectiveDensity,
+                      double pruneSeconds, double trainSeconds) {
         /**
          * @throws IllegalArgumentException if the sparsity is outside [0, 1)
          */
@@ -83,6 +85,20 @@ public final class ResultsTable {
          */
         public boolean atChance() {
             return Math.abs(finalTestAcc - chanceAcc()) <= CHANCE_MARGIN;
+        }
+
+        /**
+         * Whether the run ended with a test loss or accuracy that is not a number (NaN or infinite weights or
+         * logits): its accuracy means nothing, so the table counts it as failed ({@link #asFailure()}).
+         */
+        public boolean diverged() {
+            return !Double.isFinite(finalTestLoss) || !Double.isFinite(finalTestAcc);
+        }
+
+        /** This run as a failed one, for {@link #diverged()} runs. */
+        public Failure asFailure() {
+            return new Failure(model, dataset, method, sparsity, seed, String.format(Locale.ROOT, "diverged: final"
+                    + " test loss %s, final test accuracy %.2f%%", finalTestLoss, finalTestAcc));
         }
     }
 
@@ -110,6 +126,7 @@ public final class ResultsTable {
     /** A measured quantity of a run, with its column name and Markdown heading. */
     public enum Metric {
         FINAL_TEST_ACC("final_test_acc", "final test acc (%)", 2, Run::finalTestAcc),
+        FINAL_TEST_LOSS("final_test_loss", "final test loss", 4, Run::finalTestLoss),
         BEST_TEST_ACC("best_test_acc", "best test acc (%)", 2, Run::bestTestAcc),
         DENSITY("density", "density", 4, Run::density),
         EFFECTIVE_DENSITY("effective_density", "effective density", 4, Run::effectiveDensity),
@@ -193,15 +210,17 @@ public final class ResultsTable {
     }
 
     /**
-     * Groups finished and failed runs.
+     * Groups finished and failed runs; a {@link Run#diverged()} run counts as failed.
      *
      * @throws IllegalArgumentException if two runs, finished or failed, share model, data set, method, sparsity and
      *                                  seed
      */
     public static ResultsTable of(List<Run> runs, List<Failure> failures) {
-        Map<List<Object>, List<Run>> finished = runs.stream().collect(Collectors.groupingBy(
+        Map<List<Object>, List<Run>> finished = runs.stream().filter(r -> !r.diverged()).collect(Collectors.groupingBy(
                 r -> key(r.model(), r.dataset(), r.method(), r.sparsity()), Collectors.toList()));
-        Map<List<Object>, List<Failure>> failed = failures.stream().collect(Collectors.groupingBy(
+        List<Failure> allFailures = Stream.concat(failures.stream(),
+                runs.stream().filter(Run::diverged).map(Run::asFailure)).toList();
+        Map<List<Object>, List<Failure>> failed = allFailures.stream().collect(Collectors.groupingBy(
                 f -> key(f.model(), f.dataset(), f.method(), f.sparsity()), Collectors.toList()));
         Set<List<Object>> keys = new LinkedHashSet<>(finished.keySet());
         keys.addAll(failed.keySet());
@@ -243,12 +262,17 @@ public final class ResultsTable {
         return out;
     }
 
-    /** Writes {@value #MARKDOWN_FILE}, {@value #CSV_FILE}, {@value #RUNS_CSV_FILE} and {@value #JSON_FILE}. */
+    /**
+     * Writes {@value #MARKDOWN_FILE}, {@value #CSV_FILE}, {@value #RUNS_CSV_FILE} and {@value #JSON_FILE}, each
+     * replacing its earlier version atomically, so that a reader never sees half a table.
+     *
+     * @throws IllegalArgumentException if {@code dir} cannot be created or written
+     */
     public void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(MARKDOWN_FILE), toMarkdown(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve(CSV_FILE), toCsv(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve(RUNS_CSV_FILE), runsCsv(), StandardCharsets.UTF_8);
+        OutputDirectories.prepare(dir, "results directory");
+        AtomicFiles.writeString(dir.resolve(MARKDOWN_FILE), toMarkdown());
+        AtomicFiles.writeString(dir.resolve(CSV_FILE), toCsv());
+        AtomicFiles.writeString(dir.resolve(RUNS_CSV_FILE), runsCsv());
         Json.write(dir.resolve(JSON_FILE), toJson());
     }
 

@@ -18,7 +18,7 @@ class SweepProgressTest {
     }
 
     private static RunResult result(double acc, boolean skipped) {
-        return new RunResult("snip", 1, acc, acc, 1, 0.1, 0.1, 1, 10, false, skipped);
+        return new RunResult("snip", 1, acc, 0.5, acc, 1, 0.1, 0.1, 1, 10, false, skipped);
     }
 
     @Test

@@ -141,7 +141,12 @@ class SweepTest {
         for (String name : names.subList(0, 3)) {
             finishedAt.put(name, Files.getLastModifiedTime(dir.resolve(name).resolve(Trainer.FINAL_MODEL_FILE)));
         }
-        assertFalse(Files.exists(dir.resolve(ResultsTable.MARKDOWN_FILE)));
+        // The table of the finished cells was written after each of them, so the crash lost none.
+        assertEquals(1 + 3, Files.readAllLines(dir.resolve(ResultsTable.RUNS_CSV_FILE)).size());
+        assertTrue(Files.isRegularFile(dir.resolve(Sweep.PLOT_FILE)));
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no partial files left");
+        }
 
         List<String> trained = new ArrayList<>();
         Sweep.Outcome again = run(grid, new Sweep.Listener() {

@@ -36,10 +36,10 @@ class PlotsTest {
     @Test
     void accuracyVsDensityRendersHeadless() throws IOException {
         List<ResultsTable.Run> runs = List.of(
-                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 0, 98.9, 99, 0.1, 0.1, 1, 10),
-                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 1, 98.7, 99, 0.1, 0.1, 1, 10),
-                new ResultsTable.Run("lenet5", "mnist", "snip", 0.99, 0, 97.1, 97.5, 0.01, 0.009, 1, 10),
-                new ResultsTable.Run("lenet5", "mnist", "synflow", 0.99, 0, 97.4, 97.5, 0.01, 0.01, 1, 10));
+                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 0, 98.9, 0.5, 99, 0.1, 0.1, 1, 10),
+                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 1, 98.7, 0.5, 99, 0.1, 0.1, 1, 10),
+                new ResultsTable.Run("lenet5", "mnist", "snip", 0.99, 0, 97.1, 0.5, 97.5, 0.01, 0.009, 1, 10),
+                new ResultsTable.Run("lenet5", "mnist", "synflow", 0.99, 0, 97.4, 0.5, 97.5, 0.01, 0.01, 1, 10));
         Path png = dir.resolve("plots/accuracy.png");
         Plots.accuracyVsDensity(ResultsTable.of(runs).groups(), png);
         assertChart(png);
@@ -49,8 +49,8 @@ class PlotsTest {
     @Test
     void accuracyVsDensityWantsOneModelAndDataset() {
         List<ResultsTable.Run> runs = List.of(
-                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 0, 98.9, 99, 0.1, 0.1, 1, 10),
-                new ResultsTable.Run("vgg16", "cifar10", "snip", 0.9, 0, 93, 93, 0.1, 0.1, 1, 10));
+                new ResultsTable.Run("lenet5", "mnist", "snip", 0.9, 0, 98.9, 0.5, 99, 0.1, 0.1, 1, 10),
+                new ResultsTable.Run("vgg16", "cifar10", "snip", 0.9, 0, 93, 0.5, 93, 0.1, 0.1, 1, 10));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Plots.accuracyVsDensity(ResultsTable.of(runs).groups(), dir.resolve("a.png")));
         assertTrue(e.getMessage().contains("lenet5 on mnist and vgg16 on cifar10"), e.getMessage());

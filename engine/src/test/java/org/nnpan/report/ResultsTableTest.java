@@ -19,8 +19,12 @@ import org.nnpan.io.Json;
 class ResultsTableTest {
 
     private static ResultsTable.Run run(String method, double sparsity, long seed, double acc) {
-        return new ResultsTable.Run("lenet5", "fashion-mnist", method, sparsity, seed, acc, acc + 0.5, 1 - sparsity,
-                (1 - sparsity) * 0.9, 1.5, 60 + seed);
+        return run(method, sparsity, seed, acc, 0.4);
+    }
+
+    private static ResultsTable.Run run(String method, double sparsity, long seed, double acc, double loss) {
+        return new ResultsTable.Run("lenet5", "fashion-mnist", method, sparsity, seed, acc, loss, acc + 0.5,
+                1 - sparsity, (1 - sparsity) * 0.9, 1.5, 60 + seed);
     }
 
     /** Three methods, two sparsities, three seeds; snip at 0.98 has one run only. */
@@ -77,7 +81,7 @@ class ResultsTableTest {
         // grasp at 0.9: 81, 82, 83; snip at 0.98: one run of 80.2.
         assertTrue(md.contains("| grasp | 82.00 ± 1.00 (3) | 81.20 ± 1.00 (3) |"), md);
         assertTrue(md.contains("| snip | 82.00 ± 1.00 (3) | 80.20 ± – (1) |"), md);
-        String single = "| lenet5 | fashion-mnist | snip | 98 % | 1 | 80.20 ± – | 80.70 ± – | 0.0200 ± – |";
+        String single = "| lenet5 | fashion-mnist | snip | 98 % | 1 | 80.20 ± – | 0.4000 ± – | 80.70 ± – | 0.0200 ± – |";
         assertTrue(md.contains(single), md);
     }
 
@@ -88,7 +92,7 @@ class ResultsTableTest {
         assertEquals(2, lines.length);
         assertTrue(lines[0].startsWith("model,dataset,method,sparsity,n,final_test_acc_mean,final_test_acc_std,"),
                 lines[0]);
-        assertTrue(lines[1].startsWith("lenet5,fashion-mnist,snip,0.98,1,88.25,,88.75,,"), lines[1]);
+        assertTrue(lines[1].startsWith("lenet5,fashion-mnist,snip,0.98,1,88.25,,0.4,,88.75,,"), lines[1]);
         JsonNode group = table.toJson().get("groups").get(0);
         assertTrue(group.get("final_test_acc").get("std").isNull());
         assertEquals(88.25, group.get("final_test_acc").get("mean").asDouble());
@@ -176,5 +180,28 @@ class ResultsTableTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ResultsTable.of(List.of(run("snip", 0.98, 2, 80)), List.of(diverged)));
         assertTrue(e.getMessage().contains("snip at sparsity 0.98 with seed 2"), e.getMessage());
+    }
+
+    @Test
+    void aRunWithANonFiniteTestLossOrAccuracyCountsAsFailed() {
+        Random rng = new Random(11);
+        double[] odd = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int trial = 0; trial < 50; trial++) {
+            double loss = rng.nextInt(3) == 0 ? odd[rng.nextInt(3)] : 5 * rng.nextDouble();
+            double acc = rng.nextInt(4) == 0 ? Double.NaN : 100 * rng.nextDouble();
+            ResultsTable.Run r = run("snip", 0.99, 1, acc, loss);
+            boolean diverged = !Double.isFinite(loss) || Double.isNaN(acc);
+            assertEquals(diverged, r.diverged(), "loss " + loss + ", accuracy " + acc);
+            ResultsTable.Group g = ResultsTable.of(List.of(r, run("snip", 0.99, 2, 70))).groups().getFirst();
+            assertEquals(diverged ? 1 : 2, g.n());
+            assertEquals(diverged ? 1 : 0, g.failed());
+            assertTrue(Double.isFinite(g.stats(ResultsTable.Metric.FINAL_TEST_ACC).mean()));
+        }
+        ResultsTable table = ResultsTable.of(List.of(run("snip", 0.99, 1, 10, Double.NaN)));
+        assertEquals("diverged: final test loss NaN, final test accuracy 10.00%",
+                table.failures().getFirst().error());
+        assertTrue(table.runsAtChance().isEmpty());
+        assertTrue(table.toMarkdown().contains("| snip | all failed (1) |"), table.toMarkdown());
+        assertTrue(table.runsCsv().contains(",failed,\"diverged: final test loss NaN,"), table.runsCsv());
     }
 }
