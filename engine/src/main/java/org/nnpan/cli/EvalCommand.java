@@ -118,7 +118,8 @@ public final class EvalCommand implements Callable<Integer> {
         return new TrainConfig(c.model(), c.dataset(), dataDir == null ? c.dataDir() : dataDir.toString(),
                 c.inputSize(), c.widthMultiplier(), c.init(), c.seed(), c.threads(), c.epochs(), c.batchSize(),
                 c.optimizer(), c.lr(), c.momentum(), c.weightDecay(), c.nesterov(), c.schedule(), c.milestones(),
-                c.gamma(), c.warmupEpochs(), c.augment(), 1, limitTest == null ? c.limitTest() : limitTest);
+                c.gamma(), c.warmupEpochs(), c.augment(), 1, limitTest == null ? c.limitTest() : limitTest,
+                c.rescaleKept());
     }
 
     private static void requireFile(Path file, String option) {

@@ -24,6 +24,7 @@ import org.nnpan.pruning.Mask;
 import org.nnpan.report.RunReport;
 import org.nnpan.report.RunSummary;
 import org.nnpan.train.Checkpoint;
+import org.nnpan.train.KeptWeightRescale;
 import org.nnpan.train.ProgressBar;
 import org.nnpan.train.TrainConfig;
 import org.nnpan.train.TrainResult;
@@ -106,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         try (TrainingData data = openData(config)) {
             Module net = config.createModel();
-            Mask mask = applyPruning(net, log);
+            Mask mask = applyPruning(net, config.keptWeightRescale(), log);
             log.printf(Locale.ROOT, "%s (%,d parameters) on %s%n", config.model(), net.numParameters(), data.describe());
             log.println(recipe(config));
             if (resume) {
@@ -134,11 +135,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * With {@code --masks}, loads θ₀ and the masks of a prune run and keeps copies in the run directory; a resumed
-     * run re-applies the copied masks (its weights then come from the checkpoint).
+     * run re-applies the copied masks (its weights then come from the checkpoint). {@code rescale} then changes the
+     * kept weights of θ₀.
      *
      * @return the masks applied, or null for a dense run
+     * @throws IllegalArgumentException if a rescale is asked for without masks
      */
-    private Mask applyPruning(Module net, PrintWriter log) throws IOException {
+    private Mask applyPruning(Module net, KeptWeightRescale rescale, PrintWriter log) throws IOException {
         Path runMasks = out.resolve(MASKS_FILE);
         if (!resume && masks != null) {
             Path init = masks.resolve(INIT_FILE);
@@ -159,8 +162,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (Files.isRegularFile(runMasks)) {
             Mask mask = Mask.load(runMasks, net);
             mask.apply(net);
-            log.printf(Locale.ROOT, "pruned network from %s: density %.4f%n", runMasks, mask.density());
+            rescale.apply(net);
+            log.printf(Locale.ROOT, "pruned network from %s: density %.4f%s%n", runMasks, mask.density(),
+                    rescale == KeptWeightRescale.NONE ? "" : ", kept weights rescaled (" + rescale.cliName() + ")");
             return mask;
+        }
+        if (rescale != KeptWeightRescale.NONE) {
+            throw new IllegalArgumentException("--rescale-kept " + rescale.cliName() + " needs --masks: it rescales"
+                    + " the kept weights of a pruned network");
         }
         return null;
     }
@@ -204,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
                 or(widthMultiplier, base.widthMultiplier()), or(lower(init), base.init()), or(seed, base.seed()),
                 base.threads(), base.epochs(), base.batchSize(), base.optimizer(), base.lr(), base.momentum(),
                 base.weightDecay(), base.nesterov(), base.schedule(), base.milestones(), base.gamma(),
-                base.warmupEpochs(), base.augment(), base.limitTrain(), base.limitTest()));
+                base.warmupEpochs(), base.augment(), base.limitTrain(), base.limitTest(), base.rescaleKept()));
         if (resume) {
             List<String> changed = config.differencesFrom(base, FREE_ON_RESUME);
             if (!changed.isEmpty()) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.nnpan.optim.LrSchedule;
 import org.nnpan.optim.Optimizers;
+import org.nnpan.train.KeptWeightRescale;
 import org.nnpan.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -53,6 +54,13 @@ final class TrainOptions {
             description = "Random crop (padding 4) and horizontal flip (default: on for CIFAR, off otherwise).")
     private Boolean augment;
 
+    @Option(names = "--rescale-kept", paramLabel = "NAME", completionCandidates = RescaleNames.class,
+            description = "Before training a pruned network: ${COMPLETION-CANDIDATES}. fan-in multiplies each unit's"
+                    + " kept incoming weights by sqrt(fan-in / kept fan-in), so it starts with the dense layer's"
+                    + " signal scale (pruned weights stay zero; a dense network is unchanged). Off by default, as in"
+                    + " the paper's protocol; see docs/results/stuck-at-chance.md (default: none).")
+    private String rescaleKept;
+
     @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors).")
     private Integer threads;
 
@@ -79,7 +87,8 @@ final class TrainOptions {
                 or(weightDecay, base.weightDecay()), sgd && or(nesterov, base.nesterov()),
                 schedule == null ? base.schedule() : schedule.toLowerCase(Locale.ROOT),
                 or(milestones, base.milestones()), or(gamma, base.gamma()), or(warmupEpochs, base.warmupEpochs()),
-                or(augment, base.augment()), or(limitTrain, base.limitTrain()), or(limitTest, base.limitTest()));
+                or(augment, base.augment()), or(limitTrain, base.limitTrain()), or(limitTest, base.limitTest()),
+                rescaleKept == null ? base.rescaleKept() : rescaleKept.toLowerCase(Locale.ROOT));
     }
 
     private static <T> T or(T given, T fallback) {
@@ -91,6 +100,14 @@ final class TrainOptions {
         @Override
         public Iterator<String> iterator() {
             return Optimizers.NAMES.iterator();
+        }
+    }
+
+    /** Completion candidates: the rescales of the kept weights. */
+    static final class RescaleNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return KeptWeightRescale.NAMES.iterator();
         }
     }
 

@@ -135,6 +135,11 @@ public final class Experiment {
             Module net = config.train().createModel();
             net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
             Mask mask = config.prune().isDense() ? null : Mask.load(dir.resolve(Pruning.MASKS_FILE), net);
+            if (mask != null) {
+                // The diagnosis, the training and the report all see the network as it will be trained.
+                mask.apply(net);
+                config.train().keptWeightRescale().apply(net);
+            }
             InitDiagnostics atInit = withData(() -> diagnose(config, dir, net, mask));
             boolean resumed = Checkpoint.locate(dir.resolve(Trainer.CHECKPOINT_DIR)) != null;
             TrainResult trained = train(config, record, dir, resumed, net, mask);
@@ -225,9 +230,6 @@ public final class Experiment {
     private TrainResult train(RunConfig config, Record record, Path dir, boolean resume, Module net, Mask mask)
             throws IOException {
         TrainConfig t = config.train();
-        if (mask != null) {
-            mask.apply(net);
-        }
         try (TrainingData data = withData(() -> TrainingData.open(t))) {
             log.printf(Locale.ROOT, "%s %s: training %s (%,d parameters) on %s%n",
                     resume ? "resuming" : "starting", dir, t.model(), net.numParameters(), data.describe());

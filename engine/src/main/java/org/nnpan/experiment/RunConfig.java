@@ -53,7 +53,7 @@ public record RunConfig(PruneSettings prune, TrainConfig train) {
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), prune.dataDir(), d.inputSize(),
                 d.widthMultiplier(), prune.init(), prune.seed(), d.threads(), d.epochs(), d.batchSize(),
                 d.optimizer(), d.lr(), d.momentum(), d.weightDecay(), d.nesterov(), d.schedule(), d.milestones(),
-                d.gamma(), d.warmupEpochs(), d.augment(), d.limitTrain(), d.limitTest()));
+                d.gamma(), d.warmupEpochs(), d.augment(), d.limitTrain(), d.limitTest(), d.rescaleKept()));
     }
 
     private static void agree(String field, Object inPrune, Object inTrain) {

@@ -49,12 +49,15 @@ import org.nnpan.optim.Optimizers;
  * @param augment         random crop (padding 4) and horizontal flip of training images
  * @param limitTrain      train on the first this many training images; 0 for all
  * @param limitTest       evaluate on the first this many test images; 0 for all
+ * @param rescaleKept     how a pruned network's kept weights are rescaled before training
+ *                        ({@link KeptWeightRescale}); {@code none} (also for a config written before this field)
+ *                        trains them as pruned
  */
 public record TrainConfig(String model, String dataset, String dataDir, int inputSize, int widthMultiplier,
                           String init, long seed, int threads, int epochs, int batchSize, String optimizer, double lr,
                           double momentum, double weightDecay, boolean nesterov, String schedule,
                           List<Integer> milestones, double gamma, int warmupEpochs, boolean augment, int limitTrain,
-                          int limitTest) {
+                          int limitTest, String rescaleKept) {
 
     /** The initialisation scheme names. */
     public static final List<String> INIT_NAMES = List.of("reference", "pytorch");
@@ -70,6 +73,8 @@ public record TrainConfig(String model, String dataset, String dataDir, int inpu
         Datasets.info(dataset);
         requireName("init", init, INIT_NAMES);
         milestones = List.copyOf(milestones);
+        rescaleKept = rescaleKept == null ? KeptWeightRescale.NONE.cliName() : rescaleKept;
+        KeptWeightRescale.parse(rescaleKept);
         requireAtLeast("input size", inputSize, 1);
         requireAtLeast("width multiplier", widthMultiplier, 1);
         requireAtLeast("threads", threads, 1);
@@ -121,7 +126,8 @@ public record TrainConfig(String model, String dataset, String dataDir, int inpu
         int inputSize = needsCifarSize ? Math.max(CIFAR_SIZE, info.height()) : info.height();
         return new TrainConfig(model, info.name(), null, inputSize, 1, "reference", 0,
                 Parallel.get().threads(), mnistLike ? 80 : 180, mnistLike ? 256 : 128, "sgd", 0.1,
-                0.9, mnistLike ? 1e-4 : 5e-4, false, "cosine", List.of(), 0.1, 0, cifar, 0, 0);
+                0.9, mnistLike ? 1e-4 : 5e-4, false, "cosine", List.of(), 0.1, 0, cifar, 0, 0,
+                KeptWeightRescale.NONE.cliName());
     }
 
     /**
@@ -157,14 +163,14 @@ public record TrainConfig(String model, String dataset, String dataDir, int inpu
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(model, dataset, dataDir, inputSize, widthMultiplier, init, newSeed, threads, epochs,
                 batchSize, optimizer, lr, momentum, weightDecay, nesterov, schedule, milestones, gamma, warmupEpochs,
-                augment, limitTrain, limitTest);
+                augment, limitTrain, limitTest, rescaleKept);
     }
 
     /** This configuration with another training budget: {@link #epochs} and {@link #limitTrain} (0 for all). */
     public TrainConfig withBudget(int newEpochs, int newLimitTrain) {
         return new TrainConfig(model, dataset, dataDir, inputSize, widthMultiplier, init, seed, threads, newEpochs,
                 batchSize, optimizer, lr, momentum, weightDecay, nesterov, schedule, milestones, gamma, warmupEpochs,
-                augment, newLimitTrain, limitTest);
+                augment, newLimitTrain, limitTest, rescaleKept);
     }
 
     /** The seed of the training loader, from its own stream split off {@link #seed}. */
@@ -192,6 +198,11 @@ public record TrainConfig(String model, String dataset, String dataDir, int inpu
     /** The optimizer over {@code model}'s parameters. */
     public Optimizer createOptimizer(Module model) {
         return Optimizers.create(optimizer, model.namedParameters(), lr, momentum, weightDecay, nesterov);
+    }
+
+    /** The rescale of the kept weights before training. */
+    public KeptWeightRescale keptWeightRescale() {
+        return KeptWeightRescale.parse(rescaleKept);
     }
 
     /** The learning-rate schedule. */

@@ -102,6 +102,30 @@ class RunCommandTest {
     }
 
     @Test
+    void rescaleKeptIsRecordedAndLiftsTheSignalOfThePrunedNetworkItTrains() throws IOException {
+        Path plain = dir.resolve("plain");
+        Path rescaled = dir.resolve("rescaled");
+        String[] sparse = FLAGS.clone();
+        sparse[List.of(FLAGS).indexOf("--sparsity") + 1] = "0.99";
+        ok(command("run", sparse, "--out", plain.toString()));
+        ok(command("run", sparse, "--rescale-kept", "fan-in", "--out", rescaled.toString()));
+        assertEquals("none", config(plain).get("config").get("train").get("rescale_kept").asText());
+        assertEquals("fan-in", config(rescaled).get("config").get("train").get("rescale_kept").asText());
+        // The same θ₀ and mask on disk; the network diagnosed and trained starts with a larger output.
+        assertArrayEquals(Files.readAllBytes(plain.resolve("init.safetensors")),
+                Files.readAllBytes(rescaled.resolve("init.safetensors")));
+        assertArrayEquals(Files.readAllBytes(plain.resolve("masks.safetensors")),
+                Files.readAllBytes(rescaled.resolve("masks.safetensors")));
+        double before = Json.MAPPER.readTree(plain.resolve("diag.json").toFile()).get("logit_std").asDouble();
+        double after = Json.MAPPER.readTree(rescaled.resolve("diag.json").toFile()).get("logit_std").asDouble();
+        assertTrue(after > 2 * before, before + " -> " + after);
+        assertUsageError("unknown rescale-kept 'fanin'; valid: none, fan-in", command("run", FLAGS, "--rescale-kept",
+                "fanin", "--out", dir.resolve("bad").toString()));
+        assertUsageError("--rescale-kept fan-in needs --masks", "train", "--model", "lenet5", "--dataset",
+                "synthetic", "--rescale-kept", "fan-in", "--epochs", "1", "--out", dir.resolve("t").toString());
+    }
+
+    @Test
     void aMethodEndingInPlusShuffleIsTheShuffleFlag() throws IOException {
         String[] prune = {"--model", "lenet5", "--dataset", "synthetic", "--sparsity", "0.9", "--samples-per-class",
             "2"};

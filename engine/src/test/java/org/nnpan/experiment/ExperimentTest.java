@@ -35,7 +35,7 @@ class ExperimentTest {
         TrainConfig d = RunConfig.withDefaultTraining(prune).train();
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
                 d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), lr, d.momentum(), d.weightDecay(),
-                d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(), 64, 32));
+                d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(), 64, 32, d.rescaleKept()));
     }
 
     private RunResult run(RunConfig config, Path runDir, TrainingListener listener) throws IOException {

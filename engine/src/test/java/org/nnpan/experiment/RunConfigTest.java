@@ -18,7 +18,7 @@ class RunConfigTest {
         return new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(), d.widthMultiplier(), d.init(), seed,
                 threads, d.epochs(), d.batchSize(), d.optimizer(), lr, d.momentum(), d.weightDecay(), d.nesterov(),
                 d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(), d.limitTrain(),
-                d.limitTest());
+                d.limitTest(), d.rescaleKept());
     }
 
     @Test

@@ -40,7 +40,7 @@ class SweepTest {
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
                 d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), 0.05, d.momentum(),
                 d.weightDecay(), d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(),
-                64, 32));
+                64, 32, d.rescaleKept()));
     }
 
     /** Two cheap methods at two sparsities, two seeds: eight cells. */

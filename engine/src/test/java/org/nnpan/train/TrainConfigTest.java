@@ -44,7 +44,7 @@ class TrainConfigTest {
         assertEquals(config, TrainConfig.read(file));
 
         TrainConfig other = new TrainConfig("lenet300", "synthetic", "/data", 32, 1, "reference", 0, 7, 180, 128,
-                "sgd", 0.05, 0.9, 5e-4, false, "cosine", List.of(), 0.1, 0, false, 0, 0);
+                "sgd", 0.05, 0.9, 5e-4, false, "cosine", List.of(), 0.1, 0, false, 0, 0, "none");
         assertEquals(List.of("lr: 0.05 (0.1)"), other.differencesFrom(config, Set.of("threads", "data_dir")));
     }
 
@@ -53,7 +53,7 @@ class TrainConfigTest {
         TrainConfig a = TrainConfig.defaults("lenet300", "synthetic");
         assertEquals(a.loaderSeed(), TrainConfig.defaults("lenet300", "synthetic").loaderSeed());
         TrainConfig b = new TrainConfig("lenet300", "synthetic", null, 32, 1, "reference", 1, 1, 1, 8, "sgd", 0.1,
-                0.9, 0, false, "cosine", List.of(), 0.1, 0, false, 0, 0);
+                0.9, 0, false, "cosine", List.of(), 0.1, 0, false, 0, 0, "none");
         assertNotEquals(a.loaderSeed(), b.loaderSeed());
     }
 
@@ -64,13 +64,13 @@ class TrainConfigTest {
         assertTrue(model.getMessage().contains("lenet300, lenet5"), model.getMessage());
         IllegalArgumentException adam = assertThrows(IllegalArgumentException.class,
                 () -> new TrainConfig("lenet5", "mnist", null, 28, 1, "reference", 0, 1, 1, 8, "adam", 0.1, 0.9, 0,
-                        false, "cosine", List.of(), 0.1, 0, false, 0, 0));
+                        false, "cosine", List.of(), 0.1, 0, false, 0, 0, "none"));
         assertTrue(adam.getMessage().contains("sgd only"), adam.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> new TrainConfig("lenet5", "mnist", null, 28, 1, "xavier", 0, 1, 1, 8, "sgd", 0.1, 0.9, 0,
-                        false, "cosine", List.of(), 0.1, 0, false, 0, 0));
+                        false, "cosine", List.of(), 0.1, 0, false, 0, 0, "none"));
         assertThrows(IllegalArgumentException.class,
                 () -> new TrainConfig("lenet5", "mnist", null, 28, 1, "reference", 0, 1, 0, 8, "sgd", 0.1, 0.9, 0,
-                        false, "cosine", List.of(), 0.1, 0, false, 0, 0));
+                        false, "cosine", List.of(), 0.1, 0, false, 0, 0, "none"));
     }
 }
