@@ -53,7 +53,7 @@ final class CommonPruneOptions {
     private Integer iterations;
 
     @Option(names = "--fusion", paramLabel = "NAME", completionCandidates = FusionNames.class,
-            description = "panning: how the normalised indices are combined, ${COMPLETION-CANDIDATES}"
+            description = "panning: how the normalised indices are combined: ${COMPLETION-CANDIDATES}"
                     + " (default: additive).")
     private String fusion;
 

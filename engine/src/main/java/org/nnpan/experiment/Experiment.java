@@ -144,7 +144,8 @@ public final class Experiment {
             boolean resumed = Checkpoint.locate(dir.resolve(Trainer.CHECKPOINT_DIR)) != null;
             TrainResult trained = train(config, record, dir, resumed, net, mask);
             RunResult result = new RunResult(config.prune().method(), trained.epochs(), trained.finalTestAcc(),
-                    trained.history().getLast().testLoss(), trained.bestTestAcc(), trained.bestEpoch(), pruned.density(), pruned.effectiveDensity(),
+                    trained.history().getLast().testLoss(), trained.bestTestAcc(), trained.bestEpoch(),
+                    pruned.density(), pruned.effectiveDensity(),
                     pruned.seconds(), trained.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(),
                     resumed, false);
             RunReport.write(summary(config, dir, pruned, trained, net, mask).withAtInit(atInit), dir);

@@ -135,7 +135,10 @@ public final class Sweep {
      * @param config the run's settings
      */
     public record Cell(RunConfig config) {
-        /** The run directory's name: {@code snip-s0.98-seed1}, {@code snip+shuffle-s0.98-seed1}, or {@code dense-seed1}. */
+        /**
+         * The run directory's name: {@code snip-s0.98-seed1}, {@code snip+shuffle-s0.98-seed1}, or
+         * {@code dense-seed1}.
+         */
         public String name() {
             PruneSettings p = config.prune();
             String sparsity = p.isDense() ? ""

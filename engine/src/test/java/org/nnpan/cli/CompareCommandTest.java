@@ -102,13 +102,20 @@ class CompareCommandTest {
         Path yaml = Files.writeString(dir.resolve("sweep.yaml"), """
                 model: lenet5
                 epochs: 1
-                methods: [magnitude]
+                methods: [magnitude, magnitude+shuffle]
                 sparsities: [0.5]
                 seeds: 1
+                iterations: 2
+                rescale_kept: fan-in
                 """);
         String[] r = compare(dir.resolve("cmp"), "--config", yaml.toString());
         assertEquals("0", r[0], r[1]);
         assertTrue(Files.isDirectory(dir.resolve("cmp").resolve("magnitude-s0.5-seed1")), r[1]);
+        JsonNode shuffled = Json.MAPPER.readTree(dir.resolve("cmp").resolve("magnitude+shuffle-s0.5-seed1")
+                .resolve("config.json").toFile()).get("config");
+        assertTrue(shuffled.get("prune").get("shuffle").asBoolean());
+        assertEquals(1, shuffled.get("prune").get("iterations").asInt());
+        assertEquals("fan-in", shuffled.get("train").get("rescale_kept").asText());
     }
 
     @Test

@@ -35,7 +35,8 @@ class ExperimentTest {
         TrainConfig d = RunConfig.withDefaultTraining(prune).train();
         return new RunConfig(prune, new TrainConfig(d.model(), d.dataset(), d.dataDir(), d.inputSize(),
                 d.widthMultiplier(), d.init(), d.seed(), 1, 2, 32, d.optimizer(), lr, d.momentum(), d.weightDecay(),
-                d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(), 64, 32, d.rescaleKept()));
+                d.nesterov(), d.schedule(), d.milestones(), d.gamma(), d.warmupEpochs(), d.augment(), 64, 32,
+                d.rescaleKept()));
     }
 
     private RunResult run(RunConfig config, Path runDir, TrainingListener listener) throws IOException {
@@ -76,6 +77,20 @@ class ExperimentTest {
         assertTrue(again.skipped(), again.toString());
         assertEquals(r.finalTestAcc(), again.finalTestAcc());
         assertTrue(log.toString().contains("skipping " + runDir + ": the run is already finished"), log.toString());
+    }
+
+    @Test
+    void pruningIntoAPathThatCannotBeADirectoryIsOneLineNamingIt() throws IOException {
+        Path file = Files.writeString(dir.resolve("taken"), "a file");
+        Path out = file.resolve("prune");
+        try (MemoryScope _ = MemoryScope.open("pruning-test")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Pruning(
+                    (m, b, c, steps, policy, seed, o, l) -> null, new PrintWriter(log, true))
+                    .run(config("magnitude", 0.5, 0.1).prune(), out));
+            assertTrue(e.getMessage().startsWith("cannot create pruning output directory " + out + ": "),
+                    e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
     }
 
     @Test

@@ -57,7 +57,8 @@ class PruneSettingsTest {
                 "exp", "global", false, 2, false, 0, null, "multiplicative");
         assertEquals(IndexFusion.MULTIPLICATIVE, multiplicative.indexFusion());
         assertRejected("unknown fusion 'sum'; valid: additive, multiplicative", () -> new PruneSettings("lenet5",
-                "synthetic", null, "reference", 1, "panning", 0.9, 0, "exp", "global", false, 2, false, 0, null, "sum"));
+                "synthetic", null, "reference", 1, "panning", 0.9, 0, "exp", "global", false, 2, false, 0, null,
+                "sum"));
         assertRejected("fusion applies to --method panning only", () -> new PruneSettings("lenet5", "synthetic", null,
                 "reference", 1, "rl-panning", 0.9, 0, "exp", "global", false, 2, false, 0, null, "additive"));
     }

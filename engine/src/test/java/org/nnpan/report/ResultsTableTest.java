@@ -81,7 +81,8 @@ class ResultsTableTest {
         // grasp at 0.9: 81, 82, 83; snip at 0.98: one run of 80.2.
         assertTrue(md.contains("| grasp | 82.00 ± 1.00 (3) | 81.20 ± 1.00 (3) |"), md);
         assertTrue(md.contains("| snip | 82.00 ± 1.00 (3) | 80.20 ± – (1) |"), md);
-        String single = "| lenet5 | fashion-mnist | snip | 98 % | 1 | 80.20 ± – | 0.4000 ± – | 80.70 ± – | 0.0200 ± – |";
+        String single = "| lenet5 | fashion-mnist | snip | 98 % | 1 | 80.20 ± – | 0.4000 ± – | 80.70 ± – |"
+                + " 0.0200 ± – |";
         assertTrue(md.contains(single), md);
     }
 
