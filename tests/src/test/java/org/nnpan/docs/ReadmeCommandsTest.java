@@ -75,6 +75,10 @@ class ReadmeCommandsTest {
                 "--sparsity", "0.98", "--out", "p")));
         assertTrue(prune.containsAll(List.of("--iterations", "3")) && !prune.contains("--epochs"), prune.toString());
         assertFalse(List.of(shortened(List.of("prune", "--method", "snip", "--out", "p"))).contains("--iterations"));
+        List<String> sweep = List.of(shortened(List.of("compare", "--methods", "snip,panning+shuffle,rl-panning",
+                "--agent-steps", "2000", "--sparsities", "0.9", "--out", "c")));
+        assertTrue(sweep.containsAll(List.of("--iterations", "3")) && sweep.containsAll(List.of("--agent-steps", "2")),
+                sweep.toString());
     }
 
     /** README.md at the repository root (the tests run in the tests module's folder). */
@@ -130,11 +134,14 @@ class ReadmeCommandsTest {
         CommandLine.Model.CommandSpec spec = new CommandLine(new Main()).getSubcommands().get(args.get(0))
                 .getCommandSpec();
         SHORTER.forEach((option, value) -> set(args, spec, option, value));
-        String method = valueOf(args, "--method");
-        if (method != null && MULTI_STEP_METHODS.contains(method)) {
+        // One method (prune, run) or a sweep's list (compare), without the +shuffle suffix.
+        String given = valueOf(args, args.contains("--methods") ? "--methods" : "--method");
+        List<String> methods = given == null ? List.of()
+                : Arrays.stream(given.split(",")).map(m -> m.replace("+shuffle", "")).toList();
+        if (methods.stream().anyMatch(MULTI_STEP_METHODS::contains)) {
             set(args, spec, "--iterations", "3");
         }
-        if ("rl-panning".equals(method)) {
+        if (methods.contains("rl-panning")) {
             set(args, spec, "--agent-steps", "2");
         }
         return args.toArray(String[]::new);
