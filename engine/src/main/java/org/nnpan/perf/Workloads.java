@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.nnpan.autograd.Autograd;
-import org.nnpan.autograd.Autograd;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
@@ -16,6 +15,7 @@ import org.nnpan.ops.Selection;
 import org.nnpan.optim.Sgd;
 import org.nnpan.pruning.Density;
 import org.nnpan.pruning.Mask;
+import org.nnpan.pruning.PanningEnvironment;
 import org.nnpan.pruning.MaskSelection;
 import org.nnpan.pruning.Pruner;
 import org.nnpan.pruning.PruningMethod;
@@ -101,6 +101,30 @@ public final class Workloads {
                 + " global top-k", steps, model), 0, () -> Pruner.prune(net, data, config));
     }
 
+    /**
+     * One step of the panning agent's environment on a zoo model (one panning step to 2 % target density plus its
+     * observation), with {@code batch} images per step and seeded random actions; a new episode starts when one
+     * ends. The environment's construction (its normalisation batches) is not timed.
+     */
+    public static Workload panningStep(String model, int batch) {
+        Module net = model(model);
+        PanningEnvironment env = new PanningEnvironment(net, step -> batch(model, batch, SEED + 1 + step),
+                PanningEnvironment.Config.defaults(Density.ofSparsity(0.98)));
+        SplittableRandom rng = new SplittableRandom(SEED);
+        double[] action = new double[env.actionSize()];
+        boolean[] done = {true};
+        return of("panning-step " + model, String.format(Locale.ROOT, "RL environment step (panning step +"
+                + " observation) of %s, %d images", model, batch), 0, () -> {
+                    if (done[0]) {
+                        env.reset(rng);
+                    }
+                    for (int i = 0; i < action.length; i++) {
+                        action[i] = rng.nextDouble(-1, 1);
+                    }
+                    done[0] = env.step(action).done();
+                });
+    }
+
     /** The 0/1 mask of the {@code k} largest of {@code n} random float32 scores. */
     public static Workload topK(int n, long k) {
         Tensor scores = Tensor.randn(new SplittableRandom(SEED), 1, DType.F32, n);
@@ -110,10 +134,11 @@ public final class Workloads {
 
     /** The workload names {@link #named} accepts. */
     public static final List<String> NAMES = List.of("gemm", "conv", "train-step", "snip", "grasp", "synflow",
-            "synflow-schedule", "top-k");
+            "synflow-schedule", "top-k", "panning-step");
 
-    /** The workloads {@code bench} runs when none are named: all but the long SynFlow schedule. */
-    public static final List<String> DEFAULTS = NAMES.stream().filter(n -> !n.equals("synflow-schedule")).toList();
+    /** The workloads {@code bench} runs when none are named: all but the long SynFlow schedule and panning step. */
+    public static final List<String> DEFAULTS = NAMES.stream()
+            .filter(n -> !n.equals("synflow-schedule") && !n.equals("panning-step")).toList();
 
     /**
      * A standard workload by name, with the given model and batch where it takes them.
@@ -128,6 +153,7 @@ public final class Workloads {
             case "snip", "grasp", "synflow" -> scoring(PruningMethod.parse(name), model, batch);
             case "synflow-schedule" -> synflowSchedule(model, 100);
             case "top-k" -> topK(4_000_000, 80_000);
+            case "panning-step" -> panningStep(model, batch);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; valid: "
                     + String.join(", ", NAMES));
         };
@@ -140,9 +166,14 @@ public final class Workloads {
 
     /** Random images of the model's input shape with balanced labels. */
     private static ScoringBatch batch(String model, int size) {
+        return batch(model, size, SEED + 1);
+    }
+
+    /** {@link #batch(String, int)} drawn from {@code seed}. */
+    private static ScoringBatch batch(String model, int size, long seed) {
         boolean lenet = model.startsWith("lenet");
         int hw = lenet ? 28 : 32;
-        Tensor x = Tensor.randn(new SplittableRandom(SEED + 1), 1, DType.F32, size, lenet ? 1 : 3, hw, hw);
+        Tensor x = Tensor.randn(new SplittableRandom(seed), 1, DType.F32, size, lenet ? 1 : 3, hw, hw);
         long[] y = new long[size];
         for (int i = 0; i < size; i++) {
             y[i] = i % CLASSES;

@@ -21,10 +21,13 @@ class WorkloadsTest {
     }
 
     @Test
-    void theSynFlowScheduleIsTheOnlyWorkloadLeftOutByDefaultAndRuns() {
-        assertEquals(List.of("synflow-schedule"), Workloads.NAMES.stream()
+    void onlyTheLongWorkloadsAreLeftOutByDefaultAndTheyRun() {
+        assertEquals(List.of("synflow-schedule", "panning-step"), Workloads.NAMES.stream()
                 .filter(n -> !Workloads.DEFAULTS.contains(n)).toList());
         Workloads.synflowSchedule("lenet300", 3).run();
+        Workload step = Workloads.named("panning-step", "lenet300", 10);
+        step.run();
+        step.run();
     }
 
     @Test
