@@ -519,10 +519,15 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment in = xc.storage().segment();
         MemorySegment idx = out.storage().segment();
         long planes = (long) xs[0] * xs[1];
+        boolean twoByTwo = g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0;
         Parallel.get().parallelFor(planes, Math.max(1, GRAIN / ((long) h * w)), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 long src = xc.offset() + p * h * w;
                 long dst = p * oh * ow;
+                if (twoByTwo) {
+                    maxPool2x2Indices(in, src, w, idx, dst, oh, ow);
+                    continue;
+                }
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = Math.max(oy * g.sh() - g.ph(), 0);
                     int y1 = Math.min(oy * g.sh() - g.ph() + g.kh(), h);
@@ -546,6 +551,28 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return out;
+    }
+
+    /**
+     * The common 2×2, stride-2, unpadded pooling of one plane: the general loop's window scan with its bounds and
+     * loop control unrolled (same order, same strict comparison, so the same indices).
+     */
+    private static void maxPool2x2Indices(MemorySegment in, long src, int w, MemorySegment idx, long dst, int oh,
+            int ow) {
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int corner = 2 * oy * w + 2 * ox;
+                int best = firstMax(in, src, corner, corner + 1);
+                best = firstMax(in, src, best, corner + w);
+                best = firstMax(in, src, best, corner + w + 1);
+                idx.setAtIndex(L, dst + (long) oy * ow + ox, best);
+            }
+        }
+    }
+
+    /** {@code at} if its value exceeds that at {@code best}, else {@code best}: the earlier of equal maxima wins. */
+    private static int firstMax(MemorySegment in, long src, int best, int at) {
+        return in.getAtIndex(F, src + at) > in.getAtIndex(F, src + best) ? at : best;
     }
 
     @Override

@@ -1,0 +1,35 @@
+package org.nnpan.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nnpan.tensor.DType;
+import org.nnpan.tensor.MemoryScope;
+import org.nnpan.tensor.Tensor;
+
+/**
+ * The CPU backend's max-pooling indices (its unrolled 2×2 stride-2 path and its general loop) against the reference
+ * backend's, on inputs full of ties (values from {-1, 0, 1}), where only the first maximum of a window is right.
+ */
+class MaxPoolPropertyTest {
+
+    @Test
+    void cpuPicksTheSameIndicesAsTheReferenceOnTiedInputs() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        Conv2dGeometry[] geometries = {Conv2dGeometry.of(2, 2, 0), Conv2dGeometry.of(3, 2, 1),
+            new Conv2dGeometry(2, 2, 1, 1, 0, 0)};
+        for (int i = 0; i < 60; i++) {
+            Conv2dGeometry g = geometries[i % geometries.length];
+            int[] shape = {1 + rnd.nextInt(3), 1 + rnd.nextInt(4), 2 + rnd.nextInt(8), 2 + rnd.nextInt(8)};
+            try (MemoryScope _ = MemoryScope.open("max-pool-property")) {
+                double[] values = new double[Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+                Arrays.setAll(values, k -> rnd.nextInt(3) - 1);
+                Tensor x = Tensor.of(values, shape).to(DType.F32);
+                assertArrayEquals(Backends.reference().maxPool2dIndices(x, g).toDoubleArray(),
+                        Backends.cpu().maxPool2dIndices(x, g).toDoubleArray(), Arrays.toString(shape) + " " + g);
+            }
+        }
+    }
+}
