@@ -46,8 +46,8 @@ final class DensePass {
             Tensor logits = Scoring.logits(model, batch);
             GraspSaliency.Gradients gradients = GRASP.gradients(model,
                     Scoring.loss(logits, batch, GRASP.temperature()));
-            snip.assign(Scoring.timesTheta(model, gradients.g()));
-            grasp.assign(Scoring.timesTheta(model, gradients.hg()));
+            Scoring.timesThetaInto(model, gradients.g(), 1, snip);
+            Scoring.timesThetaInto(model, gradients.hg(), 1, grasp);
             if (probe != null) {
                 dense = probe.measure(model, logits, batch, null);
             }

@@ -59,9 +59,10 @@ public final class GraspSaliency implements Saliency {
     @Override
     public Scores score(Module model, Mask mask, ScoringBatch batch) {
         Scoring.check(model, mask);
-        return Scores.computeScoped(WeightLayout.of(model), name(), () -> {
+        return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
             try (ModelSnapshot _ = ModelSnapshot.of(model)) {
-                return Scoring.timesTheta(model, gradients(model, Scoring.loss(model, batch, temperature)).hg());
+                Scoring.timesThetaInto(model, gradients(model, Scoring.loss(model, batch, temperature)).hg(), 1,
+                        scores);
             }
         });
     }

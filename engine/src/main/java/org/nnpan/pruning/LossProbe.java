@@ -1,5 +1,7 @@
 package org.nnpan.pruning;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.nn.Module;
 import org.nnpan.tensor.DType;
@@ -60,12 +62,30 @@ public final class LossProbe {
         double squaredNorm = 0;
         int i = 0;
         for (String name : net.prunableParameters().keySet()) {
-            Tensor gi = g[i++].detach().to(DType.F64);
-            if (kept != null) {
-                gi = gi.mul(kept.get(name).to(DType.F64));
-            }
-            squaredNorm += gi.mul(gi).sum().item();
+            squaredNorm += squaredNorm(g[i++], kept == null ? null : kept.get(name));
         }
         return new Measurement(loss.item(), squaredNorm);
+    }
+
+    /**
+     * Σ (g·m)² over one layer in float64 (m = 1 without {@code kept}), summed in index order: one pass instead of two
+     * conversions, two products and a sum of float64 tensors, with the same arithmetic.
+     */
+    private static double squaredNorm(Tensor g, Tensor kept) {
+        Tensor gc = g.detach().contiguous();
+        Tensor mc = kept == null ? null : kept.contiguous();
+        MemorySegment gs = gc.storage().segment();
+        MemorySegment ms = mc == null ? null : mc.storage().segment();
+        boolean g32 = gc.dtype() == DType.F32;
+        double sum = 0;
+        for (long j = 0, n = gc.numel(); j < n; j++) {
+            double v = g32 ? gs.getAtIndex(ValueLayout.JAVA_FLOAT, gc.offset() + j)
+                    : gs.getAtIndex(ValueLayout.JAVA_DOUBLE, gc.offset() + j);
+            if (ms != null) {
+                v *= ms.getAtIndex(ValueLayout.JAVA_FLOAT, mc.offset() + j);
+            }
+            sum += v * v;
+        }
+        return sum;
     }
 }

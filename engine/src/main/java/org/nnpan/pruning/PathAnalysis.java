@@ -62,7 +62,7 @@ public final class PathAnalysis {
             Map<String, Long> live = new LinkedHashMap<>();
             int i = 0;
             for (String name : weights.keySet()) {
-                live.put(name, countPositive(values[i].detach().mul(dr[i])));
+                live.put(name, countPositiveProducts(values[i].detach(), dr[i]));
                 i++;
             }
             return new PathAnalysis(live, positions);
@@ -116,12 +116,16 @@ public final class PathAnalysis {
         return positions;
     }
 
-    private static long countPositive(Tensor t) {
-        Tensor c = t.contiguous();
-        MemorySegment s = c.storage().segment();
+    /** How many path scores a·b of the float64 tensors {@code a} and {@code b} (same shape) are positive. */
+    private static long countPositiveProducts(Tensor a, Tensor b) {
+        Tensor ac = a.contiguous();
+        Tensor bc = b.contiguous();
+        MemorySegment as = ac.storage().segment();
+        MemorySegment bs = bc.storage().segment();
         long n = 0;
-        for (long i = 0, size = c.numel(); i < size; i++) {
-            if (s.getAtIndex(ValueLayout.JAVA_DOUBLE, c.offset() + i) > 0) {
+        for (long i = 0, size = ac.numel(); i < size; i++) {
+            if (as.getAtIndex(ValueLayout.JAVA_DOUBLE, ac.offset() + i) * bs.getAtIndex(ValueLayout.JAVA_DOUBLE,
+                    bc.offset() + i) > 0) {
                 n++;
             }
         }

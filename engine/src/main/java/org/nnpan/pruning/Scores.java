@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.nnpan.autograd.Autograd;
@@ -47,9 +48,17 @@ public final class Scores extends LayerVector {
      * whole autograd graph, typically) are freed as soon as the scores are copied out into the current scope.
      */
     static Scores computeScoped(WeightLayout layout, String what, Supplier<Map<String, Tensor>> perLayer) {
+        return computeInto(layout, what, scores -> scores.assign(perLayer.get()));
+    }
+
+    /**
+     * Scores that {@code writer} fills in a memory scope of its own, as {@link #computeScoped} but for computations
+     * that write the scores directly instead of handing over per-layer tensors to copy.
+     */
+    static Scores computeInto(WeightLayout layout, String what, Consumer<Scores> writer) {
         Scores scores = allocate(layout);
         try (MemoryScope _ = MemoryScope.open(what)) {
-            scores.assign(perLayer.get());
+            writer.accept(scores);
         }
         return scores;
     }

@@ -1,7 +1,7 @@
 package org.nnpan.pruning;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.ops.Losses;
@@ -60,17 +60,76 @@ final class Scoring {
     }
 
     /**
-     * θ₀ ⊙ {@code perWeight[i]} for each prunable weight of {@code model}, by name, computed in the dtype of
-     * {@code perWeight} (float64 for SynFlow, whose path products can leave float32's range).
+     * Writes θ₀ ⊙ {@code perWeight[i]} for each prunable weight of {@code model} (in model order) into {@code out},
+     * each product taken in the dtype of {@code perWeight} (float64 for SynFlow, whose path products can leave
+     * float32's range), then multiplied by {@code scale} in float64 and rounded to float32 once. One pass per layer
+     * instead of a conversion, a product and a copy; the numbers are those of the tensor ops.
+     *
+     * @param scale 1, or a power of two that brings the products into float32's range (exact)
      */
-    static Map<String, Tensor> timesTheta(Module model, Tensor[] perWeight) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+    static void timesThetaInto(Module model, Tensor[] perWeight, double scale, Scores out) {
+        MemorySegment dst = out.flat().storage().segment();
+        long base = out.flat().offset();
         int i = 0;
-        for (Map.Entry<String, Parameter> e : model.prunableParameters().entrySet()) {
-            Tensor g = perWeight[i++].detach();
-            out.put(e.getKey(), e.getValue().value().detach().to(g.dtype()).mul(g));
+        for (WeightLayout.Layer layer : out.layout().layers()) {
+            ThetaProduct p = new ThetaProduct(model.prunableParameters().get(layer.name()).value(), perWeight[i++]);
+            for (long j = 0, n = layer.numel(); j < n; j++) {
+                dst.setAtIndex(ValueLayout.JAVA_FLOAT, base + layer.offset() + j, (float) (p.at(j) * scale));
+            }
         }
-        return out;
+    }
+
+    /** The largest |θ₀ ⊙ {@code perWeight[i]}| over all prunable weights, the products as {@link #timesThetaInto}. */
+    static double maxAbsTimesTheta(Module model, Tensor[] perWeight) {
+        double max = 0;
+        int i = 0;
+        for (Parameter w : model.prunableParameters().values()) {
+            ThetaProduct p = new ThetaProduct(w.value(), perWeight[i++]);
+            for (long j = 0, n = p.numel(); j < n; j++) {
+                max = Math.max(max, Math.abs(p.at(j)));
+            }
+        }
+        return max;
+    }
+
+    /** θ⊙g of one layer element by element: a float32 product for a float32 g, a float64 one otherwise. */
+    private static final class ThetaProduct {
+        private final MemorySegment theta;
+        private final long thetaOffset;
+        private final boolean theta32;
+        private final MemorySegment g;
+        private final long gOffset;
+        private final boolean g32;
+        private final long numel;
+
+        ThetaProduct(Tensor theta, Tensor g) {
+            Tensor t = theta.detach().contiguous();
+            Tensor gc = g.detach().contiguous();
+            if (t.numel() != gc.numel()) {
+                throw new IllegalArgumentException("per-weight values of " + gc.numel() + " elements for a weight of "
+                        + t.numel());
+            }
+            this.theta = t.storage().segment();
+            this.thetaOffset = t.offset();
+            this.theta32 = t.dtype() == DType.F32;
+            this.g = gc.storage().segment();
+            this.gOffset = gc.offset();
+            this.g32 = gc.dtype() == DType.F32;
+            this.numel = t.numel();
+        }
+
+        long numel() {
+            return numel;
+        }
+
+        double at(long j) {
+            double t = theta32 ? theta.getAtIndex(ValueLayout.JAVA_FLOAT, thetaOffset + j)
+                    : theta.getAtIndex(ValueLayout.JAVA_DOUBLE, thetaOffset + j);
+            if (g32) {
+                return (float) t * g.getAtIndex(ValueLayout.JAVA_FLOAT, gOffset + j);
+            }
+            return t * g.getAtIndex(ValueLayout.JAVA_DOUBLE, gOffset + j);
+        }
     }
 
     private static DType dtypeOf(Module net) {

@@ -61,12 +61,12 @@ public final class SnipSaliency implements Saliency {
     @Override
     public Scores score(Module model, Mask mask, ScoringBatch batch) {
         Scoring.check(model, mask);
-        return Scores.computeScoped(WeightLayout.of(model), name(), () -> {
+        return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
             Module net = network == Network.DENSE ? model : maskedCopy.masked(model, mask, false);
             try (ModelSnapshot _ = ModelSnapshot.of(net)) {
                 Tensor loss = Scoring.loss(net, batch, temperature);
                 Tensor[] g = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(net), null, false);
-                return Scoring.timesTheta(model, g);
+                Scoring.timesThetaInto(model, g, 1, scores);
             }
         });
     }

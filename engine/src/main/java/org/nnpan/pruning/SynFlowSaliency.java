@@ -1,10 +1,8 @@
 package org.nnpan.pruning;
 
-import java.util.Map;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
-import org.nnpan.ops.Reductions;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Tensor;
 
@@ -33,7 +31,7 @@ public final class SynFlowSaliency implements Saliency {
     @Override
     public Scores score(Module model, Mask mask, ScoringBatch batch) {
         Scoring.check(model, mask);
-        return Scores.computeScoped(WeightLayout.of(model), name(), () -> {
+        return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
             Module net = absoluteCopy.masked(model, mask, true);
             try (Autograd.GradMode _ = Autograd.noGrad()) {
                 absoluteInPlace(net);
@@ -42,7 +40,7 @@ public final class SynFlowSaliency implements Saliency {
             int[] in = batch.inputShape();
             Tensor r = net.forward(Tensor.ones(DType.F64, 1, in[0], in[1], in[2])).sum();
             Tensor[] dr = Autograd.grad(new Tensor[] {r}, Scoring.prunableValues(net), null, false);
-            return inFloatRange(Scoring.timesTheta(model, dr));
+            Scoring.timesThetaInto(model, dr, floatRangeScale(Scoring.maxAbsTimesTheta(model, dr)), scores);
         });
     }
 
@@ -60,18 +58,12 @@ public final class SynFlowSaliency implements Saliency {
         }
     }
 
-    /** The scores, scaled by a power of two if their largest magnitude is outside 2^±{@value #MAX_EXPONENT}. */
-    private static Map<String, Tensor> inFloatRange(Map<String, Tensor> scores) {
-        double max = 0;
-        for (Tensor s : scores.values()) {
-            max = Math.max(max, Reductions.amax(s.abs().reshape(-1), new int[] {0}, false).item());
-        }
+    /**
+     * The power of two to scale the scores by: 1 unless their largest magnitude {@code max} is outside
+     * 2^±{@value #MAX_EXPONENT}.
+     */
+    private static double floatRangeScale(double max) {
         int exponent = Math.getExponent(max);
-        if (max == 0 || Math.abs(exponent) <= MAX_EXPONENT) {
-            return scores;
-        }
-        double scale = Math.scalb(1.0, -exponent);
-        scores.replaceAll((name, s) -> s.mul(scale));
-        return scores;
+        return max == 0 || Math.abs(exponent) <= MAX_EXPONENT ? 1 : Math.scalb(1.0, -exponent);
     }
 }
