@@ -88,8 +88,9 @@ public final class Panning {
     private static Mask run(Module model, BatchSource batches, Config config, StepListener listener) {
         Scoring.requireDense(model);
         // One instance of each per run: both keep working copies of the model between steps.
-        PanningScorer scorer = new PanningScorer(config.fusion());
-        PanningObserver observer = new PanningObserver();
+        SynFlowCarryOver carryOver = new SynFlowCarryOver();
+        PanningScorer scorer = new PanningScorer(config.fusion(), carryOver);
+        PanningObserver observer = new PanningObserver(carryOver);
         StageTable.Cursor stage = config.stages().cursor();
         Mask mask = Mask.dense(model);
         for (int t = 0; t < config.steps(); t++) {

@@ -76,8 +76,9 @@ public final class PanningEnvironment implements Environment {
     private final Module model;
     private final Panning.BatchSource batches;
     private final Config config;
-    private final PanningScorer scorer = new PanningScorer(IndexFusion.ADDITIVE);
-    private final PanningObserver observer = new PanningObserver();
+    private final SynFlowCarryOver carryOver = new SynFlowCarryOver();
+    private final PanningScorer scorer = new PanningScorer(IndexFusion.ADDITIVE, carryOver);
+    private final PanningObserver observer = new PanningObserver(carryOver);
     private final Mask mask;
     private final double maxSparsity;
     private final Extremes loss = new Extremes();

@@ -8,14 +8,18 @@ import org.nnpan.nn.Module;
  * GraSP on the dense network θ₀ (one {@link DensePass}), fuse the three with the step's index weights, and rebuild
  * the mask from scratch by global top-k.
  *
- * <p>One scorer serves a whole run (or many): SynFlow keeps a working copy of the model between calls.
+ * <p>One scorer serves a whole run (or many): SynFlow keeps a working copy of the model between calls. SynFlow's
+ * scores come from the {@link SynFlowCarryOver} when the previous step's observation left them for this mask.
  */
 final class PanningScorer {
     private final Saliency synflow = new SynFlowSaliency();
     private final IndexFusion fusion;
+    private final SynFlowCarryOver carryOver;
 
-    PanningScorer(IndexFusion fusion) {
+    /** @param carryOver SynFlow's scores left by the {@link PanningObserver} of the same run */
+    PanningScorer(IndexFusion fusion, SynFlowCarryOver carryOver) {
         this.fusion = fusion;
+        this.carryOver = carryOver;
     }
 
     /**
@@ -27,7 +31,8 @@ final class PanningScorer {
      */
     LossProbe.Measurement selectInto(Module model, ScoringBatch batch, IndexWeights weights, Density density,
                                      Mask mask, LossProbe probe) {
-        Scores synflowScores = synflow.score(model, mask, batch);
+        Scores carried = carryOver.take(model, mask);
+        Scores synflowScores = carried != null ? carried : synflow.score(model, mask, batch);
         DensePass.Result dense = DensePass.run(model, batch, probe);
         Scores fused = fusion.combine(synflowScores, dense.snip(), dense.grasp(), weights);
         MaskSelection.selectInto(fused, density, MaskSelection.Scope.GLOBAL, mask);

@@ -43,14 +43,15 @@ public final class PathAnalysis {
      * changed.
      */
     public static PathAnalysis run(Module model, Mask mask, int[] inputShape) {
-        return run(model, mask, inputShape, new WorkingCopy(DType.F64));
+        return run(model, mask, inputShape, new WorkingCopy(DType.F64), null);
     }
 
     /**
      * {@link #run(Module, Mask, int[])} on {@code copy}, a float64 working copy that repeated analyses of one model
-     * refresh in place instead of copying the model each time.
+     * refresh in place instead of copying the model each time; the pass's ∂R/∂w is also offered to
+     * {@code synflow} unless that is null.
      */
-    static PathAnalysis run(Module model, Mask mask, int[] inputShape, WorkingCopy copy) {
+    static PathAnalysis run(Module model, Mask mask, int[] inputShape, WorkingCopy copy, SynFlowCarryOver synflow) {
         mask.validateFor(model);
         try (MemoryScope _ = MemoryScope.open("path-analysis"); Autograd.GradMode _ = Autograd.setEnabled(true)) {
             Module net = connectivityCopy(model, mask, copy);
@@ -59,6 +60,9 @@ public final class PathAnalysis {
             Map<String, Long> positions = outputPositions(out, weights);
             Tensor[] values = Scoring.prunableValues(net);
             Tensor[] dr = Autograd.grad(new Tensor[] {out.sum()}, values, null, false);
+            if (synflow != null) {
+                synflow.offer(model, mask, net, dr);
+            }
             Map<String, Long> live = new LinkedHashMap<>();
             int i = 0;
             for (String name : weights.keySet()) {

@@ -40,8 +40,16 @@ public final class SynFlowSaliency implements Saliency {
             int[] in = batch.inputShape();
             Tensor r = net.forward(Tensor.ones(DType.F64, 1, in[0], in[1], in[2])).sum();
             Tensor[] dr = Autograd.grad(new Tensor[] {r}, Scoring.prunableValues(net), null, false);
-            Scoring.timesThetaInto(model, dr, floatRangeScale(Scoring.maxAbsTimesTheta(model, dr)), scores);
+            scoresInto(model, dr, scores);
         });
+    }
+
+    /**
+     * Writes the scores θ₀ ⊙ ∂R/∂w into {@code out} from {@code dr}, the float64 ∂R/∂w of SynFlow's network (prunable
+     * weights in model order), scaled into float32's range as the class describes.
+     */
+    static void scoresInto(Module model, Tensor[] dr, Scores out) {
+        Scoring.timesThetaInto(model, dr, floatRangeScale(Scoring.maxAbsTimesTheta(model, dr)), out);
     }
 
     /** Replaces the non-prunable parameters and the floating-point buffers by their absolute values. */

@@ -84,7 +84,7 @@ class PanningEnvironmentTest {
         Environment.Step step = env.step(new double[] {-0.5, 0, 0.5});
         Mask expected = Mask.dense(net);
         Density density = Schedule.EXPONENTIAL.densityAfter(0, 3, TARGET);
-        new PanningScorer(IndexFusion.ADDITIVE).selectInto(net, batch(4), new IndexWeights(0.5, 1, 1.5), density,
+        new PanningScorer(IndexFusion.ADDITIVE, new SynFlowCarryOver()).selectInto(net, batch(4), new IndexWeights(0.5, 1, 1.5), density,
                 expected, null);
         assertArrayEquals(expected.flat().toFloatArray(), env.lastMask().flat().toFloatArray());
         PanningObservation o = PanningObservation.of(net, expected, batch(4), probe);

@@ -36,7 +36,7 @@ class PathAnalysisTest {
                         .map(l -> randomFloats(rng, (int) l.numel())).toArray(float[][]::new));
                 Mask mask = MaskSelection.select(random, Density.of(density), MaskSelection.Scope.GLOBAL);
                 PathAnalysis fresh = PathAnalysis.run(net, mask, input);
-                PathAnalysis reused = PathAnalysis.run(net, mask, input, copy);
+                PathAnalysis reused = PathAnalysis.run(net, mask, input, copy, null);
                 for (String name : mask.layout().names()) {
                     assertEquals(fresh.live(name), reused.live(name), name + " at density " + density);
                     assertEquals(fresh.positions(name), reused.positions(name), name);
