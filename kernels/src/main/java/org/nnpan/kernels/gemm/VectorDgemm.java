@@ -2,25 +2,49 @@ package org.nnpan.kernels.gemm;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
- * The double-precision path of {@link VectorGemm}: for each {@link #KC} x {@link #NC} block of {@code op(B)}, packed
- * row-major once, every row of {@code C} is updated by vectorised axpys ({@code Crow += alpha * a_ip * Brow_p}).
- * Rows are spread over {@link Parallel}. Memory-bound and several times slower than the sgemm path, which is fine
- * for the double precision the engine uses for checks rather than for training.
+ * The double-precision path of {@link VectorGemm}, blocked like its sgemm: {@code op(B)} is packed in
+ * {@link #KC} x {@link #NC} blocks of {@code KC x NR} panels, {@code op(A)} in {@link #MC} x {@link #KC} blocks of
+ * {@code MR x KC} panels, and an {@link #MR} x {@link #NR} register tile of {@code C} (eight vector accumulators)
+ * walks them. The tile is one vector wide, so the narrow products of small feature maps (SynFlow's batch of one
+ * image: 2x2 maps have {@code n = 4}) waste few lanes. Row blocks are spread over {@link Parallel}; every element of
+ * {@code C} sees the same operations whatever the split, so results do not depend on the thread count.
  */
 final class VectorDgemm {
 
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Columns of a tile: one vector. */
+    static final int NR = SPECIES.length();
+    /** Rows of a tile: eight accumulators, one B vector and a broadcast fit in 16 registers. */
+    static final int MR = 8;
+    /** Depth of a packed block: a {@code KC x NR} B panel stays in L1. */
     private static final int KC = 256;
-    /** Columns per block: a packed {@code KC x NC} block of B is 8 MiB at most. */
+    /** Rows of a packed A block: {@code MC x KC} doubles are a quarter of L2. */
+    private static final int MC = 64;
+    /** Columns of a packed B block (a multiple of {@link #NR}): 8 MiB at most. */
     private static final int NC = 4096;
     /** Multiply-adds a parallel chunk should at least have. */
     private static final long GRAIN_MULADDS = 1L << 18;
+
+    /** Per-thread packed A block and tile; grown on demand and reused across calls. */
+    private static final class Workspace {
+        private double[] aPack = new double[0];
+        private final double[] tile = new double[MR * NR];
+
+        double[] aPack(int size) {
+            return aPack.length >= size ? aPack : (aPack = new double[size]);
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private VectorDgemm() {
     }
@@ -30,63 +54,151 @@ final class VectorDgemm {
                          double alpha, MemorySegment a, long aOffset, int lda,
                          MemorySegment b, long bOffset, int ldb,
                          double beta, MemorySegment c, long cOffset, int ldc) {
-        double[] bPack = new double[Math.min(KC, k) * Math.min(NC, n)];
+        double[] bPack = new double[Math.min(KC, k) * ceilDiv(Math.min(NC, n), NR) * NR];
+        int rowBlocks = ceilDiv(m, MC);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 packB(transB, b, bOffset, ldb, pc, kc, jc, nc, bPack);
-                // Per-row work over the current block; the first k block applies the caller's beta.
+                // The first k block applies the caller's beta; later ones accumulate onto it.
                 double blockBeta = pc == 0 ? beta : 1.0;
-                long aColumn = aOffset + (transA ? (long) pc * lda : pc);
-                long cColumn = cOffset + jc;
-                long grain = Parallel.poolCanAccess(a, b, c) ? Math.max(1, GRAIN_MULADDS / ((long) nc * kc)) : m;
-                Parallel.get().parallelFor(m, grain, (start, end) -> {
-                    double[] row = new double[nc];
-                    for (int i = (int) start; i < end; i++) {
-                        long ci = cColumn + (long) i * ldc;
-                        for (int j = 0; j < nc; j++) {
-                            row[j] = blockBeta == 0 ? 0.0 : blockBeta * c.getAtIndex(F64, ci + j);
+                long grain = Parallel.poolCanAccess(a, b, c)
+                        ? Math.max(1, GRAIN_MULADDS / ((long) MC * nc * kc)) : rowBlocks;
+                int p0 = pc;
+                int j0 = jc;
+                Parallel.get().parallelFor(rowBlocks, grain, (start, end) -> {
+                    Workspace ws = WORKSPACE.get();
+                    for (int ic = (int) start * MC; ic < Math.min(m, end * MC); ic += MC) {
+                        int mc = Math.min(MC, m - ic);
+                        double[] aPack = ws.aPack(ceilDiv(mc, MR) * MR * kc);
+                        packA(transA, a, aOffset, lda, ic, mc, p0, kc, aPack);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int cols = Math.min(NR, nc - jr);
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                multiplyTile(kc, aPack, ir * kc, bPack, jr * kc, ws.tile);
+                                store(ws.tile, Math.min(MR, mc - ir), cols, alpha, blockBeta, c,
+                                        cOffset + (long) (ic + ir) * ldc + j0 + jr, ldc);
+                            }
                         }
-                        for (int p = 0; p < kc; p++) {
-                            long ai = aColumn + (transA ? (long) p * lda + i : (long) i * lda + p);
-                            axpy(alpha * a.getAtIndex(F64, ai), bPack, p * nc, row, nc);
-                        }
-                        MemorySegment.copy(row, 0, c, F64, ci * Double.BYTES, nc);
                     }
                 });
             }
         }
     }
 
-    /** Packs {@code op(B)[p0 : p0+kc, j0 : j0+nc]} row-major into {@code dst}. */
-    private static void packB(boolean trans, MemorySegment b, long bOffset, int ldb,
-                              int p0, int kc, int j0, int nc, double[] dst) {
-        if (trans) {
-            for (int j = 0; j < nc; j++) {
-                long src = bOffset + (long) (j0 + j) * ldb + p0;
-                for (int p = 0; p < kc; p++) {
-                    dst[p * nc + j] = b.getAtIndex(F64, src + p);
-                }
+    /**
+     * Packs {@code op(A)[i0 : i0+mc, p0 : p0+kc]} as {@code MR x kc} panels, the {@code MR} values of one k step
+     * adjacent; rows past {@code mc} are zero.
+     */
+    private static void packA(boolean trans, MemorySegment a, long aOffset, int lda,
+                              int i0, int mc, int p0, int kc, double[] dst) {
+        long rowStride = trans ? 1 : lda;
+        long colStride = trans ? lda : 1;
+        for (int r = 0; r < mc; r += MR) {
+            int panel = r * kc;
+            int rows = Math.min(MR, mc - r);
+            if (rows < MR) {
+                Arrays.fill(dst, panel, panel + MR * kc, 0.0);
             }
-        } else {
-            for (int p = 0; p < kc; p++) {
-                long src = bOffset + (long) (p0 + p) * ldb + j0;
-                MemorySegment.copy(b, F64, src * Double.BYTES, dst, p * nc, nc);
+            long src = aOffset + (i0 + r) * rowStride + p0 * colStride;
+            // Along the stored rows of A, so that reads are contiguous whether or not A is transposed.
+            if (trans) {
+                for (int p = 0; p < kc; p++) {
+                    MemorySegment.copy(a, F64, (src + p * colStride) * Double.BYTES, dst, panel + p * MR, rows);
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[panel + p * MR + i] = a.getAtIndex(F64, src + i * rowStride + p);
+                    }
+                }
             }
         }
     }
 
-    /** {@code y[0:n] += s * x[xIndex : xIndex+n]}. */
-    private static void axpy(double s, double[] x, int xIndex, double[] y, int n) {
-        DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
-        int j = 0;
-        for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
-            DoubleVector.fromArray(SPECIES, x, xIndex + j).fma(sv, DoubleVector.fromArray(SPECIES, y, j))
-                    .intoArray(y, j);
+    /**
+     * Packs {@code op(B)[p0 : p0+kc, j0 : j0+nc]} as {@code kc x NR} panels, the {@code NR} values of one k step
+     * adjacent; columns past {@code nc} are zero.
+     */
+    private static void packB(boolean trans, MemorySegment b, long bOffset, int ldb,
+                              int p0, int kc, int j0, int nc, double[] dst) {
+        for (int q = 0; q < nc; q += NR) {
+            int panel = q * kc;
+            int cols = Math.min(NR, nc - q);
+            if (cols < NR) {
+                Arrays.fill(dst, panel, panel + NR * kc, 0.0);
+            }
+            if (trans) {
+                // Column by column: each column of op(B) is a contiguous row of the stored B.
+                for (int j = 0; j < cols; j++) {
+                    long src = bOffset + (long) (j0 + q + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++) {
+                        dst[panel + p * NR + j] = b.getAtIndex(F64, src + p);
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    MemorySegment.copy(b, F64, (bOffset + (long) (p0 + p) * ldb + j0 + q) * Double.BYTES,
+                            dst, panel + p * NR, cols);
+                }
+            }
         }
-        for (; j < n; j++) {
-            y[j] = Math.fma(s, x[xIndex + j], y[j]);
+    }
+
+    /**
+     * {@code acc = Apanel * Bpanel} for an {@code MR x kc} panel of A at {@code a[aIndex]} and a {@code kc x NR}
+     * panel of B at {@code b[bIndex]}; {@code acc} receives the {@code MR x NR} tile row-major.
+     */
+    private static void multiplyTile(int kc, double[] a, int aIndex, double[] b, int bIndex, double[] acc) {
+        DoubleVector c0 = DoubleVector.zero(SPECIES);
+        DoubleVector c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int p = 0; p < kc; p++) {
+            int ai = aIndex + p * MR;
+            DoubleVector bv = DoubleVector.fromArray(SPECIES, b, bIndex + p * NR);
+            c0 = DoubleVector.broadcast(SPECIES, a[ai]).fma(bv, c0);
+            c1 = DoubleVector.broadcast(SPECIES, a[ai + 1]).fma(bv, c1);
+            c2 = DoubleVector.broadcast(SPECIES, a[ai + 2]).fma(bv, c2);
+            c3 = DoubleVector.broadcast(SPECIES, a[ai + 3]).fma(bv, c3);
+            c4 = DoubleVector.broadcast(SPECIES, a[ai + 4]).fma(bv, c4);
+            c5 = DoubleVector.broadcast(SPECIES, a[ai + 5]).fma(bv, c5);
+            c6 = DoubleVector.broadcast(SPECIES, a[ai + 6]).fma(bv, c6);
+            c7 = DoubleVector.broadcast(SPECIES, a[ai + 7]).fma(bv, c7);
         }
+        c0.intoArray(acc, 0);
+        c1.intoArray(acc, NR);
+        c2.intoArray(acc, 2 * NR);
+        c3.intoArray(acc, 3 * NR);
+        c4.intoArray(acc, 4 * NR);
+        c5.intoArray(acc, 5 * NR);
+        c6.intoArray(acc, 6 * NR);
+        c7.intoArray(acc, 7 * NR);
+    }
+
+    /**
+     * {@code C = alpha * acc + beta * C} over the top-left {@code rows x cols} of the tile, {@code cIndex} being the
+     * element index of its first element; {@code beta == 0} writes {@code C} without reading it.
+     */
+    private static void store(double[] acc, int rows, int cols, double alpha, double beta,
+                              MemorySegment c, long cIndex, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            long row = cIndex + (long) r * ldc;
+            if (cols == NR) {
+                DoubleVector x = DoubleVector.fromArray(SPECIES, acc, r * NR).mul(alpha);
+                if (beta != 0) {
+                    x = DoubleVector.fromMemorySegment(SPECIES, c, row * Double.BYTES, ORDER).fma(DoubleVector.broadcast(SPECIES, beta), x);
+                }
+                x.intoMemorySegment(c, row * Double.BYTES, ORDER);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    double x = alpha * acc[r * NR + j];
+                    c.setAtIndex(F64, row + j, beta == 0 ? x : Math.fma(c.getAtIndex(F64, row + j), beta, x));
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
     }
 }

@@ -18,7 +18,7 @@ import org.nnpan.kernels.parallel.Parallel;
  * operations whatever the split, so results do not depend on the thread count. Segments of a confined arena are
  * only accessible to their owner thread, so such calls run on the caller alone.
  *
- * <p>dgemm uses the simpler row-at-a-time {@link VectorDgemm}.
+ * <p>dgemm runs the same blocking with a one-vector-wide double tile, in {@link VectorDgemm}.
  */
 public final class VectorGemm implements Gemm {
 
