@@ -839,19 +839,20 @@ public class CpuBackend extends ReferenceBackend {
         Tensor cols = scratch(dt, chunks, plan);
         long weightSize = (long) plan.out() * plan.colRows();
         // One partial weight gradient per chunk, summed in chunk order afterwards: deterministic.
-        Tensor partial = Tensor.empty(MemoryScope.current(), this, dt, chunks, (int) weightSize);
+        Tensor partial = Tensor.uninitialized(MemoryScope.current(), this, dt, chunks, (int) weightSize);
         long outSize = (long) plan.out() * plan.outHW();
         forEachImageChunk(xs[0], chunks, (c, start, end) -> {
             for (int i = start; i < end; i++) {
                 long srcOff = plan.columns(xc, i, cols, c);
                 MemorySegment src = plan.pointwise() ? xc.storage().segment() : cols.storage().segment();
-                // gW += gy_i · columnsᵀ
+                // gW += gy_i · columnsᵀ; the chunk's first image overwrites, so the partial needs no zeroing.
                 gemm(dt, false, true, plan.out(), plan.colRows(), plan.outHW(), gc.storage().segment(),
-                        gc.offset() + i * outSize, plan.outHW(), src, srcOff, plan.outHW(), 1,
+                        gc.offset() + i * outSize, plan.outHW(), src, srcOff, plan.outHW(), i == start ? 0 : 1,
                         partial.storage().segment(), c * weightSize, plan.colRows());
             }
         });
-        Tensor gw = reduce(ReduceOp.SUM, partial, new int[] {0}, false);
-        return new Tensor(gw.storage(), weightShape.clone(), org.nnpan.tensor.Shape.contiguousStrides(weightShape), 0);
+        // A single chunk (a batch of one: SynFlow) is the gradient already; summing it would copy every weight.
+        Tensor gw = chunks == 1 ? partial : reduce(ReduceOp.SUM, partial, new int[] {0}, false);
+        return new Tensor(gw.storage(), weightShape.clone(), Shape.contiguousStrides(weightShape), gw.offset());
     }
 }

@@ -1,7 +1,7 @@
 package org.nnpan.pruning;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.concurrent.atomic.DoubleAccumulator;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.ops.Losses;
@@ -60,76 +60,57 @@ final class Scoring {
     }
 
     /**
-     * Writes θ₀ ⊙ {@code perWeight[i]} for each prunable weight of {@code model} (in model order) into {@code out},
-     * each product taken in the dtype of {@code perWeight} (float64 for SynFlow, whose path products can leave
-     * float32's range), then multiplied by {@code scale} in float64 and rounded to float32 once. One pass per layer
-     * instead of a conversion, a product and a copy; the numbers are those of the tensor ops.
+     * Writes θ₀ ⊙ {@code perWeight[i]} for each prunable weight of {@code model} (in model order) into {@code out}:
+     * each product taken in float64 (exact for float32 operands, so it rounds as a float32 product would), times
+     * {@code scale}, rounded to float32 once. One parallel pass per layer instead of a conversion, a product and a
+     * copy; the numbers are those of the tensor ops.
      *
      * @param scale 1, or a power of two that brings the products into float32's range (exact)
      */
     static void timesThetaInto(Module model, Tensor[] perWeight, double scale, Scores out) {
-        MemorySegment dst = out.flat().storage().segment();
-        long base = out.flat().offset();
+        FlatView dst = FlatView.of(out.flat(), "scores");
         int i = 0;
         for (WeightLayout.Layer layer : out.layout().layers()) {
-            ThetaProduct p = new ThetaProduct(model.prunableParameters().get(layer.name()).value(), perWeight[i++]);
-            for (long j = 0, n = layer.numel(); j < n; j++) {
-                dst.setAtIndex(ValueLayout.JAVA_FLOAT, base + layer.offset() + j, (float) (p.at(j) * scale));
-            }
+            FlatView t = theta(model, layer.name());
+            FlatView g = perWeight(perWeight[i++], layer.name(), layer.numel());
+            long base = layer.offset();
+            FlatView.parallelFor(layer.numel(), (lo, hi) -> {
+                for (long j = lo; j < hi; j++) {
+                    dst.set(base + j, t.get(j) * g.get(j) * scale);
+                }
+            });
         }
     }
 
     /** The largest |θ₀ ⊙ {@code perWeight[i]}| over all prunable weights, the products as {@link #timesThetaInto}. */
     static double maxAbsTimesTheta(Module model, Tensor[] perWeight) {
-        double max = 0;
+        DoubleAccumulator max = new DoubleAccumulator(Math::max, 0);
         int i = 0;
-        for (Parameter w : model.prunableParameters().values()) {
-            ThetaProduct p = new ThetaProduct(w.value(), perWeight[i++]);
-            for (long j = 0, n = p.numel(); j < n; j++) {
-                max = Math.max(max, Math.abs(p.at(j)));
-            }
+        for (Map.Entry<String, Parameter> e : model.prunableParameters().entrySet()) {
+            FlatView t = theta(model, e.getKey());
+            long n = e.getValue().value().numel();
+            FlatView g = perWeight(perWeight[i++], e.getKey(), n);
+            FlatView.parallelFor(n, (lo, hi) -> {
+                double m = 0;
+                for (long j = lo; j < hi; j++) {
+                    m = Math.max(m, Math.abs(t.get(j) * g.get(j)));
+                }
+                max.accumulate(m);
+            });
         }
-        return max;
+        return max.get();
     }
 
-    /** θ⊙g of one layer element by element: a float32 product for a float32 g, a float64 one otherwise. */
-    private static final class ThetaProduct {
-        private final MemorySegment theta;
-        private final long thetaOffset;
-        private final boolean theta32;
-        private final MemorySegment g;
-        private final long gOffset;
-        private final boolean g32;
-        private final long numel;
+    private static FlatView theta(Module model, String name) {
+        return FlatView.of(model.prunableParameters().get(name).value().detach().contiguous(), "weight " + name);
+    }
 
-        ThetaProduct(Tensor theta, Tensor g) {
-            Tensor t = theta.detach().contiguous();
-            Tensor gc = g.detach().contiguous();
-            if (t.numel() != gc.numel()) {
-                throw new IllegalArgumentException("per-weight values of " + gc.numel() + " elements for a weight of "
-                        + t.numel());
-            }
-            this.theta = t.storage().segment();
-            this.thetaOffset = t.offset();
-            this.theta32 = t.dtype() == DType.F32;
-            this.g = gc.storage().segment();
-            this.gOffset = gc.offset();
-            this.g32 = gc.dtype() == DType.F32;
-            this.numel = t.numel();
+    private static FlatView perWeight(Tensor values, String name, long numel) {
+        if (values.numel() != numel) {
+            throw new IllegalArgumentException("per-weight values of " + values.numel() + " elements for " + name
+                    + " of " + numel);
         }
-
-        long numel() {
-            return numel;
-        }
-
-        double at(long j) {
-            double t = theta32 ? theta.getAtIndex(ValueLayout.JAVA_FLOAT, thetaOffset + j)
-                    : theta.getAtIndex(ValueLayout.JAVA_DOUBLE, thetaOffset + j);
-            if (g32) {
-                return (float) t * g.getAtIndex(ValueLayout.JAVA_FLOAT, gOffset + j);
-            }
-            return t * g.getAtIndex(ValueLayout.JAVA_DOUBLE, gOffset + j);
-        }
+        return FlatView.of(values.detach().contiguous(), "per-weight values of " + name);
     }
 
     private static DType dtypeOf(Module net) {

@@ -4,7 +4,6 @@ import java.util.Map;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.tensor.DType;
-import org.nnpan.tensor.Storage;
 import org.nnpan.tensor.Tensor;
 
 /**
@@ -44,19 +43,18 @@ final class WorkingCopy {
     }
 
     /**
-     * {@code out} = θ⊙m (or |θ⊙m|) element by element, in place: one pass instead of a conversion, a product, an
-     * absolute value and a copy per layer. m is 0 or 1, so the float64 product is exact in either dtype.
+     * {@code out} = θ⊙m (or |θ⊙m|) element by element, in place and in parallel: one pass instead of a conversion, a
+     * product, an absolute value and a copy per layer. m is 0 or 1, so the float64 product is exact in either dtype.
      */
     private static void writeMasked(Tensor theta, Tensor mask, Tensor out, boolean absolute) {
-        if (!theta.isContiguous() || !mask.isContiguous() || !out.isContiguous()) {
-            throw new IllegalStateException("working copy: weights and masks must be contiguous");
-        }
-        Storage t = theta.storage();
-        Storage m = mask.storage();
-        Storage o = out.storage();
-        for (long i = 0, n = out.numel(); i < n; i++) {
-            double w = t.getDouble(theta.offset() + i) * m.getDouble(mask.offset() + i);
-            o.setDouble(out.offset() + i, absolute ? Math.abs(w) : w);
-        }
+        FlatView t = FlatView.of(theta, "working copy: weight");
+        FlatView m = FlatView.of(mask, "working copy: mask");
+        FlatView o = FlatView.of(out, "working copy: copy of the weight");
+        FlatView.parallelFor(out.numel(), (lo, hi) -> {
+            for (long i = lo; i < hi; i++) {
+                double w = t.get(i) * m.get(i);
+                o.set(i, absolute ? Math.abs(w) : w);
+            }
+        });
     }
 }
