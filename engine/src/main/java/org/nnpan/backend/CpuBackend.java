@@ -183,6 +183,30 @@ public class CpuBackend extends ReferenceBackend {
         return out;
     }
 
+    @Override
+    public Tensor where(Tensor cond, Tensor a, Tensor b) {
+        int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
+        boolean bScalar = b.numel() == 1;
+        if (!f32(cond, a, b) || !cond.isContiguous() || !a.isContiguous() || !cond.sameShape(a) || a.dim() != shape.length
+                || !(bScalar || (b.isContiguous() && b.sameShape(a)))) {
+            return super.where(cond, a, b);
+        }
+        // The common case, e.g. scores where a mask keeps a weight and −∞ elsewhere (each step of a pruning schedule).
+        Tensor out = alloc(DType.F32, shape);
+        MemorySegment c = cond.storage().segment();
+        MemorySegment x = a.storage().segment();
+        MemorySegment y = b.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long bStep = bScalar ? 0 : 1;
+        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+            for (long i = lo; i < hi; i++) {
+                o.setAtIndex(F, i, c.getAtIndex(F, cond.offset() + i) != 0 ? x.getAtIndex(F, a.offset() + i)
+                        : y.getAtIndex(F, b.offset() + i * bStep));
+            }
+        });
+        return out;
+    }
+
     /** One inner run of an elementwise kernel: element offsets and strides of out, a and b, and the length. */
     @FunctionalInterface
     private interface RunKernel {

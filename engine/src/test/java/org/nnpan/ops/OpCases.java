@@ -44,6 +44,8 @@ final class OpCases {
             c("maximum", x -> Elementwise.maximum(x[0], x[1]), s(3, 4), s(4)),
             c("minimum", x -> Elementwise.minimum(x[0], x[1]), s(3, 4), s(3, 1)),
             c("where", x -> Elementwise.where(Elementwise.step(x[0]), x[1], x[2]), s(3, 4), s(3, 4), s(4)),
+            c("where same shapes", x -> Elementwise.where(Elementwise.step(x[0]), x[1], x[2]), s(3, 4), s(3, 4), s(3, 4)),
+            c("where scalar", x -> Elementwise.where(Elementwise.step(x[0]), x[1], x[2]), s(3, 4), s(3, 4), s(1)),
             c("sum axes", x -> Reductions.sum(x[0], new int[] {0, 2}, false), s(2, 3, 4)),
             c("sum keepdim", x -> Reductions.sum(x[0], new int[] {1}, true), s(2, 3, 4)),
             c("mean", x -> Reductions.mean(x[0], new int[] {1}, false), s(2, 3, 4)),
