@@ -19,7 +19,7 @@ import org.nnpan.kernels.parallel.Parallel;
  * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
  * panels and the transposed column matrix as the B panels, gathered straight from the padded image; for the few
  * shapes where that packing is not shared by enough output channels, {@link RowDotWeightGrad}'s in-place dot products
- * are used instead.
+ * are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}.
  */
 final class VectorBatchConv implements BatchConv {
 
@@ -30,6 +30,10 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
+        if (BatchColumnsConv.preferredFor(g, NR)) {
+            BatchColumnsConv.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
+            return;
+        }
         convolve(g, batch, outChannels, x, xOffset, read(w, wOffset, outChannels * g.colRows()), y, yOffset);
     }
 
@@ -38,6 +42,10 @@ final class VectorBatchConv implements BatchConv {
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
         if (!BatchConv.supportsInputGrad(g)) {
             throw new IllegalArgumentException("inputGrad needs stride 1 and padding below the kernel size, got " + g);
+        }
+        if (BatchColumnsConv.preferredFor(g, NR)) {
+            BatchColumnsConv.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
+            return;
         }
         int c = g.channels();
         int taps = g.kernelH() * g.kernelW();
@@ -57,6 +65,10 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        if (BatchColumnsConv.preferredFor(g, NR)) {
+            BatchColumnsConv.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+            return;
+        }
         if (RowDotWeightGrad.preferredFor(g, outChannels)) {
             RowDotWeightGrad.compute(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
             return;
