@@ -2,39 +2,54 @@ package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
  * One float32 NCHW image staged in a Java array with its zero padding made explicit, so that every receptive-field
  * row is a plain array run: element {@code (c, ih, iw)} of the image sits at {@code c * planeSize + (ih + padH) *
  * width + iw + padW}. The border is zeroed once; {@link #load} only overwrites the interior, so one instance serves a
  * whole batch. An optional zero tail after the last plane lets kernels that read whole padded rows run past its end.
+ * The arrays are the calling thread's scratch (see {@link #forThread}), so staging allocates nothing per call.
  */
 final class PaddedImage {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Index 0 holds the unpadded copy every image of a thread shares; image {@code i} is at {@code i + 1}. */
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
 
     private final ConvGeometry g;
     /** Row length with padding. */
     final int width;
     /** Elements of one padded channel plane. */
     final int planeSize;
-    /** The padded image. */
+    /** The padded image: its first {@code channels * planeSize + slack} elements (the array may be longer). */
     final float[] data;
     /** The unpadded image, copied from the segment in one bulk copy. */
     private final float[] raw;
+    private final int rawSize;
 
-    /** An image of geometry {@code g} followed by {@code slack} zeros. */
-    PaddedImage(ConvGeometry g, int slack) {
+    private PaddedImage(ConvGeometry g, int slack, int index) {
         this.g = g;
         this.width = g.width() + 2 * g.padW();
         this.planeSize = Math.multiplyExact(g.height() + 2 * g.padH(), width);
-        this.data = new float[Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack)];
-        this.raw = new float[Math.toIntExact(g.inputSize())];
+        int size = Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack);
+        this.data = SCRATCH.zeroed(index + 1, size);
+        this.rawSize = Math.toIntExact(g.inputSize());
+        this.raw = SCRATCH.floats(0, rawSize);
+    }
+
+    /**
+     * The calling thread's staging image number {@code index} for geometry {@code g}, followed by {@code slack} zeros:
+     * valid until this thread asks for the same index again. A kernel that stages several images at once gives each
+     * its own index.
+     */
+    static PaddedImage forThread(ConvGeometry g, int slack, int index) {
+        return new PaddedImage(g, slack, index);
     }
 
     /** Stages the image at element {@code offset} of {@code x}. */
     void load(MemorySegment x, long offset) {
-        MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, raw.length);
+        MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, rawSize);
         int h = g.height();
         int w = g.width();
         for (int c = 0; c < g.channels(); c++) {

@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
  * The stride-1 weight gradient {@code gW[o][j] = sum over images and positions of gY[o][pos] * cols(X)[j][pos]} as
@@ -18,7 +19,9 @@ import org.nnpan.kernels.parallel.Parallel;
  *
  * <p>A register tile is {@link #TJ} taps by {@link #TO} output channels, {@code TJ * TO} vector accumulators summed
  * over a group of images (about {@link #GROUP_POSITIONS} positions, so that small images amortise the final lane
- * reductions) and then reduced across lanes. Loaded only with the Vector API present.
+ * reductions) and then reduced across lanes. One tile is one small method ({@link #dotTile}), called thousands of times
+ * per call, so the JIT compiles it early; until then the Vector API runs interpreted and boxes every vector. Buffers
+ * are per-thread scratch reused across calls. Loaded only with the Vector API present.
  */
 final class RowDotWeightGrad {
 
@@ -33,6 +36,13 @@ final class RowDotWeightGrad {
     private static final int MAX_OUT_CHANNELS = 32;
     /** Positions a group of images should hold before its accumulators are reduced. */
     private static final int GROUP_POSITIONS = 2048;
+
+    /** The calling thread's per-chunk partial sums, one {@code outChannels x k} block per chunk. */
+    private static final ThreadScratch CALL = new ThreadScratch();
+    /** A task's staged {@code gY} (index {@link #GRADIENT}) and lane-reduced tile (index {@link #TILE}). */
+    private static final ThreadScratch TASK = new ThreadScratch();
+    private static final int GRADIENT = 0;
+    private static final int TILE = 1;
 
     private RowDotWeightGrad() {
     }
@@ -59,17 +69,18 @@ final class RowDotWeightGrad {
         int positions = ceilDiv(outH * paddedWidth, L) * L;
         int group = Math.max(1, Math.min(batch, GROUP_POSITIONS / positions));
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
-        float[][] partial = new float[chunks][outChannels * k];
+        int sumSize = outChannels * k;
+        float[] partial = CALL.zeroed(0, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
             PaddedImage[] images = new PaddedImage[group];
             float[][] data = new float[group][];
             for (int i = 0; i < group; i++) {
-                images[i] = new PaddedImage(g, g.kernelW() + L);
+                images[i] = PaddedImage.forThread(g, g.kernelW() + L, i);
                 data[i] = images[i].data;
             }
             int[] taps = images[0].tapOffsets();
             // gY of the group, [image][channel][position]; columns past outW and the row tail stay zero.
-            float[] gradient = new float[group * outChannels * positions];
+            float[] gradient = TASK.zeroed(GRADIENT, group * outChannels * positions);
             long end = (long) batch * (chunk + 1) / chunks;
             for (long b0 = (long) batch * chunk / chunks; b0 < end; b0 += group) {
                 int count = (int) Math.min(group, end - b0);
@@ -85,93 +96,98 @@ final class RowDotWeightGrad {
                         }
                     }
                 }
-                accumulate(data, gradient, count, outChannels, positions, taps, partial[chunk]);
+                accumulate(data, gradient, count, outChannels, positions, taps, partial, chunk * sumSize);
             }
         });
-        // Chunks are added in chunk order, so the sum depends only on the thread count.
-        for (int c = 1; c < chunks; c++) {
-            for (int i = 0; i < outChannels * k; i++) {
-                partial[0][i] += partial[c][i];
-            }
-        }
-        MemorySegment.copy(partial[0], 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
+        ChunkSums.addInto(partial, chunks, sumSize, sumSize);
+        MemorySegment.copy(partial, 0, gw, F32, gwOffset * Float.BYTES, sumSize);
     }
 
     /**
-     * Adds the group's contribution to {@code sum} ({@code [outChannels][k]}). Tiles at the edges repeat the last
-     * tap or channel instead of branching in the inner loop; the repeated results are not stored.
+     * Adds the group's contribution to {@code sums[sumOffset ..]} ({@code [outChannels][k]}). Tiles at the edges repeat
+     * the last tap or channel instead of branching in the inner loop; the repeated results are not stored.
      */
     private static void accumulate(float[][] data, float[] gradient, int count, int outChannels, int positions,
-                                   int[] taps, float[] sum) {
+                                   int[] taps, float[] sums, int sumOffset) {
         int k = taps.length;
-        int imageStride = outChannels * positions;
-        float[] tile = new float[TO * TJ];
+        float[] tile = TASK.floats(TILE, TO * TJ);
         for (int o0 = 0; o0 < outChannels; o0 += TO) {
-            int g0 = Math.min(o0, outChannels - 1) * positions;
-            int g1 = Math.min(o0 + 1, outChannels - 1) * positions;
-            int g2 = Math.min(o0 + 2, outChannels - 1) * positions;
-            int g3 = Math.min(o0 + 3, outChannels - 1) * positions;
             for (int j0 = 0; j0 < k; j0 += TJ) {
-                int t0 = taps[j0];
-                int t1 = taps[Math.min(j0 + 1, k - 1)];
-                int t2 = taps[Math.min(j0 + 2, k - 1)];
-                int t3 = taps[Math.min(j0 + 3, k - 1)];
-                FloatVector a00 = FloatVector.zero(SPECIES);
-                FloatVector a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-                FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-                for (int i = 0; i < count; i++) {
-                    float[] d = data[i];
-                    int gi = i * imageStride;
-                    for (int q = 0; q < positions; q += L) {
-                        FloatVector x0 = FloatVector.fromArray(SPECIES, d, t0 + q);
-                        FloatVector x1 = FloatVector.fromArray(SPECIES, d, t1 + q);
-                        FloatVector x2 = FloatVector.fromArray(SPECIES, d, t2 + q);
-                        FloatVector x3 = FloatVector.fromArray(SPECIES, d, t3 + q);
-                        FloatVector y = FloatVector.fromArray(SPECIES, gradient, gi + g0 + q);
-                        a00 = y.fma(x0, a00);
-                        a01 = y.fma(x1, a01);
-                        a02 = y.fma(x2, a02);
-                        a03 = y.fma(x3, a03);
-                        y = FloatVector.fromArray(SPECIES, gradient, gi + g1 + q);
-                        a10 = y.fma(x0, a10);
-                        a11 = y.fma(x1, a11);
-                        a12 = y.fma(x2, a12);
-                        a13 = y.fma(x3, a13);
-                        y = FloatVector.fromArray(SPECIES, gradient, gi + g2 + q);
-                        a20 = y.fma(x0, a20);
-                        a21 = y.fma(x1, a21);
-                        a22 = y.fma(x2, a22);
-                        a23 = y.fma(x3, a23);
-                        y = FloatVector.fromArray(SPECIES, gradient, gi + g3 + q);
-                        a30 = y.fma(x0, a30);
-                        a31 = y.fma(x1, a31);
-                        a32 = y.fma(x2, a32);
-                        a33 = y.fma(x3, a33);
-                    }
-                }
-                tile[0] = a00.reduceLanes(VectorOperators.ADD);
-                tile[1] = a01.reduceLanes(VectorOperators.ADD);
-                tile[2] = a02.reduceLanes(VectorOperators.ADD);
-                tile[3] = a03.reduceLanes(VectorOperators.ADD);
-                tile[4] = a10.reduceLanes(VectorOperators.ADD);
-                tile[5] = a11.reduceLanes(VectorOperators.ADD);
-                tile[6] = a12.reduceLanes(VectorOperators.ADD);
-                tile[7] = a13.reduceLanes(VectorOperators.ADD);
-                tile[8] = a20.reduceLanes(VectorOperators.ADD);
-                tile[9] = a21.reduceLanes(VectorOperators.ADD);
-                tile[10] = a22.reduceLanes(VectorOperators.ADD);
-                tile[11] = a23.reduceLanes(VectorOperators.ADD);
-                tile[12] = a30.reduceLanes(VectorOperators.ADD);
-                tile[13] = a31.reduceLanes(VectorOperators.ADD);
-                tile[14] = a32.reduceLanes(VectorOperators.ADD);
-                tile[15] = a33.reduceLanes(VectorOperators.ADD);
+                dotTile(data, gradient, count, outChannels, positions, taps, o0, j0, tile);
                 for (int o = 0; o < TO && o0 + o < outChannels; o++) {
                     for (int j = 0; j < TJ && j0 + j < k; j++) {
-                        sum[(o0 + o) * k + j0 + j] += tile[o * TJ + j];
+                        sums[sumOffset + (o0 + o) * k + j0 + j] += tile[o * TJ + j];
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Writes to {@code tile} ({@code [TO][TJ]}) the dot products of output channels {@code o0 ..} of the staged
+     * gradient with taps {@code j0 ..} of the staged images, over the group's {@code count} images.
+     */
+    private static void dotTile(float[][] data, float[] gradient, int count, int outChannels, int positions,
+                                int[] taps, int o0, int j0, float[] tile) {
+        int k = taps.length;
+        int imageStride = outChannels * positions;
+        int g0 = Math.min(o0, outChannels - 1) * positions;
+        int g1 = Math.min(o0 + 1, outChannels - 1) * positions;
+        int g2 = Math.min(o0 + 2, outChannels - 1) * positions;
+        int g3 = Math.min(o0 + 3, outChannels - 1) * positions;
+        int t0 = taps[j0];
+        int t1 = taps[Math.min(j0 + 1, k - 1)];
+        int t2 = taps[Math.min(j0 + 2, k - 1)];
+        int t3 = taps[Math.min(j0 + 3, k - 1)];
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0; i < count; i++) {
+            float[] d = data[i];
+            int gi = i * imageStride;
+            for (int q = 0; q < positions; q += L) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, d, t0 + q);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, d, t1 + q);
+                FloatVector x2 = FloatVector.fromArray(SPECIES, d, t2 + q);
+                FloatVector x3 = FloatVector.fromArray(SPECIES, d, t3 + q);
+                FloatVector y = FloatVector.fromArray(SPECIES, gradient, gi + g0 + q);
+                a00 = y.fma(x0, a00);
+                a01 = y.fma(x1, a01);
+                a02 = y.fma(x2, a02);
+                a03 = y.fma(x3, a03);
+                y = FloatVector.fromArray(SPECIES, gradient, gi + g1 + q);
+                a10 = y.fma(x0, a10);
+                a11 = y.fma(x1, a11);
+                a12 = y.fma(x2, a12);
+                a13 = y.fma(x3, a13);
+                y = FloatVector.fromArray(SPECIES, gradient, gi + g2 + q);
+                a20 = y.fma(x0, a20);
+                a21 = y.fma(x1, a21);
+                a22 = y.fma(x2, a22);
+                a23 = y.fma(x3, a23);
+                y = FloatVector.fromArray(SPECIES, gradient, gi + g3 + q);
+                a30 = y.fma(x0, a30);
+                a31 = y.fma(x1, a31);
+                a32 = y.fma(x2, a32);
+                a33 = y.fma(x3, a33);
+            }
+        }
+        tile[0] = a00.reduceLanes(VectorOperators.ADD);
+        tile[1] = a01.reduceLanes(VectorOperators.ADD);
+        tile[2] = a02.reduceLanes(VectorOperators.ADD);
+        tile[3] = a03.reduceLanes(VectorOperators.ADD);
+        tile[4] = a10.reduceLanes(VectorOperators.ADD);
+        tile[5] = a11.reduceLanes(VectorOperators.ADD);
+        tile[6] = a12.reduceLanes(VectorOperators.ADD);
+        tile[7] = a13.reduceLanes(VectorOperators.ADD);
+        tile[8] = a20.reduceLanes(VectorOperators.ADD);
+        tile[9] = a21.reduceLanes(VectorOperators.ADD);
+        tile[10] = a22.reduceLanes(VectorOperators.ADD);
+        tile[11] = a23.reduceLanes(VectorOperators.ADD);
+        tile[12] = a30.reduceLanes(VectorOperators.ADD);
+        tile[13] = a31.reduceLanes(VectorOperators.ADD);
+        tile[14] = a32.reduceLanes(VectorOperators.ADD);
+        tile[15] = a33.reduceLanes(VectorOperators.ADD);
     }
 
     private static int ceilDiv(int x, int y) {

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import org.nnpan.kernels.gemm.SgemmKernel;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
  * {@link BatchConv} on the Vector-API GEMM's register kernel. Per image, {@code Y = W * cols(X)} is computed one
@@ -19,13 +20,28 @@ import org.nnpan.kernels.parallel.Parallel;
  * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
  * panels and the transposed column matrix as the B panels, gathered straight from the padded image; for the few
  * shapes where that packing is not shared by enough output channels, {@link RowDotWeightGrad}'s in-place dot products
- * are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}.
+ * are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
+ * buffer here is per-thread scratch reused across calls ({@link ThreadScratch}), so a call allocates (almost) nothing
+ * on the Java heap.
  */
 final class VectorBatchConv implements BatchConv {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Depth of a packed block: a {@code KC x NR} panel must fit in L1, as in the GEMM. */
     private static final int KC = 256;
+
+    /** Buffers of the calling thread that live through one call (read by the pool's threads during it). */
+    private static final ThreadScratch CALL = new ThreadScratch();
+    private static final int WEIGHT = 0;
+    private static final int PACKED_WEIGHT = 1;
+    private static final int FLIPPED_WEIGHT = 2;
+    private static final int PARTIAL_SUMS = 3;
+    /** Buffers of one parallel task, on the thread that runs it. */
+    private static final ThreadScratch TASK = new ThreadScratch();
+    private static final int PANEL = 0;
+    private static final int TILE = 1;
+    private static final int GRADIENT = 2;
+    private static final int PACKED_GRADIENT = 3;
 
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
@@ -51,7 +67,7 @@ final class VectorBatchConv implements BatchConv {
         int taps = g.kernelH() * g.kernelW();
         float[] weight = read(w, wOffset, (long) outChannels * c * taps);
         // flipped[c][o][t] = weight[o][c][taps - 1 - t]: a spatial flip is a reversal of the tap index.
-        float[] flipped = new float[weight.length];
+        float[] flipped = CALL.floats(FLIPPED_WEIGHT, outChannels * c * taps);
         for (int o = 0; o < outChannels; o++) {
             for (int ci = 0; ci < c; ci++) {
                 for (int t = 0; t < taps; t++) {
@@ -77,20 +93,23 @@ final class VectorBatchConv implements BatchConv {
         int outHW = Math.toIntExact(g.colCols());
         int rowsPadded = ceilDiv(outChannels, MR) * MR;
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
-        float[][] partial = new float[chunks][rowsPadded * k];
+        int sumSize = rowsPadded * k;
+        float[] partial = CALL.zeroed(PARTIAL_SUMS, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
-            PaddedImage image = new PaddedImage(g, 0);
+            PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = image.tapOffsets();
             int depth = Math.min(KC, outHW);
-            float[] gradient = new float[outChannels * outHW];
-            float[] packedGradient = new float[rowsPadded * depth];
-            float[] panel = new float[depth * NR];
-            float[] tile = new float[MR * NR];
+            int gradientSize = outChannels * outHW;
+            float[] gradient = TASK.floats(GRADIENT, gradientSize);
+            float[] packedGradient = TASK.floats(PACKED_GRADIENT, rowsPadded * depth);
+            float[] panel = TASK.floats(PANEL, depth * NR);
+            float[] tile = TASK.floats(TILE, MR * NR);
             ColumnRuns runs = new ColumnRuns(g, image, depth);
-            MemorySegment sum = MemorySegment.ofArray(partial[chunk]);
+            MemorySegment sum = MemorySegment.ofArray(partial).asSlice((long) chunk * sumSize * Float.BYTES,
+                    (long) sumSize * Float.BYTES);
             for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
-                MemorySegment.copy(gy, F32, (gyOffset + b * gradient.length) * Float.BYTES, gradient, 0, gradient.length);
+                MemorySegment.copy(gy, F32, (gyOffset + b * gradientSize) * Float.BYTES, gradient, 0, gradientSize);
                 for (int p0 = 0; p0 < outHW; p0 += depth) {
                     int kc = Math.min(depth, outHW - p0);
                     packRows(gradient, outChannels, rowsPadded, outHW, p0, kc, packedGradient);
@@ -107,12 +126,8 @@ final class VectorBatchConv implements BatchConv {
                 }
             }
         });
-        for (int c = 1; c < chunks; c++) {
-            for (int i = 0; i < outChannels * k; i++) {
-                partial[0][i] += partial[c][i];
-            }
-        }
-        MemorySegment.copy(partial[0], 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
+        ChunkSums.addInto(partial, chunks, sumSize, outChannels * k);
+        MemorySegment.copy(partial, 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
     }
 
     /** Packs columns {@code [p0, p0 + kc)} of the {@code rows x ld} matrix {@code m} as A panels (zero rows past the end). */
@@ -129,9 +144,11 @@ final class VectorBatchConv implements BatchConv {
         }
     }
 
+    /** The weight as a float array (the calling thread's scratch, valid during the call). */
     private static float[] read(MemorySegment w, long offset, long count) {
-        float[] a = new float[Math.toIntExact(count)];
-        MemorySegment.copy(w, F32, offset * Float.BYTES, a, 0, a.length);
+        int n = Math.toIntExact(count);
+        float[] a = CALL.floats(WEIGHT, n);
+        MemorySegment.copy(w, F32, offset * Float.BYTES, a, 0, n);
         return a;
     }
 
@@ -143,10 +160,10 @@ final class VectorBatchConv implements BatchConv {
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
-            PaddedImage image = new PaddedImage(g, 0);
+            PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = image.tapOffsets();
-            float[] panel = new float[Math.min(KC, k) * NR];
-            float[] tile = new float[MR * NR];
+            float[] panel = TASK.floats(PANEL, Math.min(KC, k) * NR);
+            float[] tile = TASK.floats(TILE, MR * NR);
             ColumnRuns runs = new ColumnRuns(g, image, NR);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
@@ -175,7 +192,7 @@ final class VectorBatchConv implements BatchConv {
      * column by column, rows past {@code rows} zero. Block {@code pc} starts at {@code pc * rowsPadded}.
      */
     private static float[] packWeight(float[] w, int rows, int rowsPadded, int k) {
-        float[] packed = new float[rowsPadded * k];
+        float[] packed = CALL.zeroed(PACKED_WEIGHT, rowsPadded * k);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int ir = 0; ir < rowsPadded; ir += MR) {
@@ -261,11 +278,7 @@ final class VectorBatchConv implements BatchConv {
                 // A full panel row is NR taps of one position: two gathers through the tap offsets.
                 for (int r = 0; r < count; r++) {
                     for (int t = 0; t < length[r]; t++) {
-                        int from = source[r] + t * stride;
-                        int to = (column[r] + t) * NR;
-                        for (int v = 0; v < NR; v += L) {
-                            FloatVector.fromArray(SgemmKernel.SPECIES, data, from, taps, j0 + v).intoArray(panel, to + v);
-                        }
+                        gatherTaps(data, source[r] + t * stride, taps, j0, panel, (column[r] + t) * NR);
                     }
                 }
                 return;
@@ -280,6 +293,16 @@ final class VectorBatchConv implements BatchConv {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@code panel[to + v] = data[from + taps[j0 + v]]} for the {@code NR} taps from {@code j0}: one position's row of a
+     * full transposed panel, as two vector gathers (a method of its own so that the JIT compiles it early).
+     */
+    private static void gatherTaps(float[] data, int from, int[] taps, int j0, float[] panel, int to) {
+        for (int v = 0; v < NR; v += L) {
+            FloatVector.fromArray(SgemmKernel.SPECIES, data, from, taps, j0 + v).intoArray(panel, to + v);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.nnpan.kernels.gemm.SgemmKernel.NR;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
  * Pure-Java {@link Gemm} on the Vector API (needs {@code --add-modules jdk.incubator.vector}).
@@ -36,22 +37,11 @@ public final class VectorGemm implements Gemm {
 
     private static final ScalarGemm SCALAR = new ScalarGemm();
 
-    /** Per-thread packing buffers, grown on demand and reused across calls. */
-    private static final class Workspace {
-        private float[] aPack = new float[0];
-        private float[] bPack = new float[0];
-        private final float[] tile = new float[MR * NR];
-
-        float[] aPack(int size) {
-            return aPack.length >= size ? aPack : (aPack = new float[size]);
-        }
-
-        float[] bPack(int size) {
-            return bPack.length >= size ? bPack : (bPack = new float[size]);
-        }
-    }
-
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    /** Per-thread packing buffers: A panels, B panels, the register tile. */
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
+    private static final int A_PACK = 0;
+    private static final int B_PACK = 1;
+    private static final int TILE = 2;
 
     @Override
     public String name() {
@@ -111,19 +101,18 @@ public final class VectorGemm implements Gemm {
                                 float alpha, MemorySegment a, long aOffset, int lda,
                                 MemorySegment b, long bOffset, int ldb,
                                 float beta, MemorySegment c, long cOffset, int ldc) {
-        Workspace ws = WORKSPACE.get();
-        float[] tile = ws.tile;
+        float[] tile = SCRATCH.floats(TILE, MR * NR);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                float[] bPack = ws.bPack(ceilDiv(nc, NR) * NR * kc);
+                float[] bPack = SCRATCH.floats(B_PACK, ceilDiv(nc, NR) * NR * kc);
                 SgemmPacking.packB(transB, b, bOffset, ldb, pc, kc, jc, nc, bPack);
                 // The first k block applies the caller's beta; later ones accumulate onto it.
                 float blockBeta = pc == 0 ? beta : 1f;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    float[] aPack = ws.aPack(ceilDiv(mc, MR) * MR * kc);
+                    float[] aPack = SCRATCH.floats(A_PACK, ceilDiv(mc, MR) * MR * kc);
                     SgemmPacking.packA(transA, a, aOffset, lda, ic, mc, pc, kc, aPack);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
