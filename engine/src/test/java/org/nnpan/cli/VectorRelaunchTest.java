@@ -15,9 +15,22 @@ class VectorRelaunchTest {
     void childKeepsTheParentsOptionsAndArgumentsAndAddsTheModule() {
         List<String> cmd = VectorRelaunch.command("/jdk/bin/java", List.of("-Xmx2g", "-Dx=1"), "nnpan-engine.jar",
                 new String[] {"train", "--model", "lenet5"});
-        assertEquals(List.of("/jdk/bin/java", "-Xmx2g", "-Dx=1", "--add-modules=jdk.incubator.vector",
+        assertEquals(List.of("/jdk/bin/java", "-XX:+UseSerialGC", VectorRelaunch.YOUNG_SIZE, "-Xmx2g", "-Dx=1",
+                "--add-modules=jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-Dnnpan.relaunch=false", "-cp", "nnpan-engine.jar",
                 "org.nnpan.cli.Main", "train", "--model", "lenet5"), cmd);
+    }
+
+    @Test
+    void heapDefaultsGiveWayToTheUsersOwnChoices() {
+        assertEquals(List.of("-XX:+UseSerialGC", VectorRelaunch.YOUNG_SIZE), VectorRelaunch.heapDefaults(List.of()));
+        for (String gc : List.of("-XX:+UseG1GC", "-XX:+UseZGC", "-XX:+UseParallelGC", "-XX:-UseSerialGC")) {
+            assertEquals(List.of(VectorRelaunch.YOUNG_SIZE), VectorRelaunch.heapDefaults(List.of("-Xmx1g", gc)), gc);
+        }
+        for (String young : List.of("-Xmn256m", "-XX:NewSize=32m", "-XX:MaxNewSize=1g", "-XX:NewRatio=3")) {
+            assertEquals(List.of("-XX:+UseSerialGC"), VectorRelaunch.heapDefaults(List.of(young)), young);
+        }
+        assertEquals(List.of(), VectorRelaunch.heapDefaults(List.of("-XX:+UseG1GC", "-Xmn1g")));
     }
 
     /** A plain {@code java -cp ... Main info} (no module flag) must end up with the Vector API on. */
