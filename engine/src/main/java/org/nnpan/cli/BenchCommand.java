@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
                 + " GFLOP/s where meaningful, and the process's resident memory.",
             "Workloads: gemm (float32 1024x1024 product), conv (3x3 conv forward + both gradients, 16 channels,"
                     + " 32x32), train-step (one SGD step of --model), snip, grasp, synflow (one scoring call on"
-                    + " --model), synflow-schedule (SynFlow's 100 pruning steps to 2 % density on --model), top-k"
-                    + " (mask of the 2 % largest of 4M floats), panning-step (one step of the RL panning environment"
+                    + " --model), synflow-schedule (SynFlow's 100 pruning steps to 2 %% density on --model), top-k"
+                    + " (mask of the 2 %% largest of 4M floats), panning-step (one step of the RL panning environment"
                     + " on --model with random actions)."},
         footer = {"", "Examples:",
             "  nnpan-engine bench                                   # every workload, lenet5, batch 128",
