@@ -25,9 +25,7 @@ public record Measurement(Workload workload, double[] millis) {
         if (warmup < 0 || calls < 1) {
             throw new IllegalArgumentException("need warmup >= 0 and calls >= 1, got " + warmup + " and " + calls);
         }
-        for (int i = 0; i < warmup; i++) {
-            workload.run();
-        }
+        warmUp(workload, warmup);
         double[] ms = new double[calls];
         for (int i = 0; i < calls; i++) {
             long start = System.nanoTime();
@@ -35,6 +33,16 @@ public record Measurement(Workload workload, double[] millis) {
             ms[i] = (System.nanoTime() - start) / 1e6;
         }
         return new Measurement(workload, ms);
+    }
+
+    /** Runs {@code calls} untimed calls of {@code workload}, for the JIT and the buffer pool. */
+    public static void warmUp(Workload workload, int calls) {
+        if (calls < 0) {
+            throw new IllegalArgumentException("need warmup >= 0, got " + calls);
+        }
+        for (int i = 0; i < calls; i++) {
+            workload.run();
+        }
     }
 
     /** The median time (the mean of the two middle ones for an even count); machines are noisy, so quote this. */

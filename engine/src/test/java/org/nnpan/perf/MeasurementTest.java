@@ -83,5 +83,8 @@ class MeasurementTest {
         assertEquals(5, m.millis().length);
         assertTrue(Double.isNaN(m.gflopsPerSecond()));
         assertThrows(IllegalArgumentException.class, () -> Measurement.of(counting, 0, 0));
+        Measurement.warmUp(counting, 3);
+        assertEquals(10, runs[0]);
+        assertThrows(IllegalArgumentException.class, () -> Measurement.warmUp(counting, -1));
     }
 }
