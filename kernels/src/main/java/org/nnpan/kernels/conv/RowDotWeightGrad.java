@@ -3,7 +3,6 @@ package org.nnpan.kernels.conv;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
@@ -18,8 +17,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * leak into a gradient it does not touch in exact arithmetic (as NaN), which the im2col path would not do.
  *
  * <p>A register tile is {@link #TJ} taps by {@link #TO} output channels, {@code TJ * TO} vector accumulators summed
- * over a group of images (about {@link #GROUP_POSITIONS} positions, so that small images amortise the final lane
- * reductions) and then reduced across lanes. One tile is one small method ({@link #dotTile}), called thousands of times
+ * over a group of images (about {@link #GROUP_POSITIONS} positions, so that small images amortise storing them) and
+ * added lane by lane into the chunk's sums, which are reduced across lanes once per call, in lane order
+ * ({@link #laneTotal}). One tile is one small method ({@link #dotTile}), called thousands of times
  * per call, so the JIT compiles it early; until then the Vector API runs interpreted and boxes every vector. Buffers
  * are per-thread scratch reused across calls. Loaded only with the Vector API present.
  */
@@ -39,10 +39,14 @@ final class RowDotWeightGrad {
 
     /** The calling thread's per-chunk partial sums, one {@code outChannels x k} block per chunk. */
     private static final ThreadScratch CALL = new ThreadScratch();
-    /** A task's staged {@code gY} (index {@link #GRADIENT}) and lane-reduced tile (index {@link #TILE}). */
+    /**
+     * A task's staged {@code gY} (index {@link #GRADIENT}), a register tile's accumulators (index {@link #TILE}) and
+     * the chunk's lane-wise sums (index {@link #LANE_SUMS}).
+     */
     private static final ThreadScratch TASK = new ThreadScratch();
     private static final int GRADIENT = 0;
     private static final int TILE = 1;
+    private static final int LANE_SUMS = 2;
 
     private RowDotWeightGrad() {
     }
@@ -81,6 +85,7 @@ final class RowDotWeightGrad {
             int[] taps = images[0].tapOffsets();
             // gY of the group, [image][channel][position]; columns past outW and the row tail stay zero.
             float[] gradient = TASK.zeroed(GRADIENT, group * outChannels * positions);
+            float[] laneSums = TASK.zeroed(LANE_SUMS, sumSize * L);
             long end = (long) batch * (chunk + 1) / chunks;
             for (long b0 = (long) batch * chunk / chunks; b0 < end; b0 += group) {
                 int count = (int) Math.min(group, end - b0);
@@ -96,7 +101,10 @@ final class RowDotWeightGrad {
                         }
                     }
                 }
-                accumulate(data, gradient, count, outChannels, positions, taps, partial, chunk * sumSize);
+                accumulate(data, gradient, count, outChannels, positions, taps, laneSums);
+            }
+            for (int s = 0; s < sumSize; s++) {
+                partial[chunk * sumSize + s] = laneTotal(laneSums, s * L);
             }
         });
         ChunkSums.addInto(partial, chunks, sumSize, sumSize);
@@ -104,19 +112,21 @@ final class RowDotWeightGrad {
     }
 
     /**
-     * Adds the group's contribution to {@code sums[sumOffset ..]} ({@code [outChannels][k]}). Tiles at the edges repeat
-     * the last tap or channel instead of branching in the inner loop; the repeated results are not stored.
+     * Adds the group's contribution lane by lane to {@code laneSums} ({@code [outChannels][k][L]}). Tiles at the edges
+     * repeat the last tap or channel instead of branching in the inner loop; the repeated results are not stored.
      */
     private static void accumulate(float[][] data, float[] gradient, int count, int outChannels, int positions,
-                                   int[] taps, float[] sums, int sumOffset) {
+                                   int[] taps, float[] laneSums) {
         int k = taps.length;
-        float[] tile = TASK.floats(TILE, TO * TJ);
+        float[] tile = TASK.floats(TILE, TO * TJ * L);
         for (int o0 = 0; o0 < outChannels; o0 += TO) {
             for (int j0 = 0; j0 < k; j0 += TJ) {
                 dotTile(data, gradient, count, outChannels, positions, taps, o0, j0, tile);
                 for (int o = 0; o < TO && o0 + o < outChannels; o++) {
                     for (int j = 0; j < TJ && j0 + j < k; j++) {
-                        sums[sumOffset + (o0 + o) * k + j0 + j] += tile[o * TJ + j];
+                        int at = ((o0 + o) * k + j0 + j) * L;
+                        FloatVector.fromArray(SPECIES, laneSums, at)
+                                .add(FloatVector.fromArray(SPECIES, tile, (o * TJ + j) * L)).intoArray(laneSums, at);
                     }
                 }
             }
@@ -124,7 +134,7 @@ final class RowDotWeightGrad {
     }
 
     /**
-     * Writes to {@code tile} ({@code [TO][TJ]}) the dot products of output channels {@code o0 ..} of the staged
+     * Writes to {@code tile} ({@code [TO][TJ][L]}) the lane-wise partial dot products of output channels {@code o0 ..} of the staged
      * gradient with taps {@code j0 ..} of the staged images, over the group's {@code count} images.
      */
     private static void dotTile(float[][] data, float[] gradient, int count, int outChannels, int positions,
@@ -172,22 +182,35 @@ final class RowDotWeightGrad {
                 a33 = y.fma(x3, a33);
             }
         }
-        tile[0] = a00.reduceLanes(VectorOperators.ADD);
-        tile[1] = a01.reduceLanes(VectorOperators.ADD);
-        tile[2] = a02.reduceLanes(VectorOperators.ADD);
-        tile[3] = a03.reduceLanes(VectorOperators.ADD);
-        tile[4] = a10.reduceLanes(VectorOperators.ADD);
-        tile[5] = a11.reduceLanes(VectorOperators.ADD);
-        tile[6] = a12.reduceLanes(VectorOperators.ADD);
-        tile[7] = a13.reduceLanes(VectorOperators.ADD);
-        tile[8] = a20.reduceLanes(VectorOperators.ADD);
-        tile[9] = a21.reduceLanes(VectorOperators.ADD);
-        tile[10] = a22.reduceLanes(VectorOperators.ADD);
-        tile[11] = a23.reduceLanes(VectorOperators.ADD);
-        tile[12] = a30.reduceLanes(VectorOperators.ADD);
-        tile[13] = a31.reduceLanes(VectorOperators.ADD);
-        tile[14] = a32.reduceLanes(VectorOperators.ADD);
-        tile[15] = a33.reduceLanes(VectorOperators.ADD);
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, 1 * L);
+        a02.intoArray(tile, 2 * L);
+        a03.intoArray(tile, 3 * L);
+        a10.intoArray(tile, 4 * L);
+        a11.intoArray(tile, 5 * L);
+        a12.intoArray(tile, 6 * L);
+        a13.intoArray(tile, 7 * L);
+        a20.intoArray(tile, 8 * L);
+        a21.intoArray(tile, 9 * L);
+        a22.intoArray(tile, 10 * L);
+        a23.intoArray(tile, 11 * L);
+        a30.intoArray(tile, 12 * L);
+        a31.intoArray(tile, 13 * L);
+        a32.intoArray(tile, 14 * L);
+        a33.intoArray(tile, 15 * L);
+    }
+
+    /**
+     * The sum of the {@code L} lanes at {@code lanes[from ..]}, in lane order. Not {@code reduceLanes(ADD)}: its order
+     * is unspecified and differs between the interpreted Vector API (the first calls of a process) and C2's
+     * intrinsic, so the same gradient came out with different last bits depending on when the JIT compiled this kernel.
+     */
+    private static float laneTotal(float[] lanes, int from) {
+        float sum = 0;
+        for (int l = 0; l < L; l++) {
+            sum += lanes[from + l];
+        }
+        return sum;
     }
 
     private static int ceilDiv(int x, int y) {
