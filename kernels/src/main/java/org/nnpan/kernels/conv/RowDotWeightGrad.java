@@ -134,8 +134,9 @@ final class RowDotWeightGrad {
     }
 
     /**
-     * Writes to {@code tile} ({@code [TO][TJ][L]}) the lane-wise partial dot products of output channels {@code o0 ..} of the staged
-     * gradient with taps {@code j0 ..} of the staged images, over the group's {@code count} images.
+     * Writes to {@code tile} ({@code [TO][TJ][L]}) the lane-wise partial dot products of output channels
+     * {@code o0 ..} of the staged gradient with taps {@code j0 ..} of the staged images, over the group's
+     * {@code count} images.
      */
     private static void dotTile(float[][] data, float[] gradient, int count, int outChannels, int positions,
                                 int[] taps, int o0, int j0, float[] tile) {
