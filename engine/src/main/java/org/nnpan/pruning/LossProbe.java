@@ -1,7 +1,5 @@
 package org.nnpan.pruning;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.nn.Module;
 import org.nnpan.tensor.DType;
@@ -72,17 +70,13 @@ public final class LossProbe {
      * conversions, two products and a sum of float64 tensors, with the same arithmetic.
      */
     private static double squaredNorm(Tensor g, Tensor kept) {
-        Tensor gc = g.detach().contiguous();
-        Tensor mc = kept == null ? null : kept.contiguous();
-        MemorySegment gs = gc.storage().segment();
-        MemorySegment ms = mc == null ? null : mc.storage().segment();
-        boolean g32 = gc.dtype() == DType.F32;
+        FlatView gv = FlatView.of(g.detach().contiguous(), "loss probe: gradient");
+        FlatView mv = kept == null ? null : FlatView.of(kept.contiguous(), "loss probe: mask");
         double sum = 0;
-        for (long j = 0, n = gc.numel(); j < n; j++) {
-            double v = g32 ? gs.getAtIndex(ValueLayout.JAVA_FLOAT, gc.offset() + j)
-                    : gs.getAtIndex(ValueLayout.JAVA_DOUBLE, gc.offset() + j);
-            if (ms != null) {
-                v *= ms.getAtIndex(ValueLayout.JAVA_FLOAT, mc.offset() + j);
+        for (long j = 0, n = g.numel(); j < n; j++) {
+            double v = gv.get(j);
+            if (mv != null) {
+                v *= mv.get(j);
             }
             sum += v * v;
         }

@@ -1,7 +1,5 @@
 package org.nnpan.pruning;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.IdentityHashMap;
@@ -122,14 +120,11 @@ public final class PathAnalysis {
 
     /** How many path scores a·b of the float64 tensors {@code a} and {@code b} (same shape) are positive. */
     private static long countPositiveProducts(Tensor a, Tensor b) {
-        Tensor ac = a.contiguous();
-        Tensor bc = b.contiguous();
-        MemorySegment as = ac.storage().segment();
-        MemorySegment bs = bc.storage().segment();
+        FlatView av = FlatView.of(a.contiguous(), "path analysis: forward flow");
+        FlatView bv = FlatView.of(b.contiguous(), "path analysis: backward flow");
         long n = 0;
-        for (long i = 0, size = ac.numel(); i < size; i++) {
-            if (as.getAtIndex(ValueLayout.JAVA_DOUBLE, ac.offset() + i) * bs.getAtIndex(ValueLayout.JAVA_DOUBLE,
-                    bc.offset() + i) > 0) {
+        for (long i = 0, size = a.numel(); i < size; i++) {
+            if (av.get(i) * bv.get(i) > 0) {
                 n++;
             }
         }
