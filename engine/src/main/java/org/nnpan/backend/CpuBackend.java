@@ -2,6 +2,8 @@ package org.nnpan.backend;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.function.DoubleBinaryOperator;
 import org.nnpan.kernels.conv.BatchConv;
 import org.nnpan.kernels.conv.BatchConvs;
@@ -18,10 +20,14 @@ import org.nnpan.tensor.Tensor;
 /**
  * The production CPU backend: float32 fast paths (merged-dimension loops the JIT vectorises, the intra-op thread
  * pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other case
- * (float64, int64).
+ * (int64, float64 reductions and pooling). Float64, which SynFlow and the path analysis run in, has fast
+ * elementwise arithmetic, fills, copies, matmul and convolution.
  */
 public class CpuBackend extends ReferenceBackend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+    /** The ops with dedicated loops on dense and scalar runs. */
+    private static final Set<BinaryOp> ARITHMETIC = EnumSet.of(BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV);
     /** Elements per task below which splitting work across threads costs more than it saves. */
     private static final long GRAIN = 1 << 15;
 
@@ -84,18 +90,23 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void fill(Tensor t, double value) {
-        if (!f32(t) || !t.isContiguous()) {
+        if (!t.dtype().isFloating() || !t.isContiguous()) {
             super.fill(t, value);
             return;
         }
-        t.storage().segment().asSlice(t.offset() * 4, t.numel() * 4).fill((byte) 0);
+        int width = t.dtype().byteSize();
+        t.storage().segment().asSlice(t.offset() * width, t.numel() * width).fill((byte) 0);
         if (value != 0) {
             MemorySegment s = t.storage().segment();
             long base = t.offset();
-            float v = (float) value;
+            boolean f64 = t.dtype() == DType.F64;
             Parallel.get().parallelFor(t.numel(), GRAIN, (lo, hi) -> {
                 for (long i = lo; i < hi; i++) {
-                    s.setAtIndex(F, base + i, v);
+                    if (f64) {
+                        s.setAtIndex(D, base + i, value);
+                    } else {
+                        s.setAtIndex(F, base + i, (float) value);
+                    }
                 }
             });
         }
@@ -103,16 +114,19 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public void copyInto(Tensor dst, Tensor src) {
+        if (dst.dtype() == src.dtype() && dst.dtype().isFloating() && dst.isContiguous() && src.isContiguous()
+                && dst.sameShape(src)) {
+            int width = dst.dtype().byteSize();
+            MemorySegment.copy(src.storage().segment(), src.offset() * width, dst.storage().segment(),
+                    dst.offset() * width, dst.numel() * width);
+            return;
+        }
         if (!f32(dst, src)) {
             if (dst.dtype().isFloating() && src.dtype().isFloating()) {
-                runDoubleInto(layout(dst, dst, src), (a, b) -> b, dst, dst, src);
+                runDoubleInto(layout(dst, dst, src), null, (a, b) -> b, dst, dst, src);
             } else {
                 super.copyInto(dst, src);
             }
-            return;
-        }
-        if (dst.isContiguous() && src.isContiguous() && dst.sameShape(src)) {
-            MemorySegment.copy(src.storage().segment(), src.offset() * 4, dst.storage().segment(), dst.offset() * 4, dst.numel() * 4);
             return;
         }
         int[] shape = dst.shape();
@@ -124,7 +138,7 @@ public class CpuBackend extends ReferenceBackend {
     public void addInPlace(Tensor dst, Tensor src) {
         if (!f32(dst, src)) {
             if (dst.dtype().isFloating() && src.dtype().isFloating()) {
-                runDoubleInto(layout(dst, dst, src), Double::sum, dst, dst, src);
+                runDoubleInto(layout(dst, dst, src), BinaryOp.ADD, Double::sum, dst, dst, src);
             } else {
                 super.addInPlace(dst, src);
             }
@@ -137,19 +151,18 @@ public class CpuBackend extends ReferenceBackend {
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
-        if (x.dtype() == DType.F64) {
-            Tensor out = alloc(DType.F64, x.shape());
-            runDoubleInto(layout(out, x, x), (a, b) -> op.apply(a), out, x, x);
-            return out;
-        }
-        if (!f32(x)) {
+        if (!x.dtype().isFloating()) {
             return super.unary(op, x);
         }
         Tensor xd = dense(x);
-        Tensor out = alloc(DType.F32, x.shape());
+        Tensor out = alloc(x.dtype(), x.shape());
         MemorySegment in = xd.storage().segment();
         MemorySegment o = out.storage().segment();
         long base = xd.offset();
+        if (x.dtype() == DType.F64) {
+            Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> doubleUnaryLoop(op, in, base, o, lo, hi));
+            return out;
+        }
         FloatUnary f = floatFn(op);
         Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(op, f, in, base, o, lo, hi));
         return out;
@@ -164,11 +177,21 @@ public class CpuBackend extends ReferenceBackend {
         }
     }
 
+    /** {@link #unaryLoop} in float64, with SynFlow's hot ops (ReLU, its derivative, |x|) in their own loops. */
+    private static void doubleUnaryLoop(UnaryOp op, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
+        switch (op) {
+            case RELU -> { for (long i = lo; i < hi; i++) { double x = in.getAtIndex(D, base + i); o.setAtIndex(D, i, x > 0 ? x : 0.0); } }
+            case STEP -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, in.getAtIndex(D, base + i) > 0 ? 1.0 : 0.0); } }
+            case ABS -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, Math.abs(in.getAtIndex(D, base + i))); } }
+            default -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, op.apply(in.getAtIndex(D, base + i))); } }
+        }
+    }
+
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         if (a.dtype() == DType.F64 && b.dtype() == DType.F64) {
             Tensor out = alloc(DType.F64, Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape()));
-            runDoubleInto(layout(out, a, b), op::apply, out, a, b);
+            runDoubleInto(layout(out, a, b), op, op::apply, out, a, b);
             return out;
         }
         if (!f32(a, b)) {
@@ -242,21 +265,26 @@ public class CpuBackend extends ReferenceBackend {
         forEachRun(l, out, a, b, (oo, os, ao, as, bo, bs, n) -> binaryRun(f, so, oo, os, sa, ao, as, sb, bo, bs, n));
     }
 
-    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
-
     /**
      * out[i] = f(a[i], b[i]) computed in double for float32/float64 operands in any mix (float64 kernels and
-     * conversions: SynFlow and the path analysis run in float64). Not vectorised, but free of the reference backend's
-     * per-element index arithmetic.
+     * conversions: SynFlow and the path analysis run in float64), free of the reference backend's per-element index
+     * arithmetic. {@code op} is f itself or null; when all three tensors are float64, its arithmetic on dense runs
+     * (against a dense or a broadcast scalar b) gets {@link #doubleRun}'s loops instead of a call per element.
      */
-    private static void runDoubleInto(StridedLayout l, DoubleBinaryOperator f, Tensor out, Tensor a, Tensor b) {
+    private static void runDoubleInto(StridedLayout l, BinaryOp op, DoubleBinaryOperator f, Tensor out, Tensor a, Tensor b) {
         MemorySegment so = out.storage().segment();
         MemorySegment sa = a.storage().segment();
         MemorySegment sb = b.storage().segment();
         boolean o32 = out.dtype() == DType.F32;
         boolean a32 = a.dtype() == DType.F32;
         boolean b32 = b.dtype() == DType.F32;
+        boolean arithmetic = op != null && ARITHMETIC.contains(op);
+        BinaryOp fast = arithmetic && out.dtype() == DType.F64 && a.dtype() == DType.F64 && b.dtype() == DType.F64 ? op : null;
         forEachRun(l, out, a, b, (oo, os, ao, as, bo, bs, n) -> {
+            if (fast != null && os == 1 && as == 1 && (bs == 1 || bs == 0)) {
+                doubleRun(fast, so, oo, sa, ao, sb, bo, bs, n);
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 long ai = ao + (long) i * as;
                 long bi = bo + (long) i * bs;
@@ -270,6 +298,29 @@ public class CpuBackend extends ReferenceBackend {
                 }
             }
         });
+    }
+
+    /** {@link #denseRun} and {@link #scalarRun} in float64: b is dense ({@code bs == 1}) or one value ({@code 0}). */
+    private static void doubleRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b,
+            long bo, int bs, int n) {
+        if (bs == 0) {
+            double y = b.getAtIndex(D, bo);
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) + y); } }
+                case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) - y); } }
+                case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) * y); } }
+                case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) / y); } }
+                default -> throw new IllegalStateException("no float64 scalar loop for " + op);
+            }
+            return;
+        }
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) + b.getAtIndex(D, bo + i)); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) - b.getAtIndex(D, bo + i)); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) * b.getAtIndex(D, bo + i)); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(D, oo + i, a.getAtIndex(D, ao + i) / b.getAtIndex(D, bo + i)); } }
+            default -> throw new IllegalStateException("no float64 dense loop for " + op);
+        }
     }
 
     /** Layout of an elementwise op writing {@code out} from {@code a} and {@code b} broadcast to its shape. */

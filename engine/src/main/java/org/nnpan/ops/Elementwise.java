@@ -45,14 +45,16 @@ public final class Elementwise {
     public static Tensor add(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.ADD, a, b);
         return Autograd.record(out, "add", new Tensor[] {a, b}, g -> new Tensor[] {
-            Reductions.sumToShape(g, a.shape()), Reductions.sumToShape(g, b.shape())});
+            a.requiresGrad() ? Reductions.sumToShape(g, a.shape()) : null,
+            b.requiresGrad() ? Reductions.sumToShape(g, b.shape()) : null});
     }
 
     /** a - b. */
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.SUB, a, b);
         return Autograd.record(out, "sub", new Tensor[] {a, b}, g -> new Tensor[] {
-            Reductions.sumToShape(g, a.shape()), Reductions.sumToShape(neg(g), b.shape())});
+            a.requiresGrad() ? Reductions.sumToShape(g, a.shape()) : null,
+            b.requiresGrad() ? Reductions.sumToShape(neg(g), b.shape()) : null});
     }
 
     /** a * b. */

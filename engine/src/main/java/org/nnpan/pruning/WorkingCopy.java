@@ -10,6 +10,9 @@ import org.nnpan.tensor.Tensor;
  * A mask-free copy of a model that a saliency evaluates at another point than θ₀ (θ₀⊙m for FORCE, |θ₀⊙m| for
  * SynFlow). It is made once and refreshed in place on later calls, so iterative pruning does not allocate a model
  * per step.
+ *
+ * <p>Only the prunable weights of the copy require a gradient: every user differentiates with respect to them alone,
+ * so the backward pass skips the gradients of biases and BatchNorm parameters (reductions nobody reads).
  */
 final class WorkingCopy {
     private final DType dtype;
@@ -30,6 +33,7 @@ final class WorkingCopy {
             source = model;
             copy = model.copy(dtype);
             copy.prunableParameters().values().forEach(Parameter::clearMask);
+            copy.parameters().stream().filter(p -> !p.prunable()).forEach(p -> p.value().requiresGrad(false));
         } else {
             // Everything but the prunable weights, which are overwritten below.
             Map<String, Tensor> state = model.stateDict();

@@ -13,21 +13,22 @@ import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Tensor;
 
 /**
- * The optimised CPU backend against the reference backend in float32: every op's output and input gradients,
- * for contiguous inputs and for the same values laid out as transposed (strided) views.
+ * The optimised CPU backend against the reference backend in float32 and float64 (SynFlow's precision): every op's
+ * output and input gradients, for contiguous inputs and for the same values laid out as transposed (strided) views.
  */
 class BackendEquivalenceTest {
 
     static Stream<Arguments> cases() {
-        return OpCases.cases().stream().flatMap(c -> Stream.of(
-                Arguments.of(c.name(), c, false), Arguments.of(c.name() + " (strided inputs)", c, true)));
+        return OpCases.cases().stream().flatMap(c -> Stream.of(DType.F32, DType.F64).flatMap(dt -> Stream.of(
+                Arguments.of(c.name() + " " + dt, c, dt, false),
+                Arguments.of(c.name() + " " + dt + " (strided inputs)", c, dt, true))));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void cpuMatchesReference(String name, OpCases.Case c, boolean strided) {
-        double[][] ref = run(Backends.reference(), c, strided);
-        double[][] cpu = run(Backends.cpu(), c, strided);
+    void cpuMatchesReference(String name, OpCases.Case c, DType dtype, boolean strided) {
+        double[][] ref = run(Backends.reference(), c, dtype, strided);
+        double[][] cpu = run(Backends.cpu(), c, dtype, strided);
         for (int i = 0; i < ref.length; i++) {
             compare(name + (i == 0 ? ": output" : ": gradient of input " + (i - 1)), ref[i], cpu[i]);
         }
@@ -51,12 +52,12 @@ class BackendEquivalenceTest {
     }
 
     /** Output and input gradients (upstream gradient seeded) of case {@code c} on {@code backend}. */
-    private static double[][] run(Backend backend, OpCases.Case c, boolean strided) {
+    private static double[][] run(Backend backend, OpCases.Case c, DType dtype, boolean strided) {
         try (Backends.Use u = Backends.use(backend)) {
             SplittableRandom rng = new SplittableRandom(c.name().hashCode());
             Tensor[] xs = new Tensor[c.shapes().length];
             for (int i = 0; i < xs.length; i++) {
-                Tensor v = Tensor.uniform(rng, -1, 1, DType.F32, c.shapes()[i]);
+                Tensor v = Tensor.uniform(rng, -1, 1, dtype, c.shapes()[i]);
                 if (c.positive()) {
                     v = v.abs().add(0.5);
                 }
@@ -64,7 +65,7 @@ class BackendEquivalenceTest {
                 xs[i].requiresGrad(true);
             }
             Tensor out = c.f().apply(xs);
-            Tensor gout = Tensor.uniform(rng, -1, 1, DType.F32, out.shape());
+            Tensor gout = Tensor.uniform(rng, -1, 1, dtype, out.shape());
             Tensor[] grads = Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {gout}, false);
             double[][] result = new double[xs.length + 1][];
             result[0] = out.toDoubleArray();
