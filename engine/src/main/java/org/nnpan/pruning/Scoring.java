@@ -69,9 +69,10 @@ final class Scoring {
      */
     static void timesThetaInto(Module model, Tensor[] perWeight, double scale, Scores out) {
         FlatView dst = FlatView.of(out.flat(), "scores");
+        Map<String, Parameter> weights = model.prunableParameters();
         int i = 0;
         for (WeightLayout.Layer layer : out.layout().layers()) {
-            FlatView t = theta(model, layer.name());
+            FlatView t = theta(weights, layer.name());
             FlatView g = perWeight(perWeight[i++], layer.name(), layer.numel());
             long base = layer.offset();
             FlatView.parallelFor(layer.numel(), (lo, hi) -> {
@@ -86,8 +87,9 @@ final class Scoring {
     static double maxAbsTimesTheta(Module model, Tensor[] perWeight) {
         DoubleAccumulator max = new DoubleAccumulator(Math::max, 0);
         int i = 0;
-        for (Map.Entry<String, Parameter> e : model.prunableParameters().entrySet()) {
-            FlatView t = theta(model, e.getKey());
+        Map<String, Parameter> weights = model.prunableParameters();
+        for (Map.Entry<String, Parameter> e : weights.entrySet()) {
+            FlatView t = theta(weights, e.getKey());
             long n = e.getValue().value().numel();
             FlatView g = perWeight(perWeight[i++], e.getKey(), n);
             FlatView.parallelFor(n, (lo, hi) -> {
@@ -101,8 +103,9 @@ final class Scoring {
         return max.get();
     }
 
-    private static FlatView theta(Module model, String name) {
-        return FlatView.of(model.prunableParameters().get(name).value().detach().contiguous(), "weight " + name);
+    /** θ₀ of weight {@code name}; {@code weights} is the model's prunable parameters, looked up once per pass. */
+    private static FlatView theta(Map<String, Parameter> weights, String name) {
+        return FlatView.of(weights.get(name).value().detach().contiguous(), "weight " + name);
     }
 
     private static FlatView perWeight(Tensor values, String name, long numel) {

@@ -34,13 +34,23 @@ final class VectorDgemm {
     /** Multiply-adds a parallel chunk should at least have. */
     private static final long GRAIN_MULADDS = 1L << 18;
 
-    /** Per-thread packed A block and tile; grown on demand and reused across calls. */
+    /**
+     * Per-thread packed blocks and tile; grown on demand and reused across calls. The B block belongs to the thread
+     * that called {@link #multiply} (the pool's threads only read it during the call), the A block and the tile to the
+     * thread that runs a row block.
+     */
     private static final class Workspace {
         private double[] aPack = new double[0];
+        private double[] bPack = new double[0];
         private final double[] tile = new double[MR * NR];
 
         double[] aPack(int size) {
             return aPack.length >= size ? aPack : (aPack = new double[size]);
+        }
+
+        /** A fresh array per call cost a zeroed allocation the size of the B block (MBs for a convolution's columns). */
+        double[] bPack(int size) {
+            return bPack.length >= size ? bPack : (bPack = new double[size]);
         }
     }
 
@@ -54,7 +64,7 @@ final class VectorDgemm {
                          double alpha, MemorySegment a, long aOffset, int lda,
                          MemorySegment b, long bOffset, int ldb,
                          double beta, MemorySegment c, long cOffset, int ldc) {
-        double[] bPack = new double[Math.min(KC, k) * ceilDiv(Math.min(NC, n), NR) * NR];
+        double[] bPack = WORKSPACE.get().bPack(Math.min(KC, k) * ceilDiv(Math.min(NC, n), NR) * NR);
         int rowBlocks = ceilDiv(m, MC);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
