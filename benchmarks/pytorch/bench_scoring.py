@@ -12,7 +12,8 @@ definitions (tests/reference/torch_models.py), 2 threads, 100 CIFAR-shaped rando
 
 Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON ").
 
-    /usr/bin/python3 benchmarks/pytorch/bench_scoring.py [--models vgg19,resnet32] [--calls 5] [--schedule]
+    /usr/bin/python3 benchmarks/pytorch/bench_scoring.py [--models vgg19,resnet32] [--indices synflow] [--calls 5]
+        [--schedule]
 """
 import argparse
 import copy
@@ -102,6 +103,7 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--calls", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--indices", default="snip,grasp,synflow", help="which of snip, grasp, synflow to time")
     ap.add_argument("--schedule", action="store_true", help="also time the 100-step SynFlow schedule (once)")
     args = ap.parse_args()
     for name in args.models.split(","):
@@ -112,6 +114,10 @@ def main():
         ones = [torch.ones_like(w, dtype=torch.float64) for w in prunable(model)]
         runs = {"snip": lambda: snip(model, x, y), "grasp": lambda: grasp(model, x, y),
                 "synflow": lambda: synflow(model, ones, (3, 32, 32))}
+        unknown = set(args.indices.split(",")) - set(runs)
+        if unknown:
+            ap.error("--indices: unknown index " + ", ".join(sorted(unknown)) + " (known: snip, grasp, synflow)")
+        runs = {k: fn for k, fn in runs.items() if k in args.indices.split(",")}
         if args.schedule:
             runs["synflow-schedule"] = lambda: synflow_schedule(model, (3, 32, 32))
         for index, fn in runs.items():
