@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Shape;
+import org.nnpan.tensor.Storage;
 import org.nnpan.tensor.Tensor;
 
 /**
@@ -47,16 +48,30 @@ public final class Autograd {
         void close();
     }
 
+    /** For ops whose backward rule reads no tensor's values (sums, views, additions): {@code saved} of {@link #record}. */
+    public static final Tensor[] NOTHING_SAVED = {};
+
     /**
-     * Attaches the backward rule to {@code output} if recording is on and any input requires a gradient.
+     * Attaches the backward rule to {@code output} if recording is on and any input requires a gradient, and marks
+     * the storage of every {@code saved} tensor as {@linkplain Storage#saveForBackward() saved for backward}.
      * Returns {@code output} so ops can end with {@code return Autograd.record(...)}.
+     *
+     * @param inputs the op's tensor inputs (the graph's edges)
+     * @param saved  every tensor whose values {@code backward} reads, inputs or not (null entries are skipped); a
+     *               create-graph pass releases the memory of the tensors it makes that no rule saved, so a rule that
+     *               reads an undeclared tensor fails with "released early"
      */
-    public static Tensor record(Tensor output, String name, Tensor[] inputs, Node.Backward backward) {
+    public static Tensor record(Tensor output, String name, Tensor[] inputs, Tensor[] saved, Node.Backward backward) {
         if (!isEnabled()) {
             return output;
         }
         for (Tensor in : inputs) {
             if (in != null && in.requiresGrad()) {
+                for (Tensor t : saved) {
+                    if (t != null) {
+                        t.storage().saveForBackward();
+                    }
+                }
                 output.setGradFn(new Node(name, inputs, backward));
                 return output;
             }
@@ -137,9 +152,9 @@ public final class Autograd {
     }
 
     /**
-     * Runs the backward rules in reverse topological order and returns the gradient of every tensor it reached
-     * (without {@code createGraph}: of the leaves and targets only, the rest is freed on the way, see
-     * {@link BackwardMemory}). With {@code targets}, only the ops that lie on a path to a target run: asking for the
+     * Runs the backward rules in reverse topological order and returns the gradients of the leaves and targets; the
+     * rest is freed on the way (see {@link BackwardMemory}; with {@code createGraph}, except what a recorded rule
+     * saved). With {@code targets}, only the ops that lie on a path to a target run: asking for the
      * gradient w.r.t. a tensor in the middle of a long graph costs the part of the graph above it, not the whole
      * graph.
      */
@@ -150,7 +165,7 @@ public final class Autograd {
         for (Tensor t : targets == null ? new Tensor[0] : targets) {
             wanted.put(t, Boolean.TRUE);
         }
-        BackwardMemory memory = createGraph ? null : new BackwardMemory();
+        BackwardMemory memory = new BackwardMemory();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         try (GradMode mode = setEnabled(createGraph)) {
             for (int i = 0; i < outputs.length; i++) {
@@ -180,13 +195,11 @@ public final class Autograd {
                     }
                     accumulate(grads, in, inGrads[k], memory);
                 }
-                if (memory != null) {
-                    // Every consumer of t ran before its own rule (reverse topological order): g is spent.
-                    if (!wanted.containsKey(t)) {
-                        memory.drop(grads.remove(t));
-                    }
-                    memory.sweep();
+                // Every consumer of t ran before its own rule (reverse topological order): g is spent.
+                if (!wanted.containsKey(t)) {
+                    memory.drop(grads.remove(t));
                 }
+                memory.sweep();
             }
         }
         return grads;
@@ -216,16 +229,14 @@ public final class Autograd {
         return reaches;
     }
 
-    /** Adds {@code g} to the gradient of {@code t}; {@code memory} (null with create-graph) learns what is held. */
+    /** Adds {@code g} to the gradient of {@code t}; {@code memory} learns what is held. */
     private static void accumulate(Map<Tensor, Tensor> grads, Tensor t, Tensor g, BackwardMemory memory) {
         Tensor prev = grads.get(t);
         Tensor sum = prev == null ? g : prev.add(g);
         grads.put(t, sum);
-        if (memory != null) {
-            memory.hold(sum);
-            if (prev != null) {
-                memory.drop(prev);
-            }
+        memory.hold(sum);
+        if (prev != null) {
+            memory.drop(prev);
         }
     }
 

@@ -37,7 +37,8 @@ public final class Conv {
             throw new IllegalArgumentException("conv2d: input " + Shape.str(x.shape()) + " does not match weight " + Shape.str(w.shape()));
         }
         Tensor out = x.backend().conv2d(x, w, g);
-        return Autograd.record(out, "conv2d", new Tensor[] {x, w}, gy -> new Tensor[] {
+        return Autograd.record(out, "conv2d", new Tensor[] {x, w},
+                new Tensor[] {w.requiresGrad() ? x : null, x.requiresGrad() ? w : null}, gy -> new Tensor[] {
             x.requiresGrad() ? inputGrad(gy, w, x.shape(), g) : null,
             w.requiresGrad() ? weightGrad(x, gy, w.shape(), g) : null});
     }
@@ -45,7 +46,8 @@ public final class Conv {
     /** The gradient of {@link #conv2d} w.r.t. its input (a transposed convolution), differentiable in both arguments. */
     public static Tensor inputGrad(Tensor gy, Tensor w, int[] inputShape, Conv2dGeometry g) {
         Tensor out = gy.backend().conv2dInputGrad(gy, w, inputShape, g);
-        return Autograd.record(out, "conv2d_input_grad", new Tensor[] {gy, w}, v -> new Tensor[] {
+        return Autograd.record(out, "conv2d_input_grad", new Tensor[] {gy, w},
+                new Tensor[] {w.requiresGrad() ? gy : null, gy.requiresGrad() ? w : null}, v -> new Tensor[] {
             gy.requiresGrad() ? conv2d(v, w, g) : null,
             w.requiresGrad() ? weightGrad(v, gy, w.shape(), g) : null});
     }
@@ -53,7 +55,8 @@ public final class Conv {
     /** The gradient of {@link #conv2d} w.r.t. its weight, differentiable in both arguments. */
     public static Tensor weightGrad(Tensor x, Tensor gy, int[] weightShape, Conv2dGeometry g) {
         Tensor out = x.backend().conv2dWeightGrad(x, gy, weightShape, g);
-        return Autograd.record(out, "conv2d_weight_grad", new Tensor[] {x, gy}, v -> new Tensor[] {
+        return Autograd.record(out, "conv2d_weight_grad", new Tensor[] {x, gy},
+                new Tensor[] {gy.requiresGrad() ? x : null, x.requiresGrad() ? gy : null}, v -> new Tensor[] {
             x.requiresGrad() ? inputGrad(gy, v, x.shape(), g) : null,
             gy.requiresGrad() ? conv2d(x, v, g) : null});
     }

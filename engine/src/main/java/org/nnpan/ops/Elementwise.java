@@ -44,7 +44,7 @@ public final class Elementwise {
     /** a + b. */
     public static Tensor add(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.ADD, a, b);
-        return Autograd.record(out, "add", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "add", new Tensor[] {a, b}, Autograd.NOTHING_SAVED, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(g, a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(g, b.shape()) : null});
     }
@@ -52,7 +52,7 @@ public final class Elementwise {
     /** a - b. */
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.SUB, a, b);
-        return Autograd.record(out, "sub", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "sub", new Tensor[] {a, b}, Autograd.NOTHING_SAVED, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(g, a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(neg(g), b.shape()) : null});
     }
@@ -60,7 +60,8 @@ public final class Elementwise {
     /** a * b. */
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.MUL, a, b);
-        return Autograd.record(out, "mul", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "mul", new Tensor[] {a, b},
+                new Tensor[] {b.requiresGrad() ? a : null, a.requiresGrad() ? b : null}, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(mul(g, b), a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(mul(g, a), b.shape()) : null});
     }
@@ -68,7 +69,7 @@ public final class Elementwise {
     /** a / b. */
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.DIV, a, b);
-        return Autograd.record(out, "div", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "div", new Tensor[] {a, b}, new Tensor[] {b, b.requiresGrad() ? out : null}, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(div(g, b), a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(neg(mul(g, div(out, b))), b.shape()) : null});
     }
@@ -76,13 +77,13 @@ public final class Elementwise {
     /** -x. */
     public static Tensor neg(Tensor x) {
         Tensor out = unary(UnaryOp.NEG, x);
-        return Autograd.record(out, "neg", new Tensor[] {x}, g -> new Tensor[] {neg(g)});
+        return Autograd.record(out, "neg", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {neg(g)});
     }
 
     /** |x|; the gradient at 0 is 0, as in PyTorch. */
     public static Tensor abs(Tensor x) {
         Tensor out = unary(UnaryOp.ABS, x);
-        return Autograd.record(out, "abs", new Tensor[] {x}, g -> new Tensor[] {mul(g, sign(x))});
+        return Autograd.record(out, "abs", new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {mul(g, sign(x))});
     }
 
     /** sign(x) in {-1, 0, 1}; its gradient is zero. */
@@ -93,33 +94,33 @@ public final class Elementwise {
     /** e^x. */
     public static Tensor exp(Tensor x) {
         Tensor out = unary(UnaryOp.EXP, x);
-        return Autograd.record(out, "exp", new Tensor[] {x}, g -> new Tensor[] {mul(g, out)});
+        return Autograd.record(out, "exp", new Tensor[] {x}, new Tensor[] {out}, g -> new Tensor[] {mul(g, out)});
     }
 
     /** Natural logarithm. */
     public static Tensor log(Tensor x) {
         Tensor out = unary(UnaryOp.LOG, x);
-        return Autograd.record(out, "log", new Tensor[] {x}, g -> new Tensor[] {div(g, x)});
+        return Autograd.record(out, "log", new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {div(g, x)});
     }
 
     /** Square root. */
     public static Tensor sqrt(Tensor x) {
         Tensor out = unary(UnaryOp.SQRT, x);
-        return Autograd.record(out, "sqrt", new Tensor[] {x}, g -> new Tensor[] {div(mul(g, out.scalarLike(0.5)), out)});
+        return Autograd.record(out, "sqrt", new Tensor[] {x}, new Tensor[] {out}, g -> new Tensor[] {div(mul(g, out.scalarLike(0.5)), out)});
     }
 
     /** x raised to a constant power. */
     public static Tensor pow(Tensor x, double exponent) {
         checkFloat("pow", x);
         Tensor out = x.backend().binary(BinaryOp.POW, x, x.scalarLike(exponent));
-        return Autograd.record(out, "pow", new Tensor[] {x}, g -> new Tensor[] {
+        return Autograd.record(out, "pow", new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {
             mul(g, mul(pow(x, exponent - 1), x.scalarLike(exponent)))});
     }
 
     /** a raised to b elementwise (a &gt; 0 where b's gradient is needed). */
     public static Tensor pow(Tensor a, Tensor b) {
         Tensor out = binary(BinaryOp.POW, a, b);
-        return Autograd.record(out, "pow", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "pow", new Tensor[] {a, b}, new Tensor[] {a, b, out}, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(mul(g, mul(b, pow(a, sub(b, b.scalarLike(1))))), a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(mul(g, mul(out, log(a))), b.shape()) : null});
     }
@@ -127,20 +128,20 @@ public final class Elementwise {
     /** max(x, 0). */
     public static Tensor relu(Tensor x) {
         Tensor out = unary(UnaryOp.RELU, x);
-        return Autograd.record(out, "relu", new Tensor[] {x}, g -> new Tensor[] {mul(g, unary(UnaryOp.STEP, x))});
+        return Autograd.record(out, "relu", new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {mul(g, unary(UnaryOp.STEP, x))});
     }
 
     /** 1 / (1 + e^-x). */
     public static Tensor sigmoid(Tensor x) {
         Tensor out = unary(UnaryOp.SIGMOID, x);
-        return Autograd.record(out, "sigmoid", new Tensor[] {x}, g -> new Tensor[] {
+        return Autograd.record(out, "sigmoid", new Tensor[] {x}, new Tensor[] {out}, g -> new Tensor[] {
             mul(g, mul(out, sub(out.scalarLike(1), out)))});
     }
 
     /** Hyperbolic tangent. */
     public static Tensor tanh(Tensor x) {
         Tensor out = unary(UnaryOp.TANH, x);
-        return Autograd.record(out, "tanh", new Tensor[] {x}, g -> new Tensor[] {
+        return Autograd.record(out, "tanh", new Tensor[] {x}, new Tensor[] {out}, g -> new Tensor[] {
             mul(g, sub(out.scalarLike(1), mul(out, out)))});
     }
 
@@ -153,7 +154,7 @@ public final class Elementwise {
         Tensor lo = x.scalarLike(min);
         Tensor hi = x.scalarLike(max);
         Tensor out = x.backend().binary(BinaryOp.MIN, x.backend().binary(BinaryOp.MAX, x, lo), hi);
-        return Autograd.record(out, "clamp", new Tensor[] {x}, g -> new Tensor[] {
+        return Autograd.record(out, "clamp", new Tensor[] {x}, new Tensor[] {x, lo, hi}, g -> new Tensor[] {
             mul(g, mul(compare(BinaryOp.GE, x, lo), compare(BinaryOp.LE, x, hi)))});
     }
 
@@ -169,7 +170,7 @@ public final class Elementwise {
 
     private static Tensor extremum(BinaryOp op, BinaryOp wins, Tensor a, Tensor b) {
         Tensor out = binary(op, a, b);
-        return Autograd.record(out, op.name().toLowerCase(), new Tensor[] {a, b}, g -> {
+        return Autograd.record(out, op.name().toLowerCase(), new Tensor[] {a, b}, new Tensor[] {a, b}, g -> {
             Tensor half = mul(compare(BinaryOp.EQ, a, b), g.scalarLike(0.5));
             return new Tensor[] {
                 Reductions.sumToShape(mul(g, add(compare(wins, a, b), half)), a.shape()),
@@ -182,7 +183,7 @@ public final class Elementwise {
         checkFloatPair("where", a, b);
         Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
         Tensor out = a.backend().where(cond, a, b);
-        return Autograd.record(out, "where", new Tensor[] {cond, a, b}, g -> {
+        return Autograd.record(out, "where", new Tensor[] {cond, a, b}, new Tensor[] {cond}, g -> {
             Tensor zero = g.scalarLike(0);
             return new Tensor[] {null,
                 Reductions.sumToShape(where(cond, g, zero), a.shape()),

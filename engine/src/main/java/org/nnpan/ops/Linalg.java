@@ -34,7 +34,8 @@ public final class Linalg {
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
         Tensor out = new Tensor(out3.storage(), outShape, Shape.contiguousStrides(outShape), 0);
-        return Autograd.record(out, "matmul", new Tensor[] {a, b}, g -> new Tensor[] {
+        return Autograd.record(out, "matmul", new Tensor[] {a, b},
+                new Tensor[] {b.requiresGrad() ? a : null, a.requiresGrad() ? b : null}, g -> new Tensor[] {
             a.requiresGrad() ? Reductions.sumToShape(matmul(g, Shapes.transpose(b, -1, -2)), a.shape()) : null,
             b.requiresGrad() ? Reductions.sumToShape(matmul(Shapes.transpose(a, -1, -2), g), b.shape()) : null});
     }

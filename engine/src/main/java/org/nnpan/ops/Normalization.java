@@ -50,7 +50,8 @@ public final class Normalization {
         if (runningMean != null && runningVar != null) {
             updateRunningStats(runningMean, runningVar, mean, invStd, eps, momentum, count);
         }
-        return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta}, g -> {
+        return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta},
+                new Tensor[] {x, gamma, beta, mean, invStd}, g -> {
             if (Autograd.isEnabled()) {
                 return compositeGradient(g, x, gamma, beta, eps);
             }

@@ -25,12 +25,12 @@ public final class Pooling {
     private static Tensor gather(Tensor x, Tensor idx) {
         Tensor out = x.backend().planeGather(x, idx);
         int[] inShape = x.shape();
-        return Autograd.record(out, "max_pool2d", new Tensor[] {x}, g -> new Tensor[] {scatterAdd(g, idx, inShape)});
+        return Autograd.record(out, "max_pool2d", new Tensor[] {x}, new Tensor[] {idx}, g -> new Tensor[] {scatterAdd(g, idx, inShape)});
     }
 
     private static Tensor scatterAdd(Tensor g, Tensor idx, int[] inShape) {
         Tensor out = g.backend().planeScatterAdd(g, idx, inShape);
-        return Autograd.record(out, "max_pool2d_backward", new Tensor[] {g}, v -> new Tensor[] {gather(v, idx)});
+        return Autograd.record(out, "max_pool2d_backward", new Tensor[] {g}, new Tensor[] {idx}, v -> new Tensor[] {gather(v, idx)});
     }
 
     /** Average pooling with a square window; {@code countIncludePad} as in PyTorch (default true). */
@@ -44,12 +44,12 @@ public final class Pooling {
     private static Tensor avgPool(Tensor x, Conv2dGeometry g, boolean cip) {
         Tensor out = x.backend().avgPool2d(x, g, cip);
         int[] inShape = x.shape();
-        return Autograd.record(out, "avg_pool2d", new Tensor[] {x}, gy -> new Tensor[] {avgPoolAdjoint(gy, inShape, g, cip)});
+        return Autograd.record(out, "avg_pool2d", new Tensor[] {x}, Autograd.NOTHING_SAVED, gy -> new Tensor[] {avgPoolAdjoint(gy, inShape, g, cip)});
     }
 
     private static Tensor avgPoolAdjoint(Tensor gy, int[] inShape, Conv2dGeometry g, boolean cip) {
         Tensor out = gy.backend().avgPool2dAdjoint(gy, inShape, g, cip);
-        return Autograd.record(out, "avg_pool2d_backward", new Tensor[] {gy}, v -> new Tensor[] {avgPool(v, g, cip)});
+        return Autograd.record(out, "avg_pool2d_backward", new Tensor[] {gy}, Autograd.NOTHING_SAVED, v -> new Tensor[] {avgPool(v, g, cip)});
     }
 
     /** Adaptive average pooling to {@code outH}×{@code outW} (PyTorch's bins, which may overlap). */
@@ -61,12 +61,12 @@ public final class Pooling {
         }
         Tensor out = x.backend().adaptiveAvgPool2d(x, outH, outW);
         int[] inShape = x.shape();
-        return Autograd.record(out, "adaptive_avg_pool2d", new Tensor[] {x}, g -> new Tensor[] {adaptiveAdjoint(g, inShape)});
+        return Autograd.record(out, "adaptive_avg_pool2d", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {adaptiveAdjoint(g, inShape)});
     }
 
     private static Tensor adaptiveAdjoint(Tensor g, int[] inShape) {
         Tensor out = g.backend().adaptiveAvgPool2dAdjoint(g, inShape);
-        return Autograd.record(out, "adaptive_avg_pool2d_backward", new Tensor[] {g},
+        return Autograd.record(out, "adaptive_avg_pool2d_backward", new Tensor[] {g}, Autograd.NOTHING_SAVED,
                 v -> new Tensor[] {adaptiveAvgPool2d(v, g.size(2), g.size(3))});
     }
 }

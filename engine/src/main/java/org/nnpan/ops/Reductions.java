@@ -23,7 +23,7 @@ public final class Reductions {
         int[] ax = Shape.axes("sum", axes, x.dim());
         Tensor out = x.backend().reduce(ReduceOp.SUM, x, ax, keepDim);
         int[] inShape = x.shape();
-        return Autograd.record(out, "sum", new Tensor[] {x}, g -> new Tensor[] {
+        return Autograd.record(out, "sum", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {
             Shapes.expand(Shapes.reshape(g, Shape.reduced(inShape, ax, true)), inShape)});
     }
 
@@ -62,7 +62,7 @@ public final class Reductions {
         Tensor out = x.backend().reduce(op, x, ax, keepDim);
         int[] inShape = x.shape();
         int[] kept = Shape.reduced(inShape, ax, true);
-        return Autograd.record(out, name, new Tensor[] {x}, g -> {
+        return Autograd.record(out, name, new Tensor[] {x}, new Tensor[] {x, out}, g -> {
             Tensor winners = Elementwise.compare(BinaryOp.EQ, x.detach(), Shapes.reshape(out.detach(), kept));
             Tensor count = sum(winners, ax, true);
             Tensor share = Elementwise.div(winners, count);

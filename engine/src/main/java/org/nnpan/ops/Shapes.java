@@ -17,7 +17,7 @@ public final class Shapes {
             return x;
         }
         Tensor out = x.backend().dense(x);
-        return Autograd.record(out, "contiguous", new Tensor[] {x}, g -> new Tensor[] {g});
+        return Autograd.record(out, "contiguous", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {g});
     }
 
     /**
@@ -32,7 +32,7 @@ public final class Shapes {
         Tensor c = contiguous(x);
         Tensor out = new Tensor(c.storage(), shape, Shape.contiguousStrides(shape), c.offset());
         int[] inShape = x.shape();
-        return Autograd.record(out, "reshape", new Tensor[] {c}, g -> new Tensor[] {reshape(g, inShape)});
+        return Autograd.record(out, "reshape", new Tensor[] {c}, Autograd.NOTHING_SAVED, g -> new Tensor[] {reshape(g, inShape)});
     }
 
     private static int[] resolve(Tensor x, int[] newShape) {
@@ -94,7 +94,7 @@ public final class Shapes {
             inverse[a] = i;
         }
         Tensor out = new Tensor(x.storage(), shape, strides, x.offset());
-        return Autograd.record(out, "permute", new Tensor[] {x}, g -> new Tensor[] {permute(g, inverse)});
+        return Autograd.record(out, "permute", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {permute(g, inverse)});
     }
 
     /** Swaps two dimensions; a view. */
@@ -125,7 +125,7 @@ public final class Shapes {
         int[] after = new int[x.dim()];
         before[a] = start;
         after[a] = x.size(a) - end;
-        return Autograd.record(out, "slice", new Tensor[] {x}, g -> new Tensor[] {pad(g, before, after)});
+        return Autograd.record(out, "slice", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {pad(g, before, after)});
     }
 
     /** Zero padding: {@code before[i]} and {@code after[i]} elements around dimension i. */
@@ -144,7 +144,7 @@ public final class Shapes {
         Tensor out = Tensor.empty(MemoryScope.current(), x.backend(), x.dtype(), shape);
         out.backend().copyInto(interior(out, before, x.shape()), x);
         int[] inShape = x.shape();
-        return Autograd.record(out, "pad", new Tensor[] {x}, g -> new Tensor[] {narrow(g, before, inShape)});
+        return Autograd.record(out, "pad", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {narrow(g, before, inShape)});
     }
 
     /** PyTorch's {@code F.pad} convention: pairs (left, right) starting from the LAST dimension. */
@@ -216,7 +216,7 @@ public final class Shapes {
             out.backend().copyInto(interior(out, start, xs[k].shape()), xs[k]);
             pos += xs[k].size(a);
         }
-        return Autograd.record(out, "cat", xs.clone(), g -> {
+        return Autograd.record(out, "cat", xs.clone(), Autograd.NOTHING_SAVED, g -> {
             Tensor[] grads = new Tensor[xs.length];
             for (int k = 0; k < xs.length; k++) {
                 grads[k] = slice(g, a, starts[k], starts[k] + xs[k].size(a));
@@ -233,6 +233,6 @@ public final class Shapes {
         int[] strides = Shape.broadcastStrides(x.shape(), x.strides(), shape);
         Tensor out = new Tensor(x.storage(), shape.clone(), strides, x.offset());
         int[] inShape = x.shape();
-        return Autograd.record(out, "expand", new Tensor[] {x}, g -> new Tensor[] {Reductions.sumToShape(g, inShape)});
+        return Autograd.record(out, "expand", new Tensor[] {x}, Autograd.NOTHING_SAVED, g -> new Tensor[] {Reductions.sumToShape(g, inShape)});
     }
 }

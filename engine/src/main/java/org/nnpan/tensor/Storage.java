@@ -19,6 +19,7 @@ public final class Storage {
     private final MemoryScope scope;
     private final Backend backend;
     private volatile boolean released;
+    private volatile boolean savedForBackward;
 
     Storage(MemorySegment segment, BufferPool.Buffer buffer, DType dtype, long numel, MemoryScope scope, Backend backend) {
         this.segment = segment;
@@ -65,6 +66,19 @@ public final class Storage {
             scope.release(this);
             released = true;
         }
+    }
+
+    /**
+     * Marks this storage as read by a recorded backward rule, so a backward pass never releases it early (see
+     * {@code Autograd.record}); it then lives until its scope closes. Marking is permanent.
+     */
+    public void saveForBackward() {
+        savedForBackward = true;
+    }
+
+    /** Whether a recorded backward rule reads this storage ({@link #saveForBackward()}). */
+    public boolean isSavedForBackward() {
+        return savedForBackward;
     }
 
     /** Whether {@link #release()} handed the memory back. */
