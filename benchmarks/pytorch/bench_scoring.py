@@ -10,15 +10,19 @@ definitions (tests/reference/torch_models.py), 2 threads, 100 CIFAR-shaped rando
   synflow-schedule  100 SynFlow steps to 2 % density on an exponential schedule, global top-k each step,
            pruned weights keep score 0 (stay pruned)
 
-Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON ").
+Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON "); with --max-rss the
+line also holds the process's peak resident memory so far (ru_maxrss, what nnpan's `bench` reports: run one model
+and one index per process, e.g. --models resnet32 --indices grasp, so the peak is that index's).
 
     /usr/bin/python3 benchmarks/pytorch/bench_scoring.py [--models vgg19,resnet32] [--indices synflow] [--calls 5]
         [--schedule]
+    /usr/bin/python3 benchmarks/pytorch/bench_scoring.py --models resnet32 --indices grasp --calls 3 --warmup 1 --max-rss
 """
 import argparse
 import copy
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -105,6 +109,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--indices", default="snip,grasp,synflow", help="which of snip, grasp, synflow to time")
     ap.add_argument("--schedule", action="store_true", help="also time the 100-step SynFlow schedule (once)")
+    ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MB)")
     args = ap.parse_args()
     for name in args.models.split(","):
         torch.manual_seed(1)
@@ -126,6 +131,9 @@ def main():
             r = {"benchmark": index + " " + name, "median_ms": round(statistics.median(times) * 1e3, 1),
                  "min_ms": round(min(times) * 1e3, 1), "calls": len(times), "batch": args.batch, "threads": 2,
                  "prunable_weights": sum(w.numel() for w in prunable(model))}
+            if args.max_rss:
+                # Linux reports KiB; MB here are 10^6 bytes, as in nnpan's bench output.
+                r["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1)
             print("JSON " + json.dumps(r), flush=True)
 
 

@@ -72,7 +72,7 @@ public final class Autograd {
                         t.storage().saveForBackward();
                     }
                 }
-                output.setGradFn(new Node(name, inputs, backward));
+                output.setGradFn(new Node(name, inputs, saved, backward));
                 return output;
             }
         }
@@ -89,7 +89,7 @@ public final class Autograd {
             throw new IllegalArgumentException("backward() needs a scalar, got shape " + Shape.str(loss.shape())
                     + "; use grad(outputs, inputs, gradOutputs, createGraph) for non-scalar outputs");
         }
-        Map<Tensor, Tensor> grads = propagate(new Tensor[] {loss}, new Tensor[] {onesLike(loss)}, false, null);
+        Map<Tensor, Tensor> grads = propagate(new Tensor[] {loss}, new Tensor[] {onesLike(loss)}, false, null, null);
         try (GradMode g = noGrad()) {
             for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
                 Tensor leaf = e.getKey();
@@ -116,6 +116,31 @@ public final class Autograd {
      * @return one gradient per input; zeros for inputs the outputs do not depend on
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean createGraph) {
+        return gradients(propagate(outputs, seeds(outputs, gradOutputs), createGraph, inputs, null), inputs);
+    }
+
+    /**
+     * First-order gradients of the scalar {@code outputs} (summed) with respect to {@code inputs}, as
+     * {@link #grad(Tensor[], Tensor[], Tensor[], boolean) grad(outputs, inputs, null, false)}, for the last walk over
+     * a graph: every tensor that a backward rule of this pass reads and whose storage the current scope allocated
+     * from position {@code since} on ({@link MemoryScope#allocationCount()}) is released once the last rule reading
+     * it has run, and every other tensor the scope allocated from there on right away. GraSP's second pass uses it to
+     * free its forward and recorded first-order passes as it goes, instead of holding them all until the end.
+     *
+     * <p>Afterwards all tensors the scope allocated from {@code since} on are unreadable except the returned
+     * gradients (the caller must be done with them: read a create-graph pass's gradients before, for instance), and
+     * the graph cannot be walked again.
+     */
+    public static Tensor[] gradReleasingGraph(Tensor[] outputs, Tensor[] inputs, int since) {
+        if (since < 0) {
+            throw new IllegalArgumentException("gradReleasingGraph: since must be an allocation position >= 0, got "
+                    + since);
+        }
+        List<Storage> eligible = MemoryScope.current().allocatedSince(since); // before the pass allocates its seeds
+        return gradients(propagate(outputs, seeds(outputs, null), false, inputs, eligible), inputs);
+    }
+
+    private static Tensor[] seeds(Tensor[] outputs, Tensor[] gradOutputs) {
         Tensor[] seeds = new Tensor[outputs.length];
         for (int i = 0; i < outputs.length; i++) {
             Tensor go = gradOutputs == null ? null : gradOutputs[i];
@@ -131,7 +156,11 @@ public final class Autograd {
             }
             seeds[i] = go;
         }
-        Map<Tensor, Tensor> grads = propagate(outputs, seeds, createGraph, inputs);
+        return seeds;
+    }
+
+    /** The gradient of each of {@code inputs} in {@code grads}; zeros for those the pass did not reach. */
+    private static Tensor[] gradients(Map<Tensor, Tensor> grads, Tensor[] inputs) {
         Tensor[] result = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor g = grads.get(inputs[i]);
@@ -156,11 +185,15 @@ public final class Autograd {
      * rest is freed on the way (see {@link BackwardMemory}; with {@code createGraph}, except what a recorded rule
      * saved). With {@code targets}, only the ops that lie on a path to a target run: asking for the
      * gradient w.r.t. a tensor in the middle of a long graph costs the part of the graph above it, not the whole
-     * graph.
+     * graph. Storages in {@code releasable} (unless null) are released after their last reader ({@link GraphRelease}).
      */
-    private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph, Tensor[] targets) {
+    private static Map<Tensor, Tensor> propagate(Tensor[] outputs, Tensor[] seeds, boolean createGraph, Tensor[] targets,
+            List<Storage> releasable) {
         List<Tensor> order = topologicalOrder(outputs);
         Map<Tensor, Boolean> needed = targets == null ? null : neededFor(order, targets);
+        GraphRelease release = releasable == null ? null : new GraphRelease(order.stream()
+                .filter(t -> t.gradFn() != null && (needed == null || needed.get(t) == Boolean.TRUE))
+                .map(Tensor::gradFn).toList(), releasable);
         Map<Tensor, Boolean> wanted = new IdentityHashMap<>();
         for (Tensor t : targets == null ? new Tensor[0] : targets) {
             wanted.put(t, Boolean.TRUE);
@@ -179,6 +212,9 @@ public final class Autograd {
                     continue;
                 }
                 Tensor[] inGrads = node.backward().apply(g);
+                if (release != null) {
+                    release.ran(node);
+                }
                 Tensor[] inputs = node.inputs();
                 if (inGrads.length != inputs.length) {
                     throw new IllegalStateException(node.name() + ": backward returned " + inGrads.length

@@ -9,9 +9,10 @@ import org.nnpan.tensor.Tensor;
  *
  * @param name     the op's name, for error messages and debugging
  * @param inputs   the op's tensor inputs, in order
+ * @param saved    the tensors whose values {@code backward} reads (null entries allowed)
  * @param backward maps the output gradient to one gradient per input (null where an input needs none)
  */
-public record Node(String name, Tensor[] inputs, Backward backward) {
+public record Node(String name, Tensor[] inputs, Tensor[] saved, Backward backward) {
 
     /** Gradient rule of one op. */
     @FunctionalInterface

@@ -128,7 +128,20 @@ public final class Elementwise {
     /** max(x, 0). */
     public static Tensor relu(Tensor x) {
         Tensor out = unary(UnaryOp.RELU, x);
-        return Autograd.record(out, "relu", new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {mul(g, unary(UnaryOp.STEP, x))});
+        // step(out) = step(x), and out is what the next layer saves anyway: x itself need not be kept.
+        return Autograd.record(out, "relu", new Tensor[] {x}, new Tensor[] {out}, g -> new Tensor[] {reluGrad(g, out)});
+    }
+
+    /**
+     * g ⊙ step(y) for y = relu(x), ReLU's gradient. Recorded as one op that saves {@code y} (kept anyway) instead of
+     * as a product that would save the step mask, a new tensor of y's size in every create-graph pass.
+     */
+    private static Tensor reluGrad(Tensor g, Tensor y) {
+        Tensor out;
+        try (Autograd.GradMode _ = Autograd.noGrad()) {
+            out = mul(g, unary(UnaryOp.STEP, y));
+        }
+        return Autograd.record(out, "relu_backward", new Tensor[] {g}, new Tensor[] {y}, v -> new Tensor[] {reluGrad(v, y)});
     }
 
     /** 1 / (1 + e^-x). */

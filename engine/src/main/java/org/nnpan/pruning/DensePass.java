@@ -43,14 +43,14 @@ final class DensePass {
         Scores grasp = Scores.allocate(layout);
         LossProbe.Measurement dense = null;
         try (MemoryScope _ = MemoryScope.open("dense-pass"); ModelSnapshot _ = ModelSnapshot.of(model)) {
+            int forward = MemoryScope.current().allocationCount();
             Tensor logits = Scoring.logits(model, batch);
-            GraspSaliency.Gradients gradients = GRASP.gradients(model,
-                    Scoring.loss(logits, batch, GRASP.temperature()));
-            Scoring.timesThetaInto(model, gradients.g(), 1, snip);
-            Scoring.timesThetaInto(model, gradients.hg(), 1, grasp);
             if (probe != null) {
-                dense = probe.measure(model, logits, batch, null);
+                dense = probe.measure(model, logits, batch, null); // first: GraSP's second pass frees the forward pass
             }
+            Tensor[] hg = GRASP.hessianGradient(model, Scoring.loss(logits, batch, GRASP.temperature()), forward,
+                    g -> Scoring.timesThetaInto(model, g, 1, snip));
+            Scoring.timesThetaInto(model, hg, 1, grasp);
         }
         return new Result(snip, grasp, dense);
     }

@@ -1,8 +1,10 @@
 package org.nnpan.pruning;
 
+import java.util.function.Consumer;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
+import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
 /**
@@ -61,35 +63,38 @@ public final class GraspSaliency implements Saliency {
         Scoring.check(model, mask);
         return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
             try (ModelSnapshot _ = ModelSnapshot.of(model)) {
-                Scoring.timesThetaInto(model, gradients(model, Scoring.loss(model, batch, temperature)).hg(), 1,
-                        scores);
+                int forward = MemoryScope.current().allocationCount();
+                Tensor[] hg = hessianGradient(model, Scoring.loss(model, batch, temperature), forward, g -> {
+                });
+                Scoring.timesThetaInto(model, hg, 1, scores);
             }
         });
     }
 
     /**
-     * The two gradients GraSP takes of the dense {@code model}'s scoring {@code loss} (recorded at this saliency's
-     * temperature).
+     * Hg = ∂(½‖g‖²)/∂w for each prunable weight w of the dense {@code model}, in model order, where g = ∂L/∂θ over the
+     * parameters of this saliency's {@link GradientNorm} and {@code loss} = L is a scalar computed from
+     * {@code model}'s parameters with the graph recorded (at this saliency's temperature).
      *
-     * @param g  ∂L/∂θ over the parameters of {@link #norm()}, in that order (the prunable weights in model order
-     *           for {@link GradientNorm#PRUNABLE_WEIGHTS}), with their graph recorded
-     * @param hg Hg = ∂(½‖g‖²)/∂w for each prunable weight w, in model order
+     * <p>Memory goes as soon as nothing reads it: the forward pass's tensors that no backward rule saved before the
+     * first pass, and the rest of the forward and first backward passes during the second one (see
+     * {@link Autograd#gradReleasingGraph}). Every tensor the current scope allocated from position {@code since} on
+     * (taken before the forward pass of {@code loss}) is unreadable afterwards, {@code loss} and g included, so
+     * {@code firstOrder} sees g (in that order, the prunable weights in model order for
+     * {@link GradientNorm#PRUNABLE_WEIGHTS}) before.
      */
-    record Gradients(Tensor[] g, Tensor[] hg) {
-    }
-
-    /** g and Hg of {@code loss}, a scalar computed from {@code model}'s parameters with the graph recorded. */
-    Gradients gradients(Module model, Tensor loss) {
+    Tensor[] hessianGradient(Module model, Tensor loss, int since, Consumer<Tensor[]> firstOrder) {
         Tensor[] normed = norm == GradientNorm.PRUNABLE_WEIGHTS ? Scoring.prunableValues(model)
                 : model.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
+        MemoryScope.current().releaseUnsavedSince(since); // no rule reads them: the forward pass's unsaved outputs
         Tensor[] g = Autograd.grad(new Tensor[] {loss}, normed, null, true);
+        firstOrder.accept(g);
         Tensor halfSquaredNorm = null;
         for (Tensor gi : g) {
             Tensor s = gi.mul(gi).sum();
             halfSquaredNorm = halfSquaredNorm == null ? s : halfSquaredNorm.add(s);
         }
-        Tensor[] hg = Autograd.grad(new Tensor[] {halfSquaredNorm.mul(0.5)}, Scoring.prunableValues(model), null,
-                false);
-        return new Gradients(g, hg);
+        return Autograd.gradReleasingGraph(new Tensor[] {halfSquaredNorm.mul(0.5)}, Scoring.prunableValues(model),
+                since);
     }
 }

@@ -121,6 +121,20 @@ public final class MemoryScope implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases every storage this scope allocated from {@code position} on ({@link #allocationCount()}) that no
+     * recorded backward rule {@linkplain Storage#isSavedForBackward() saved}: after a forward pass, the activations
+     * only the caller could read (the caller must be done with them, the output included). Backward passes over the
+     * recorded graph still work, since their rules read saved tensors only.
+     */
+    public void releaseUnsavedSince(int position) {
+        for (Storage s : allocatedSince(position)) {
+            if (!s.isSavedForBackward()) {
+                s.release();
+            }
+        }
+    }
+
     /** Whether memory of this scope may still be used. */
     public boolean isOpen() {
         return open;

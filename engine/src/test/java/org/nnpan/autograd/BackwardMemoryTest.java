@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.nnpan.models.ModelSpec;
@@ -22,9 +23,9 @@ import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
 /**
- * The early-release rule of first-order backward passes ({@link BackwardMemory}): released memory cannot be read,
- * and releasing changes no gradient, first or second order. The reference runs each computation in the global
- * scope, where nothing is ever released early.
+ * The early-release rules of backward passes ({@link BackwardMemory}, {@link GraphRelease}): released memory cannot
+ * be read, and releasing changes no gradient, first or second order. The reference runs each computation in the
+ * global scope, where nothing is ever released early.
  */
 class BackwardMemoryTest {
     private static final int BATCH = 4;
@@ -115,6 +116,56 @@ class BackwardMemoryTest {
                 assertSameGradient(reference[i], released[i], "parameter " + i);
             }
             assertTrue(s.peakBytes() < s.allocatedBytes(), "the outer first-order pass released nothing");
+        }
+    }
+
+    @Test
+    void aCreateGraphPassKeepsOnlyWhatItsRulesRead() {
+        Module net = net("resnet20", 2);
+        Tensor[] params = net.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
+        try (MemoryScope s = MemoryScope.open("step")) {
+            Tensor loss = Losses.crossEntropy(net.forward(images("resnet20", 2)), labels(), Losses.Reduction.MEAN);
+            long forward = s.liveBytes();
+            Autograd.grad(new Tensor[] {loss}, params, null, true);
+            long pass = s.allocatedBytes() - forward;
+            long kept = s.liveBytes() - forward;
+            assertTrue(kept < 0.5 * pass, "the create-graph pass kept " + kept + " of the " + pass + " B it allocated");
+        }
+    }
+
+    @Test
+    void theLastPassOverAGraphReleasesItAndGivesTheSameHessianProduct() {
+        Module net = net("resnet20", 4);
+        Tensor x = images("resnet20", 4);
+        Tensor[] params = net.parameters().stream().map(Parameter::value).toArray(Tensor[]::new);
+        // GraSP's Hg, once retaining everything (global scope) and once releasing as early as GraSP does.
+        BiFunction<MemoryScope, Boolean, float[][]> hessianGradient = (scope, release) -> {
+            int since = scope.allocationCount();
+            Tensor loss = Losses.crossEntropy(net.forward(x), labels(), Losses.Reduction.MEAN);
+            if (release) {
+                scope.releaseUnsavedSince(since);
+            }
+            Tensor[] g = Autograd.grad(new Tensor[] {loss}, params, null, true);
+            Tensor h = null;
+            for (Tensor gi : g) {
+                Tensor term = gi.mul(gi).sum();
+                h = h == null ? term : h.add(term);
+            }
+            Tensor[] hg = release ? Autograd.gradReleasingGraph(new Tensor[] {h}, params, since)
+                    : Autograd.grad(new Tensor[] {h}, params, null, false);
+            return flat(hg);
+        };
+        float[][] reference = hessianGradient.apply(MemoryScope.global(), false);
+        try (MemoryScope s = MemoryScope.open("step")) {
+            Tensor probe = Tensor.zeros(DType.F32, 1); // allocated before `since`: must survive
+            float[][] released = hessianGradient.apply(s, true);
+            for (int i = 0; i < params.length; i++) {
+                assertArrayEquals(reference[i], released[i], "parameter " + i);
+            }
+            // What is left is Hg itself (one float per parameter, about 3 % of the peak here).
+            assertTrue(s.liveBytes() < 0.05 * s.peakBytes(), "after the last pass the scope still holds "
+                    + s.liveBytes() + " B of a " + s.peakBytes() + " B peak");
+            assertEquals(0, probe.get(0));
         }
     }
 

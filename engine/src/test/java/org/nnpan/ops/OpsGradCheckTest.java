@@ -7,9 +7,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nnpan.autograd.GradCheck;
 import org.nnpan.backend.Backend;
 import org.nnpan.backend.Backends;
+import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
-/** Float64 finite-difference checks of first and second derivatives of every differentiable op, on both backends. */
+/**
+ * Float64 finite-difference checks of first and second derivatives of every differentiable op, on both backends: in
+ * the global scope, where nothing is released early, and in a memory scope, where each backward pass releases what
+ * no recorded rule saved (an op that reads a tensor it did not declare fails there with "released early").
+ */
 class OpsGradCheckTest {
 
     static Stream<Arguments> casesOnBackends() {
@@ -20,6 +25,19 @@ class OpsGradCheckTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("casesOnBackends")
     void firstAndSecondDerivativesMatchFiniteDifferences(String backendName, String name, OpCases.Case c, Backend backend) {
+        check(name, c, backend);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("casesOnBackends")
+    void derivativesAreUnchangedWhenBackwardPassesReleaseMemory(String backendName, String name, OpCases.Case c,
+            Backend backend) {
+        try (MemoryScope s = MemoryScope.open("grad-check")) {
+            check(name, c, backend);
+        }
+    }
+
+    private static void check(String name, OpCases.Case c, Backend backend) {
         try (Backends.Use u = Backends.use(backend)) {
             Tensor[] xs = GradCheck.inputs(name.hashCode(), c.shapes());
             if (c.positive()) {
