@@ -11,6 +11,8 @@ import org.nnpan.kernels.conv.ConvGeometry;
 import org.nnpan.kernels.conv.Im2col;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.kernels.norm.BatchNormKernel;
+import org.nnpan.kernels.norm.BatchNormKernels;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.DType;
@@ -481,44 +483,18 @@ public class CpuBackend extends ReferenceBackend {
         if (!f32(x) || !x.isContiguous()) {
             return super.batchNormForward(x, gamma, beta, eps);
         }
-        int n = x.size(0);
-        int c = x.size(1);
-        int inner = (int) (x.numel() / ((long) n * c));
+        BatchNormKernel.Layout layout = batchNormLayout(x);
         Tensor y = alloc(DType.F32, x.shape());
-        Tensor mean = alloc(DType.F32, c);
-        Tensor invStd = alloc(DType.F32, c);
-        MemorySegment in = x.storage().segment();
-        MemorySegment out = y.storage().segment();
-        long count = (long) n * inner;
-        Parallel.get().parallelFor(c, 1, (lo, hi) -> {
+        Tensor mean = alloc(DType.F32, layout.channels());
+        Tensor invStd = alloc(DType.F32, layout.channels());
+        BatchNormKernel kernel = BatchNormKernels.best();
+        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+            float[] stats = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
-                double s = 0;
-                for (int b = 0; b < n; b++) {
-                    s = reduceRun(ReduceOp.SUM, in, x.offset() + ((long) b * c + ch) * inner, 1, inner, s);
-                }
-                float m = (float) (s / count);
-                double v = 0;
-                for (int b = 0; b < n; b++) {
-                    long base = x.offset() + ((long) b * c + ch) * inner;
-                    float acc = 0;
-                    for (int i = 0; i < inner; i++) {
-                        float d = in.getAtIndex(F, base + i) - m;
-                        acc += d * d;
-                    }
-                    v += acc;
-                }
-                float is = (float) (1 / Math.sqrt(v / count + eps));
-                float scale = is * channelValue(gamma, ch, 1f);
-                float shift = channelValue(beta, ch, 0f) - m * scale;
-                for (int b = 0; b < n; b++) {
-                    long off = ((long) b * c + ch) * inner;
-                    long src = x.offset() + off;
-                    for (int i = 0; i < inner; i++) {
-                        out.setAtIndex(F, off + i, in.getAtIndex(F, src + i) * scale + shift);
-                    }
-                }
-                mean.storage().segment().setAtIndex(F, ch, m);
-                invStd.storage().segment().setAtIndex(F, ch, is);
+                kernel.forward(layout, ch, x.storage().segment(), x.offset(), y.storage().segment(), 0, eps,
+                        channelValue(gamma, ch, 1f), channelValue(beta, ch, 0f), stats);
+                mean.storage().segment().setAtIndex(F, ch, stats[0]);
+                invStd.storage().segment().setAtIndex(F, ch, stats[1]);
             }
         });
         return new Tensor[] {y, mean, invStd};
@@ -529,52 +505,29 @@ public class CpuBackend extends ReferenceBackend {
         if (!f32(gy, x) || !x.isContiguous() || !gy.isContiguous()) {
             return super.batchNormBackward(gy, x, gamma, mean, invStd);
         }
-        int n = x.size(0);
-        int c = x.size(1);
-        int inner = (int) (x.numel() / ((long) n * c));
-        long count = (long) n * inner;
+        BatchNormKernel.Layout layout = batchNormLayout(x);
         Tensor gx = alloc(DType.F32, x.shape());
-        Tensor gGamma = alloc(DType.F32, c);
-        Tensor gBeta = alloc(DType.F32, c);
-        MemorySegment xs = x.storage().segment();
-        MemorySegment gs = gy.storage().segment();
-        MemorySegment out = gx.storage().segment();
-        Parallel.get().parallelFor(c, 1, (lo, hi) -> {
+        Tensor gGamma = alloc(DType.F32, layout.channels());
+        Tensor gBeta = alloc(DType.F32, layout.channels());
+        BatchNormKernel kernel = BatchNormKernels.best();
+        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+            float[] grads = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
-                float m = mean.storage().segment().getAtIndex(F, ch);
-                float is = invStd.storage().segment().getAtIndex(F, ch);
-                double sumG = 0;
-                double sumGX = 0;
-                for (int b = 0; b < n; b++) {
-                    long off = ((long) b * c + ch) * inner;
-                    float sg = 0;
-                    float sgx = 0;
-                    for (int i = 0; i < inner; i++) {
-                        float g = gs.getAtIndex(F, gy.offset() + off + i);
-                        sg += g;
-                        sgx += g * (xs.getAtIndex(F, x.offset() + off + i) - m);
-                    }
-                    sumG += sg;
-                    sumGX += sgx;
-                }
-                sumGX *= is;
-                // dx = γ·invStd/count · (count·g − Σg − x̂·Σ(g·x̂))
-                float k = (float) (channelValue(gamma, ch, 1f) * is / count);
-                float a = (float) (sumGX * is);
-                float b0 = (float) sumG;
-                for (int b = 0; b < n; b++) {
-                    long off = ((long) b * c + ch) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        float g = gs.getAtIndex(F, gy.offset() + off + i);
-                        float xc = xs.getAtIndex(F, x.offset() + off + i) - m;
-                        out.setAtIndex(F, off + i, k * (count * g - b0 - xc * a));
-                    }
-                }
-                gGamma.storage().segment().setAtIndex(F, ch, (float) sumGX);
-                gBeta.storage().segment().setAtIndex(F, ch, (float) sumG);
+                kernel.backward(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(), x.offset(),
+                        gx.storage().segment(), 0, mean.storage().segment().getAtIndex(F, ch),
+                        invStd.storage().segment().getAtIndex(F, ch), channelValue(gamma, ch, 1f), grads);
+                gGamma.storage().segment().setAtIndex(F, ch, grads[0]);
+                gBeta.storage().segment().setAtIndex(F, ch, grads[1]);
             }
         });
         return new Tensor[] {gx, gGamma, gBeta};
+    }
+
+    /** An NCHW (or NC...) tensor's shape as the batch-norm kernels see it. */
+    private static BatchNormKernel.Layout batchNormLayout(Tensor x) {
+        int n = x.size(0);
+        int c = x.size(1);
+        return new BatchNormKernel.Layout(n, c, (int) (x.numel() / ((long) n * c)));
     }
 
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;

@@ -1,0 +1,47 @@
+package org.nnpan.kernels.norm;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The per-channel loops of float32 batch normalisation over an NCHW tensor, one channel per call, so that callers
+ * run channels in parallel. A channel's elements are {@code batch} runs of {@code inner} contiguous floats,
+ * {@code channels * inner} apart. Offsets count elements; every segment holds float32 data in native order.
+ *
+ * <p>Two implementations: {@link ScalarBatchNormKernel} (plain loops, runs everywhere) and {@code
+ * VectorBatchNormKernel} (the Vector API, which needs {@code --add-modules jdk.incubator.vector}). They agree on
+ * every element-wise step bit for bit and differ only in the order of the channel sums; each is deterministic on its
+ * own (the vector one adds whole vectors lane-wise and the lanes in lane order, never {@code reduceLanes}, whose
+ * order depends on whether the JIT has compiled it).
+ */
+public interface BatchNormKernel {
+
+    /**
+     * Normalises channel {@code ch} of {@code x} into {@code y} with batch statistics: {@code y = (x - mean) * invStd *
+     * gamma + beta}, where {@code invStd = 1 / sqrt(var + eps)} (biased variance); returns the mean in {@code stats[0]}
+     * and invStd in {@code stats[1]}.
+     */
+    void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
+                 double eps, float gamma, float beta, float[] stats);
+
+    /**
+     * The input gradient of {@link #forward} for channel {@code ch} into {@code gx}, from its output gradient
+     * {@code gy}, its input {@code x} and the saved {@code mean} and {@code invStd}; returns the gradient of gamma in
+     * {@code grads[0]} and of beta in {@code grads[1]}.
+     */
+    void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                  MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads);
+
+    /** The shape of an NCHW tensor as this kernel sees it: {@code inner} is the product of the spatial sizes. */
+    record Layout(int batch, int channels, int inner) {
+
+        /** Elements per channel: the count the statistics average over. */
+        long count() {
+            return (long) batch * inner;
+        }
+
+        /** Element offset of image {@code b}'s run of channel {@code ch}. */
+        long run(int b, int ch) {
+            return ((long) b * channels + ch) * inner;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.nnpan.kernels.norm;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@link BatchNormKernel} with plain loops: each run is summed in one float chain (the mean's sums in double), and
+ * runs are added in image order in double.
+ */
+final class ScalarBatchNormKernel implements BatchNormKernel {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @Override
+    public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
+                        double eps, float gamma, float beta, float[] stats) {
+        int inner = layout.inner();
+        double s = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long base = xOffset + layout.run(b, ch);
+            double run = 0;
+            for (int i = 0; i < inner; i++) {
+                run += x.getAtIndex(F, base + i);
+            }
+            s += run;
+        }
+        float m = (float) (s / layout.count());
+        double v = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long base = xOffset + layout.run(b, ch);
+            float acc = 0;
+            for (int i = 0; i < inner; i++) {
+                float d = x.getAtIndex(F, base + i) - m;
+                acc += d * d;
+            }
+            v += acc;
+        }
+        float is = (float) (1 / Math.sqrt(v / layout.count() + eps));
+        float scale = is * gamma;
+        float shift = beta - m * scale;
+        for (int b = 0; b < layout.batch(); b++) {
+            long src = xOffset + layout.run(b, ch);
+            long dst = yOffset + layout.run(b, ch);
+            for (int i = 0; i < inner; i++) {
+                y.setAtIndex(F, dst + i, x.getAtIndex(F, src + i) * scale + shift);
+            }
+        }
+        stats[0] = m;
+        stats[1] = is;
+    }
+
+    @Override
+    public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                         MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        int inner = layout.inner();
+        double sumG = 0;
+        double sumGX = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long run = layout.run(b, ch);
+            float sg = 0;
+            float sgx = 0;
+            for (int i = 0; i < inner; i++) {
+                float g = gy.getAtIndex(F, gyOffset + run + i);
+                sg += g;
+                sgx += g * (x.getAtIndex(F, xOffset + run + i) - mean);
+            }
+            sumG += sg;
+            sumGX += sgx;
+        }
+        BackwardTerms t = BackwardTerms.of(layout, sumG, sumGX, invStd, gamma);
+        for (int b = 0; b < layout.batch(); b++) {
+            long run = layout.run(b, ch);
+            for (int i = 0; i < inner; i++) {
+                float g = gy.getAtIndex(F, gyOffset + run + i);
+                float xc = x.getAtIndex(F, xOffset + run + i) - mean;
+                gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
+            }
+        }
+        grads[0] = t.gGamma();
+        grads[1] = t.sumG();
+    }
+}

@@ -1,0 +1,146 @@
+package org.nnpan.kernels.norm;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link BatchNormKernel} on the Vector API: a run's sums are whole-vector lane-wise additions, its lanes then added
+ * in lane order (and its tail after them), and runs added in image order in double, so the result is the same whether
+ * the Vector API runs interpreted or compiled. The element-wise steps are the scalar kernel's float expressions, so
+ * they agree with it bit for bit given the same statistics. Loaded only with the Vector API present.
+ */
+final class VectorBatchNormKernel implements BatchNormKernel {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Lanes of the last run's vector sums, per thread (avoids allocating a lane array per run). */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    @Override
+    public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
+                        double eps, float gamma, float beta, float[] stats) {
+        int inner = layout.inner();
+        int whole = SPECIES.loopBound(inner);
+        float[] lanes = LANES.get();
+        double s = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long base = xOffset + layout.run(b, ch);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            for (int i = 0; i < whole; i += L) {
+                acc = acc.add(load(x, base + i));
+            }
+            float tail = 0;
+            for (int i = whole; i < inner; i++) {
+                tail += x.getAtIndex(F, base + i);
+            }
+            s += laneSum(acc, lanes) + tail;
+        }
+        float m = (float) (s / layout.count());
+        FloatVector mv = FloatVector.broadcast(SPECIES, m);
+        double v = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long base = xOffset + layout.run(b, ch);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            for (int i = 0; i < whole; i += L) {
+                FloatVector d = load(x, base + i).sub(mv);
+                acc = d.fma(d, acc);
+            }
+            float tail = 0;
+            for (int i = whole; i < inner; i++) {
+                float d = x.getAtIndex(F, base + i) - m;
+                tail += d * d;
+            }
+            v += laneSum(acc, lanes) + tail;
+        }
+        float is = (float) (1 / Math.sqrt(v / layout.count() + eps));
+        float scale = is * gamma;
+        float shift = beta - m * scale;
+        FloatVector scaleV = FloatVector.broadcast(SPECIES, scale);
+        FloatVector shiftV = FloatVector.broadcast(SPECIES, shift);
+        for (int b = 0; b < layout.batch(); b++) {
+            long src = xOffset + layout.run(b, ch);
+            long dst = yOffset + layout.run(b, ch);
+            for (int i = 0; i < whole; i += L) {
+                store(load(x, src + i).mul(scaleV).add(shiftV), y, dst + i);
+            }
+            for (int i = whole; i < inner; i++) {
+                y.setAtIndex(F, dst + i, x.getAtIndex(F, src + i) * scale + shift);
+            }
+        }
+        stats[0] = m;
+        stats[1] = is;
+    }
+
+    @Override
+    public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                         MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        int inner = layout.inner();
+        int whole = SPECIES.loopBound(inner);
+        float[] lanes = LANES.get();
+        FloatVector mv = FloatVector.broadcast(SPECIES, mean);
+        double sumG = 0;
+        double sumGX = 0;
+        for (int b = 0; b < layout.batch(); b++) {
+            long run = layout.run(b, ch);
+            FloatVector sg = FloatVector.zero(SPECIES);
+            FloatVector sgx = FloatVector.zero(SPECIES);
+            for (int i = 0; i < whole; i += L) {
+                FloatVector g = load(gy, gyOffset + run + i);
+                sg = sg.add(g);
+                sgx = g.fma(load(x, xOffset + run + i).sub(mv), sgx);
+            }
+            float tailG = 0;
+            float tailGX = 0;
+            for (int i = whole; i < inner; i++) {
+                float g = gy.getAtIndex(F, gyOffset + run + i);
+                tailG += g;
+                tailGX += g * (x.getAtIndex(F, xOffset + run + i) - mean);
+            }
+            sumG += laneSum(sg, lanes) + tailG;
+            sumGX += laneSum(sgx, lanes) + tailGX;
+        }
+        BackwardTerms t = BackwardTerms.of(layout, sumG, sumGX, invStd, gamma);
+        FloatVector k = FloatVector.broadcast(SPECIES, t.k());
+        FloatVector count = FloatVector.broadcast(SPECIES, t.count());
+        FloatVector sumGV = FloatVector.broadcast(SPECIES, t.sumG());
+        FloatVector a = FloatVector.broadcast(SPECIES, t.a());
+        for (int b = 0; b < layout.batch(); b++) {
+            long run = layout.run(b, ch);
+            for (int i = 0; i < whole; i += L) {
+                FloatVector g = load(gy, gyOffset + run + i);
+                FloatVector xc = load(x, xOffset + run + i).sub(mv);
+                store(count.mul(g).sub(sumGV).sub(xc.mul(a)).mul(k), gx, gxOffset + run + i);
+            }
+            for (int i = whole; i < inner; i++) {
+                float g = gy.getAtIndex(F, gyOffset + run + i);
+                float xc = x.getAtIndex(F, xOffset + run + i) - mean;
+                gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
+            }
+        }
+        grads[0] = t.gGamma();
+        grads[1] = t.sumG();
+    }
+
+    private static FloatVector load(MemorySegment s, long index) {
+        return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER);
+    }
+
+    private static void store(FloatVector v, MemorySegment s, long index) {
+        v.intoMemorySegment(s, index * Float.BYTES, ORDER);
+    }
+
+    /** The lanes of {@code acc} added in lane order (in float, as the scalar kernel adds a run). */
+    private static float laneSum(FloatVector acc, float[] lanes) {
+        acc.intoArray(lanes, 0);
+        float sum = 0;
+        for (float lane : lanes) {
+            sum += lane;
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,117 @@
+package org.nnpan.kernels.norm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both batch-norm kernels against a double-precision reference on random layouts: runs of whole vectors, with tails,
+ * and shorter than a vector.
+ */
+class BatchNormKernelTest {
+
+    private static final BatchNormKernel SCALAR = new ScalarBatchNormKernel();
+    private static final BatchNormKernel VECTOR = BatchNormKernels.vector();
+    private static final double EPS = 1e-5;
+
+    @Test
+    void vectorKernelIsChosenWithTheModule() {
+        // Surefire runs with --add-modules jdk.incubator.vector.
+        assertEquals("VectorBatchNormKernel", BatchNormKernels.best().getClass().getSimpleName());
+    }
+
+    @Test
+    void bothKernelsMatchTheDoubleReference() {
+        Random random = new Random(11);
+        for (int trial = 0; trial < 200; trial++) {
+            BatchNormKernel.Layout layout = new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
+                    1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
+            Case c = Case.random(layout, random);
+            for (BatchNormKernel kernel : new BatchNormKernel[] {SCALAR, VECTOR}) {
+                c.check(kernel);
+            }
+        }
+    }
+
+    /** Random data of one layout with a shifted, scaled mean per channel. */
+    private record Case(BatchNormKernel.Layout layout, float[] x, float[] gy, float[] gamma, float[] beta) {
+
+        static Case random(BatchNormKernel.Layout layout, Random random) {
+            int n = Math.toIntExact(layout.count() * layout.channels());
+            float[] x = new float[n];
+            float[] gy = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) (3 + 2 * random.nextGaussian());
+                gy[i] = (float) random.nextGaussian();
+            }
+            float[] gamma = new float[layout.channels()];
+            float[] beta = new float[layout.channels()];
+            for (int ch = 0; ch < gamma.length; ch++) {
+                gamma[ch] = (float) (0.5 + random.nextDouble());
+                beta[ch] = (float) random.nextGaussian();
+            }
+            return new Case(layout, x, gy, gamma, beta);
+        }
+
+        /** Runs {@code kernel} on every channel and compares with the same formulas in double. */
+        void check(BatchNormKernel kernel) {
+            float[] y = new float[x.length];
+            float[] gx = new float[x.length];
+            float[] stats = new float[2];
+            float[] grads = new float[2];
+            for (int ch = 0; ch < layout.channels(); ch++) {
+                kernel.forward(layout, ch, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(y), 0, EPS, gamma[ch],
+                        beta[ch], stats);
+                kernel.backward(layout, ch, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(x), 0,
+                        MemorySegment.ofArray(gx), 0, stats[0], stats[1], gamma[ch], grads);
+                double count = layout.count();
+                double mean = 0;
+                for (int b = 0; b < layout.batch(); b++) {
+                    for (int i = 0; i < layout.inner(); i++) {
+                        mean += x[(int) layout.run(b, ch) + i];
+                    }
+                }
+                mean /= count;
+                double var = 0;
+                double sumG = 0;
+                double sumGXhat = 0;
+                for (int b = 0; b < layout.batch(); b++) {
+                    for (int i = 0; i < layout.inner(); i++) {
+                        int at = (int) layout.run(b, ch) + i;
+                        var += (x[at] - mean) * (x[at] - mean);
+                    }
+                }
+                double invStd = 1 / Math.sqrt(var / count + EPS);
+                for (int b = 0; b < layout.batch(); b++) {
+                    for (int i = 0; i < layout.inner(); i++) {
+                        int at = (int) layout.run(b, ch) + i;
+                        sumG += gy[at];
+                        sumGXhat += gy[at] * (x[at] - mean) * invStd;
+                    }
+                }
+                String where = kernel.getClass().getSimpleName() + " " + layout + " channel " + ch;
+                assertClose(mean, stats[0], where + " mean");
+                assertClose(invStd, stats[1], where + " invStd");
+                assertClose(sumGXhat, grads[0], where + " gamma grad");
+                assertClose(sumG, grads[1], where + " beta grad");
+                for (int b = 0; b < layout.batch(); b++) {
+                    for (int i = 0; i < layout.inner(); i++) {
+                        int at = (int) layout.run(b, ch) + i;
+                        double xhat = (x[at] - mean) * invStd;
+                        assertClose(xhat * gamma[ch] + beta[ch], y[at], where + " y[" + at + "]");
+                        double expected = gamma[ch] * invStd / count * (count * gy[at] - sumG - xhat * sumGXhat);
+                        assertClose(expected, gx[at], where + " gx[" + at + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertClose(double expected, float actual, String what) {
+        assertTrue(Math.abs(expected - actual) <= 1e-4 * (1 + Math.abs(expected)),
+                what + ": expected " + expected + ", got " + actual);
+    }
+}
