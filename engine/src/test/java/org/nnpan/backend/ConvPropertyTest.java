@@ -55,6 +55,27 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * Output rows of whole vectors (16, 32 or 48 wide) at stride 1 along rows, where the float32 forward and input
+     * gradient read their tiles in place from the staged image: odd row counts (a half-width last tile), row strides 1
+     * and 2, up to 20 output channels (partial register tiles).
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void cpuMatchesReferenceOnRowsOfWholeVectors(DType dtype) {
+        SplittableRandom rnd = new SplittableRandom(3 + dtype.ordinal());
+        for (int i = 0; i < CASES / 4; i++) {
+            int pad = rnd.nextInt(3);
+            int kh = 1 + rnd.nextInt(4);
+            int kw = 1 + rnd.nextInt(4);
+            int outW = 16 * (1 + rnd.nextInt(3));
+            int w = outW + kw - 1 - 2 * pad;
+            int h = Math.max(1, kh - 2 * pad) + rnd.nextInt(5);
+            Conv2dGeometry g = new Conv2dGeometry(kh, kw, 1 + rnd.nextInt(2), 1, pad, pad);
+            check(rnd, dtype, g, new int[] {1 + rnd.nextInt(3), 1 + rnd.nextInt(5), h, w}, 1 + rnd.nextInt(20));
+        }
+    }
+
     /** Forward, input and weight gradient of one random case, CPU backend against the reference. */
     private static void check(SplittableRandom rnd, DType dtype, Conv2dGeometry g, int[] xs, int outChannels) {
         int[] ws = {outChannels, xs[1], g.kh(), g.kw()};

@@ -15,7 +15,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * {@link BatchConv} on the Vector-API GEMM's register kernel. Per image, {@code Y = W * cols(X)} is computed one
  * panel of {@code NR} output positions at a time: the panel's {@code kc x NR} block of the column matrix is packed
  * straight from the {@link PaddedImage} (array copies along output rows at stride 1) into a buffer that stays in L1,
- * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. The column
+ * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. Where each vector
+ * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
+ * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy. The column
  * matrix never exists in memory, and images run in parallel. The weight gradient {@code gW = gY * cols(X)^T} runs the
  * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
  * panels and the transposed column matrix as the B panels, gathered straight from the padded image; for the few
@@ -165,19 +167,34 @@ final class VectorBatchConv implements BatchConv {
             float[] panel = TASK.floats(PANEL, Math.min(KC, k) * NR);
             float[] tile = TASK.floats(TILE, MR * NR);
             ColumnRuns runs = new ColumnRuns(g, image, NR);
+            boolean inPlace = readsInPlace(g);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 long yImage = yOffset + b * outChannels * outHW;
                 for (int n0 = 0; n0 < outHW; n0 += NR) {
                     int cols = Math.min(NR, outHW - n0);
-                    runs.of(n0, cols);
+                    int offset0 = image.positionOffset(n0 / g.outW(), n0 % g.outW());
+                    // A half-width last tile repeats its first half (never stored) rather than reading past the image.
+                    int second = cols > L ? n0 + L : n0;
+                    int offset1 = image.positionOffset(second / g.outW(), second % g.outW());
+                    if (!inPlace) {
+                        runs.of(n0, cols);
+                    }
                     for (int pc = 0; pc < k; pc += KC) {
                         int kc = Math.min(KC, k - pc);
-                        runs.pack(image.data, taps, pc, kc, panel);
+                        if (!inPlace) {
+                            runs.pack(image.data, taps, pc, kc, panel);
+                        }
                         // The first block overwrites the output; later ones accumulate onto it.
                         float beta = pc == 0 ? 0f : 1f;
                         for (int ir = 0; ir < outChannels; ir += MR) {
-                            SgemmKernel.multiply(kc, packedWeight, pc * rowsPadded + ir * kc, panel, 0, tile);
+                            int a = pc * rowsPadded + ir * kc;
+                            if (inPlace) {
+                                SgemmKernel.multiplyInPlace(kc, packedWeight, a, image.data, taps, pc, offset0,
+                                        offset1, tile);
+                            } else {
+                                SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
+                            }
                             SgemmKernel.store(tile, Math.min(MR, outChannels - ir), cols, 1f, beta, y,
                                     yImage + (long) ir * outHW + n0, outHW);
                         }
@@ -185,6 +202,15 @@ final class VectorBatchConv implements BatchConv {
                 }
             }
         });
+    }
+
+    /**
+     * Whether {@link #convolve} reads its B panels in place from the staged image: at stride 1 along rows, with output
+     * rows of whole vectors, each vector of a tile's positions lies in one output row, i.e. is {@code L} consecutive
+     * elements of the padded image for every tap.
+     */
+    private static boolean readsInPlace(ConvGeometry g) {
+        return g.strideW() == 1 && g.outW() % L == 0;
     }
 
     /**

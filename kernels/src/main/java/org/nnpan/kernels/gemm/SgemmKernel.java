@@ -17,8 +17,12 @@ public final class SgemmKernel {
     public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector. */
     public static final int L = SPECIES.length();
-    /** Rows of a tile: 4 x 2 vectors leaves room for operands in 16 AVX2 registers without spilling. */
-    public static final int MR = 4;
+    /**
+     * Rows of a tile: 8 x 2 vector accumulators take 16 of AVX-512's 32 registers and leave room for the operands, and
+     * every B vector loaded feeds 8 multiply-adds (with 4 rows, each pair of FMAs needed a load). On 16-register AVX2
+     * the tile spills; the engine takes this GEMM only with 512-bit vectors unless told otherwise.
+     */
+    public static final int MR = 8;
     /** Columns of a tile: two vectors. */
     public static final int NR = 2 * L;
 
@@ -35,6 +39,7 @@ public final class SgemmKernel {
     public static void multiply(int kc, float[] a, int aIndex, float[] b, int bIndex, float[] acc) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int p = 0; p < kc; p++) {
             int ai = aIndex + p * MR;
             int bi = bIndex + p * NR;
@@ -52,7 +57,71 @@ public final class SgemmKernel {
             FloatVector a3 = FloatVector.broadcast(SPECIES, a[ai + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(SPECIES, a[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(SPECIES, a[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
         }
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /**
+     * {@link #multiply} with the B panel read in place instead of packed: row {@code p} of the {@code kc x NR} panel is
+     * {@code b[rows[row0 + p] + offset0 ...]} (its first vector) and {@code b[rows[row0 + p] + offset1 ...]} (its
+     * second). Implicit-GEMM convolutions use it where each half of a tile's positions reads consecutive elements of
+     * the staged image, so the panel needs no copy. Same arithmetic, in the same order, as {@link #multiply}.
+     */
+    public static void multiplyInPlace(int kc, float[] a, int aIndex, float[] b, int[] rows, int row0, int offset0,
+                                       int offset1, float[] acc) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int ai = aIndex + p * MR;
+            int row = rows[row0 + p];
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, row + offset0);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, row + offset1);
+            FloatVector a0 = FloatVector.broadcast(SPECIES, a[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, a[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SPECIES, a[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SPECIES, a[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(SPECIES, a[ai + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(SPECIES, a[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /** Writes a tile's accumulators ({@code cRV}: row R, vector V) to {@code acc}, row-major. */
+    private static void store(float[] acc, FloatVector c00, FloatVector c01, FloatVector c10, FloatVector c11,
+                              FloatVector c20, FloatVector c21, FloatVector c30, FloatVector c31,
+                              FloatVector c40, FloatVector c41, FloatVector c50, FloatVector c51,
+                              FloatVector c60, FloatVector c61, FloatVector c70, FloatVector c71) {
         c00.intoArray(acc, 0);
         c01.intoArray(acc, L);
         c10.intoArray(acc, NR);
@@ -61,6 +130,14 @@ public final class SgemmKernel {
         c21.intoArray(acc, 2 * NR + L);
         c30.intoArray(acc, 3 * NR);
         c31.intoArray(acc, 3 * NR + L);
+        c40.intoArray(acc, 4 * NR);
+        c41.intoArray(acc, 4 * NR + L);
+        c50.intoArray(acc, 5 * NR);
+        c51.intoArray(acc, 5 * NR + L);
+        c60.intoArray(acc, 6 * NR);
+        c61.intoArray(acc, 6 * NR + L);
+        c70.intoArray(acc, 7 * NR);
+        c71.intoArray(acc, 7 * NR + L);
     }
 
     /**
