@@ -6,7 +6,7 @@ import static org.nnpan.kernels.gemm.SgemmKernel.NR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.FloatVector;
+import java.util.Arrays;
 import org.nnpan.kernels.gemm.SgemmKernel;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
@@ -18,11 +18,11 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. Where each vector
  * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
  * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy. The column
- * matrix never exists in memory, and images run in parallel. The weight gradient {@code gW = gY * cols(X)^T} runs the
- * same kernel with the roles turned: blocks of output positions are the reduction, {@code gY} is packed as the A
- * panels and the transposed column matrix as the B panels, gathered straight from the padded image; for the few
- * shapes where that packing is not shared by enough output channels, {@link RowDotWeightGrad}'s in-place dot products
- * are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
+ * matrix never exists in memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T =
+ * cols(X) * gY^T}, with blocks of output positions as the reduction: the taps of the staged image are the A rows, read
+ * in place (one broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per
+ * image, gives the B panels; for the few shapes where that is not shared by enough output channels,
+ * {@link RowDotWeightGrad}'s in-place dot products are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
  * buffer here is per-thread scratch reused across calls ({@link ThreadScratch}), so a call allocates (almost) nothing
  * on the Java heap.
  */
@@ -93,54 +93,87 @@ final class VectorBatchConv implements BatchConv {
         }
         int k = Math.toIntExact(g.colRows());
         int outHW = Math.toIntExact(g.colCols());
-        int rowsPadded = ceilDiv(outChannels, MR) * MR;
+        // gW^T = cols(X) * gY^T: taps are the tile rows (read in place), output channels the tile columns.
+        int tapsPadded = ceilDiv(k, MR) * MR;
+        int channelsPadded = ceilDiv(outChannels, NR) * NR;
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
-        int sumSize = rowsPadded * k;
+        int sumSize = tapsPadded * channelsPadded;
         float[] partial = CALL.zeroed(PARTIAL_SUMS, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
-            int[] taps = image.tapOffsets();
+            int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
+            int[] positions = positionOffsets(g, image);
             int depth = Math.min(KC, outHW);
             int gradientSize = outChannels * outHW;
             float[] gradient = TASK.floats(GRADIENT, gradientSize);
-            float[] packedGradient = TASK.floats(PACKED_GRADIENT, rowsPadded * depth);
-            float[] panel = TASK.floats(PANEL, depth * NR);
+            float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
-            ColumnRuns runs = new ColumnRuns(g, image, depth);
             MemorySegment sum = MemorySegment.ofArray(partial).asSlice((long) chunk * sumSize * Float.BYTES,
                     (long) sumSize * Float.BYTES);
             for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 MemorySegment.copy(gy, F32, (gyOffset + b * gradientSize) * Float.BYTES, gradient, 0, gradientSize);
+                transposeGradient(gradient, outChannels, outHW, transposed);
                 for (int p0 = 0; p0 < outHW; p0 += depth) {
                     int kc = Math.min(depth, outHW - p0);
-                    packRows(gradient, outChannels, rowsPadded, outHW, p0, kc, packedGradient);
-                    runs.of(p0, kc);
-                    for (int j0 = 0; j0 < k; j0 += NR) {
-                        int cols = Math.min(NR, k - j0);
-                        runs.packTransposed(image.data, taps, j0, cols, panel);
-                        for (int ir = 0; ir < outChannels; ir += MR) {
-                            SgemmKernel.multiply(kc, packedGradient, ir * kc, panel, 0, tile);
-                            SgemmKernel.store(tile, Math.min(MR, outChannels - ir), cols, 1f, 1f, sum,
-                                    (long) ir * k + j0, k);
+                    for (int q = 0; q < channelsPadded; q += NR) {
+                        int panel = q * outHW + p0 * NR;
+                        for (int j0 = 0; j0 < k; j0 += MR) {
+                            SgemmKernel.multiplyInPlaceA(kc, image.data, taps, j0, positions, p0, transposed, panel,
+                                    tile);
+                            SgemmKernel.store(tile, MR, NR, 1f, 1f, sum, (long) j0 * channelsPadded + q,
+                                    channelsPadded);
                         }
                     }
                 }
             }
         });
-        ChunkSums.addInto(partial, chunks, sumSize, outChannels * k);
-        MemorySegment.copy(partial, 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
+        ChunkSums.addInto(partial, chunks, sumSize, sumSize);
+        float[] weight = CALL.floats(WEIGHT, outChannels * k);
+        for (int o = 0; o < outChannels; o++) {
+            for (int j = 0; j < k; j++) {
+                weight[o * k + j] = partial[j * channelsPadded + o];
+            }
+        }
+        MemorySegment.copy(weight, 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
     }
 
-    /** Packs columns {@code [p0, p0 + kc)} of the {@code rows x ld} matrix {@code m} as A panels (zero rows past the end). */
-    private static void packRows(float[] m, int rows, int rowsPadded, int ld, int p0, int kc, float[] packed) {
-        for (int ir = 0; ir < rowsPadded; ir += MR) {
-            int panel = ir * kc;
-            for (int i = 0; i < MR; i++) {
-                int row = (ir + i) * ld + p0;
-                boolean inside = ir + i < rows;
-                for (int p = 0; p < kc; p++) {
-                    packed[panel + p * MR + i] = inside ? m[row + p] : 0f;
+    /** The tap offsets padded to {@code length} with the first one: padded rows of a tile read real pixels, never stored. */
+    private static int[] paddedTaps(int[] taps, int length) {
+        int[] padded = Arrays.copyOf(taps, length);
+        Arrays.fill(padded, taps.length, length, taps[0]);
+        return padded;
+    }
+
+    /** For every output position, the offset of its receptive field in the staged image relative to a tap's offset. */
+    private static int[] positionOffsets(ConvGeometry g, PaddedImage image) {
+        int[] offsets = new int[g.outH() * g.outW()];
+        for (int oh = 0; oh < g.outH(); oh++) {
+            for (int ow = 0; ow < g.outW(); ow++) {
+                offsets[oh * g.outW() + ow] = image.positionOffset(oh, ow);
+            }
+        }
+        return offsets;
+    }
+
+    /**
+     * {@code gY^T} as the kernel's B panels: per {@code NR} output channels, an {@code outHW x NR} panel stored position
+     * by position (panel {@code q / NR} at {@code q * outHW}); channels past {@code channels} are zero.
+     */
+    private static void transposeGradient(float[] gradient, int channels, int outHW, float[] transposed) {
+        int channelsPadded = ceilDiv(channels, NR) * NR;
+        for (int q = 0; q < channelsPadded; q += NR) {
+            int panel = q * outHW;
+            for (int c = 0; c < NR; c++) {
+                int o = q + c;
+                if (o < channels) {
+                    for (int p = 0; p < outHW; p++) {
+                        transposed[panel + p * NR + c] = gradient[o * outHW + p];
+                    }
+                } else {
+                    for (int p = 0; p < outHW; p++) {
+                        transposed[panel + p * NR + c] = 0f;
+                    }
                 }
             }
         }
@@ -190,7 +223,7 @@ final class VectorBatchConv implements BatchConv {
                         for (int ir = 0; ir < outChannels; ir += MR) {
                             int a = pc * rowsPadded + ir * kc;
                             if (inPlace) {
-                                SgemmKernel.multiplyInPlace(kc, packedWeight, a, image.data, taps, pc, offset0,
+                                SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, image.data, taps, pc, offset0,
                                         offset1, tile);
                             } else {
                                 SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
@@ -292,43 +325,6 @@ final class VectorBatchConv implements BatchConv {
                     }
                 }
             }
-        }
-
-        /**
-         * Packs the current positions (rows) by column-matrix rows {@code [j0, j0 + cols)} (columns) of the transposed
-         * column matrix into {@code panel}, {@code NR} floats per position; columns past {@code cols} are never stored.
-         */
-        void packTransposed(float[] data, int[] taps, int j0, int cols, float[] panel) {
-            int stride = g.strideW();
-            if (cols == NR) {
-                // A full panel row is NR taps of one position: two gathers through the tap offsets.
-                for (int r = 0; r < count; r++) {
-                    for (int t = 0; t < length[r]; t++) {
-                        gatherTaps(data, source[r] + t * stride, taps, j0, panel, (column[r] + t) * NR);
-                    }
-                }
-                return;
-            }
-            for (int j = 0; j < cols; j++) {
-                int tap = taps[j0 + j];
-                for (int r = 0; r < count; r++) {
-                    int from = tap + source[r];
-                    int to = column[r] * NR + j;
-                    for (int t = 0; t < length[r]; t++) {
-                        panel[to + t * NR] = data[from + t * stride];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code panel[to + v] = data[from + taps[j0 + v]]} for the {@code NR} taps from {@code j0}: one position's row of a
-     * full transposed panel, as two vector gathers (a method of its own so that the JIT compiles it early).
-     */
-    private static void gatherTaps(float[] data, int from, int[] taps, int j0, float[] panel, int to) {
-        for (int v = 0; v < NR; v += L) {
-            FloatVector.fromArray(SgemmKernel.SPECIES, data, from, taps, j0 + v).intoArray(panel, to + v);
         }
     }
 

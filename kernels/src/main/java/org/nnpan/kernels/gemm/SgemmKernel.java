@@ -79,7 +79,7 @@ public final class SgemmKernel {
      * second). Implicit-GEMM convolutions use it where each half of a tile's positions reads consecutive elements of
      * the staged image, so the panel needs no copy. Same arithmetic, in the same order, as {@link #multiply}.
      */
-    public static void multiplyInPlace(int kc, float[] a, int aIndex, float[] b, int[] rows, int row0, int offset0,
+    public static void multiplyInPlaceB(int kc, float[] a, int aIndex, float[] b, int[] rows, int row0, int offset0,
                                        int offset1, float[] acc) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -111,6 +111,53 @@ public final class SgemmKernel {
             c60 = a6.fma(b0, c60);
             c61 = a6.fma(b1, c61);
             FloatVector a7 = FloatVector.broadcast(SPECIES, a[ai + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /**
+     * {@link #multiply} with the A panel read in place instead of packed: element {@code (i, p)} of the {@code MR x kc}
+     * panel is {@code a[rows[row0 + i] + columns[column0 + p]]}. The implicit-GEMM weight gradient uses it with the
+     * taps of the staged image as rows and its output positions as columns, so the column matrix is read straight from
+     * the image, one broadcast per element, with no transposition. Same arithmetic, in the same order per element, as
+     * {@link #multiply}.
+     */
+    public static void multiplyInPlaceA(int kc, float[] a, int[] rows, int row0, int[] columns, int column0,
+                                        float[] b, int bIndex, float[] acc) {
+        int r0 = rows[row0], r1 = rows[row0 + 1], r2 = rows[row0 + 2], r3 = rows[row0 + 3];
+        int r4 = rows[row0 + 4], r5 = rows[row0 + 5], r6 = rows[row0 + 6], r7 = rows[row0 + 7];
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int column = columns[column0 + p];
+            int bi = bIndex + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(SPECIES, a[r0 + column]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, a[r1 + column]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SPECIES, a[r2 + column]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SPECIES, a[r3 + column]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(SPECIES, a[r4 + column]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(SPECIES, a[r5 + column]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(SPECIES, a[r6 + column]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(SPECIES, a[r7 + column]);
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
