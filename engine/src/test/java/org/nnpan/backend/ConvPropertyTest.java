@@ -76,6 +76,25 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * At least a register tile's width (32) of output channels on small maps (6 to 14 wide), strides 1 and 2: the
+     * float32 strided forward runs transposed there, with position tiles (partial at the end) and channel panels
+     * (partial past 32), and the weight gradient's taps fill partial tiles.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void cpuMatchesReferenceWithManyChannelsOnSmallMaps(DType dtype) {
+        SplittableRandom rnd = new SplittableRandom(5 + dtype.ordinal());
+        for (int i = 0; i < CASES / 10; i++) {
+            int pad = rnd.nextInt(2);
+            int size = 6 + rnd.nextInt(7);
+            int stride = 1 + rnd.nextInt(2);
+            Conv2dGeometry g = new Conv2dGeometry(3, 3, stride, stride, pad, pad);
+            check(rnd, dtype, g, new int[] {1 + rnd.nextInt(3), 32 + rnd.nextInt(9), size, size + rnd.nextInt(3)},
+                    32 + rnd.nextInt(40));
+        }
+    }
+
     /** Forward, input and weight gradient of one random case, CPU backend against the reference. */
     private static void check(SplittableRandom rnd, DType dtype, Conv2dGeometry g, int[] xs, int outChannels) {
         int[] ws = {outChannels, xs[1], g.kh(), g.kw()};
