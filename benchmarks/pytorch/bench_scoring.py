@@ -10,7 +10,8 @@ definitions (tests/reference/torch_models.py), 2 threads, 100 CIFAR-shaped rando
   synflow-schedule  100 SynFlow steps to 2 % density on an exponential schedule, global top-k each step,
            pruned weights keep score 0 (stay pruned)
 
-Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON "); with --max-rss the
+Prints one JSON line per (model, index) with the median over the timed calls (prefix "JSON "), wall time and the
+process's CPU time (all threads; on a loaded machine the CPU time is the steadier of the two); with --max-rss the
 line also holds the process's peak resident memory so far (ru_maxrss, what nnpan's `bench` reports: run one model
 and one index per process, e.g. --models resnet32 --indices grasp, so the peak is that index's).
 
@@ -92,13 +93,15 @@ def synflow_schedule(model, shape, steps=100, density=0.02):
 
 
 def timed(fn, calls, warmup):
-    times = []
+    """Wall and process CPU seconds of each timed call."""
+    times, cpu = [], []
     for i in range(warmup + calls):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
-    return times
+            cpu.append(time.process_time() - c0)
+    return times, cpu
 
 
 def main():
@@ -127,9 +130,10 @@ def main():
             runs["synflow-schedule"] = lambda: synflow_schedule(model, (3, 32, 32))
         for index, fn in runs.items():
             schedule = index == "synflow-schedule"
-            times = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup)
+            times, cpu = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup)
             r = {"benchmark": index + " " + name, "median_ms": round(statistics.median(times) * 1e3, 1),
-                 "min_ms": round(min(times) * 1e3, 1), "calls": len(times), "batch": args.batch, "threads": 2,
+                 "min_ms": round(min(times) * 1e3, 1), "cpu_median_ms": round(statistics.median(cpu) * 1e3, 1),
+                 "cpu_min_ms": round(min(cpu) * 1e3, 1), "calls": len(times), "batch": args.batch, "threads": 2,
                  "prunable_weights": sum(w.numel() for w in prunable(model))}
             if args.max_rss:
                 # Linux reports KiB; MB here are 10^6 bytes, as in nnpan's bench output.
