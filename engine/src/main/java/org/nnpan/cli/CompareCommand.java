@@ -51,7 +51,9 @@ public final class CompareCommand implements Callable<Integer> {
             completionCandidates = PruneOptions.MethodNames.class,
             description = "Methods, comma-separated: ${COMPLETION-CANDIDATES} (dense: one unpruned run per seed)."
                     + " A name ending in +shuffle (e.g. panning+shuffle) is that method with its mask shuffled within"
-                    + " each layer, the per-layer-density control; it gets its own cells and table row.")
+                    + " each layer, the per-layer-density control; it gets its own cells and table row, runs after"
+                    + " its method's cell and shuffles that cell's finished mask when the settings match (its pruning"
+                    + " time is then that cell's).")
     private List<String> methods;
 
     @Option(names = "--sparsities", required = true, split = ",", paramLabel = "P",

@@ -77,7 +77,8 @@ public final class Experiment {
     /**
      * What the pruning phase left for training and the result.
      *
-     * @param seconds          wall time of the pruning
+     * @param seconds          wall time of the pruning; for a shuffled run that reused a finished pruning, that
+     *                         pruning's
      * @param density          fraction of prunable weights kept
      * @param effectiveDensity fraction of prunable weights on a live path
      */
@@ -115,6 +116,21 @@ public final class Experiment {
      *                                  missing (the message says how to install it)
      */
     public RunResult run(RunConfig config, Path dir) throws IOException {
+        return run(config, dir, null);
+    }
+
+    /**
+     * Runs, resumes or skips the run {@code config} in {@code dir} (created if missing); a shuffled run
+     * ({@link PruneSettings#shuffle()}) reuses the finished pruning in {@code unshuffled} when that directory holds
+     * the same prune settings without the shuffle and the same thread count (pruning is deterministic for a given
+     * seed and thread count): it shuffles that run's mask as its own pruning would have, with the same bytes, and
+     * reports that run's pruning time as its own. Otherwise it prunes from scratch.
+     *
+     * @param unshuffled the run directory of {@code config} without the shuffle, or null
+     * @throws IllegalArgumentException if {@code dir} holds another run, cannot be created, or the data set is
+     *                                  missing (the message says how to install it)
+     */
+    public RunResult run(RunConfig config, Path dir, Path unshuffled) throws IOException {
         OutputDirectories.prepare(dir, "run directory");
         Path configFile = dir.resolve(CONFIG_FILE);
         if (Files.isRegularFile(configFile)) {
@@ -130,7 +146,7 @@ public final class Experiment {
         Json.write(configFile, record);
         Parallel.setThreads(config.train().threads());
         try (MemoryScope _ = MemoryScope.open("experiment")) {
-            PruneSummary pruned = prune(config.prune(), dir);
+            PruneSummary pruned = prune(config, dir, unshuffled);
             // One θ₀ and one mask serve the diagnosis, the training and the report.
             Module net = config.train().createModel();
             net.loadStateDict(TensorFiles.load(dir.resolve(Pruning.INIT_FILE)), true);
@@ -185,8 +201,12 @@ public final class Experiment {
         }
     }
 
-    /** Prunes, or reads the summary of a pruning that finished in an earlier session. */
-    private PruneSummary prune(PruneSettings s, Path dir) throws IOException {
+    /**
+     * Prunes, reuses the finished pruning in {@code unshuffled} (may be null) for a shuffled run, or reads the summary
+     * of a pruning that finished in an earlier session.
+     */
+    private PruneSummary prune(RunConfig config, Path dir, Path unshuffled) throws IOException {
+        PruneSettings s = config.prune();
         Path summary = dir.resolve(PRUNE_FILE);
         if (Files.isRegularFile(summary)) {
             log.printf("reusing the finished pruning in %s%n", dir);
@@ -198,13 +218,39 @@ public final class Experiment {
             TensorFiles.save(dir.resolve(Pruning.INIT_FILE), net.stateDict(), Map.of("method", PruneSettings.DENSE));
             result = new PruneSummary(0, 1, 1);
         } else {
-            Pruning.Outcome outcome = withData(() -> new Pruning(agent, log).run(s, dir));
+            Pruning pruning = new Pruning(agent, log);
+            PruneSummary reusable = unshuffled == null ? null : finishedUnshuffled(config, unshuffled);
+            if (reusable != null) {
+                log.printf("reusing the pruning of %s for the shuffled control%n", unshuffled.getFileName());
+            }
+            Pruning.Outcome outcome = withData(() -> reusable == null ? pruning.run(s, dir)
+                    : pruning.shuffleFinished(s, unshuffled, reusable.seconds(), dir));
             outcome.report().warnings().forEach(w -> log.println("WARNING: " + w));
             result = new PruneSummary(outcome.seconds(), outcome.report().density(),
                     1 - outcome.report().effectiveSparsity());
         }
         Json.write(summary, result);
         return result;
+    }
+
+    /**
+     * The summary of the finished pruning in {@code dir} if {@code config} shuffles and {@code dir} holds its prune
+     * settings without the shuffle, pruned with the same thread count; else null.
+     */
+    private static PruneSummary finishedUnshuffled(RunConfig config, Path dir) throws IOException {
+        Path summary = dir.resolve(PRUNE_FILE);
+        Path configFile = dir.resolve(CONFIG_FILE);
+        if (!config.prune().shuffle() || !Files.isRegularFile(summary) || !Files.isRegularFile(configFile)) {
+            return null;
+        }
+        JsonNode saved = Json.MAPPER.readTree(configFile.toFile()).get("config");
+        if (saved == null) {
+            return null;
+        }
+        RunConfig theirs = Json.MAPPER.treeToValue(saved, RunConfig.class);
+        boolean same = theirs.prune().equals(config.prune().unshuffled())
+                && theirs.train().threads() == config.train().threads();
+        return same ? Json.MAPPER.readValue(summary.toFile(), PruneSummary.class) : null;
     }
 
     /**

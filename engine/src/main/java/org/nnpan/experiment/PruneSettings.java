@@ -142,6 +142,12 @@ public record PruneSettings(String model, String dataset, String dataDir, String
                 PANNING.equals(m) ? options.fusion() : null);
     }
 
+    /** These settings without the layer-wise shuffle: the run whose final mask a shuffled run shuffles. */
+    public PruneSettings unshuffled() {
+        return new PruneSettings(model, dataset, dataDir, init, seed, method, sparsity, iterations, schedule, scope,
+                false, samplesPerClass, saveScores, agentSteps, policy, fusion);
+    }
+
     /** Whether this run prunes nothing. */
     @JsonIgnore
     public boolean isDense() {

@@ -3,7 +3,9 @@ package org.nnpan.experiment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.SequencedMap;
@@ -55,7 +57,8 @@ public final class Pruning {
      *
      * @param mask    the final mask
      * @param report  its per-layer report
-     * @param seconds wall time of the pruning itself (no data loading, no writing)
+     * @param seconds wall time of the pruning itself (no data loading, no writing); for
+     *                {@link #shuffleFinished}, the reused pruning's
      */
     public record Outcome(Mask mask, PruningReport report, double seconds) {
     }
@@ -93,9 +96,68 @@ public final class Pruning {
             throw new IllegalArgumentException("method " + PruneSettings.DENSE + " prunes nothing; use it with 'run'"
                     + " or train the dense network with 'train'");
         }
+        Start start = start(s, initialModel(s), out);
+        Module net = start.net();
+        long startNanos = System.nanoTime();
+        Panning.BatchSource batches = Panning.BatchSource.classBalanced(start.data(), start.info().normalization(),
+                s.inputSize(), s.samplesPerClass(), start.batchSeed());
+        Mask mask = switch (s.method()) {
+            case PruneSettings.PANNING -> Panning.prune(net, batches, new Panning.Config(s.target(), s.iterations(),
+                    s.indexFusion(), StageTable.defaults(s.indexFusion())), new PanningStepLog(out, log));
+            case PruneSettings.RL_PANNING -> agent.prune(net, batches,
+                    PanningEnvironment.Config.defaults(s.target()).withSteps(s.iterations()), s.agentSteps(),
+                    s.policy() == null ? null : Path.of(s.policy()), s.seed(), out, log);
+            default -> Pruner.prune(net, start.batch(), s.prunerConfig(),
+                    step -> afterStep(step, s, out, start.settings()));
+        };
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        log.printf(Locale.ROOT, "pruned with %s in %.2f s%n", s.method(), seconds);
+        return finish(s, start, mask, seconds, out);
+    }
+
+    /**
+     * Writes the output directory of the shuffled run {@code s} from the finished pruning of the same settings without
+     * the shuffle in {@code unshuffled} (its θ₀, mask, step log and, with save-scores, raw scores), exactly as
+     * {@link #run} would write it: the scoring batch is drawn again, the mask shuffled with the same seed. The agent's
+     * run and policy of {@value PruneSettings#RL_PANNING} stay in {@code unshuffled}. The caller checks that
+     * {@code unshuffled} holds the same settings; call inside a memory scope.
+     *
+     * @param seconds what the outcome reports as the pruning time: the unshuffled pruning's
+     * @throws IllegalArgumentException if {@code s} does not shuffle
+     */
+    public Outcome shuffleFinished(PruneSettings s, Path unshuffled, double seconds, Path out) throws IOException {
+        if (!s.shuffle()) {
+            throw new IllegalArgumentException("only a shuffled run (shuffle on) reuses a finished pruning");
+        }
+        Module net = initialModel(s);
+        net.loadStateDict(TensorFiles.load(unshuffled.resolve(INIT_FILE)), true);
+        Start start = start(s, net, out);
+        Mask mask = Mask.load(unshuffled.resolve(MASKS_FILE), net);
+        Path steps = unshuffled.resolve(PanningStepLog.FILE_NAME);
+        if (Files.isRegularFile(steps)) {
+            Files.copy(steps, out.resolve(PanningStepLog.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path scores = unshuffled.resolve(SCORES_FILE);
+        if (Files.isRegularFile(scores)) {
+            // Written again for this run's metadata.
+            TensorFiles.save(out.resolve(SCORES_FILE), TensorFiles.load(scores), start.settings());
+        }
+        return finish(s, start, mask, seconds, out);
+    }
+
+    /**
+     * What a pruning starts from, its θ₀ and scoring batch already written.
+     *
+     * @param batchSeed the seed of the scoring batches
+     */
+    private record Start(Module net, DatasetInfo info, ImageDataset data, ScoringBatch batch, long batchSeed,
+                         SequencedMap<String, String> settings) {
+    }
+
+    /** Draws the scoring batch and writes θ₀ ({@code net}) and, with save-scores, the batch into {@code out}. */
+    private Start start(PruneSettings s, Module net, Path out) throws IOException {
         DatasetInfo info = Datasets.info(s.dataset());
         int size = s.inputSize();
-        Module net = initialModel(s);
         if (size != info.height()) {
             log.printf("padding the %dx%d %s images to %dx%d: %s is defined on %dx%d inputs%n", info.height(),
                     info.width(), info.displayName(), size, size, s.model(), size, size);
@@ -109,26 +171,17 @@ public final class Pruning {
         if (s.saveScores()) {
             batch.save(out.resolve(BATCH_FILE), settings);
         }
-        long start = System.nanoTime();
-        Panning.BatchSource batches = Panning.BatchSource.classBalanced(data, info.normalization(), size,
-                s.samplesPerClass(), batchSeed);
-        Mask mask = switch (s.method()) {
-            case PruneSettings.PANNING -> Panning.prune(net, batches, new Panning.Config(s.target(), s.iterations(),
-                    s.indexFusion(), StageTable.defaults(s.indexFusion())), new PanningStepLog(out, log));
-            case PruneSettings.RL_PANNING -> agent.prune(net, batches,
-                    PanningEnvironment.Config.defaults(s.target()).withSteps(s.iterations()), s.agentSteps(),
-                    s.policy() == null ? null : Path.of(s.policy()), s.seed(), out, log);
-            default -> Pruner.prune(net, batch, s.prunerConfig(), step -> afterStep(step, s, out, settings));
-        };
-        double seconds = (System.nanoTime() - start) / 1e9;
-        log.printf(Locale.ROOT, "pruned with %s in %.2f s%n", s.method(), seconds);
-        if (s.shuffle()) {
-            mask = LayerShuffle.shuffle(mask, s.seed());
-        }
-        mask.save(out.resolve(MASKS_FILE));
-        PruningReport report = PruningReport.of(net, mask, batch.inputShape(), settings);
+        return new Start(net, info, data, batch, batchSeed, settings);
+    }
+
+    /** Shuffles the final mask if asked, writes it and its report. */
+    private static Outcome finish(PruneSettings s, Start start, Mask mask, double seconds, Path out)
+            throws IOException {
+        Mask last = s.shuffle() ? LayerShuffle.shuffle(mask, s.seed()) : mask;
+        last.save(out.resolve(MASKS_FILE));
+        PruningReport report = PruningReport.of(start.net(), last, start.batch().inputShape(), start.settings());
         report.write(out);
-        return new Outcome(mask, report, seconds);
+        return new Outcome(last, report, seconds);
     }
 
     /** The settings as the report and the files' metadata show them. */

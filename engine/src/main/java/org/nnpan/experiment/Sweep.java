@@ -31,8 +31,12 @@ import org.nnpan.train.TrainingListener;
  * </ul>
  *
  * <h2>Order, re-running and failures</h2>
- * Cells run seed by seed (within a seed: the dense cell, then by sparsity, then by method, each as given), so an
- * interrupted sweep has already covered the whole grid for the first seeds. Running the same grid again skips the
+ * Cells run seed by seed (within a seed: the dense cell, then by sparsity, then by method, each as given, except that
+ * a shuffled method such as {@code panning+shuffle} runs right after its method when that comes later), so an
+ * interrupted sweep has already covered the whole grid for the first seeds. A shuffled cell reuses the finished
+ * pruning of its method's cell at the same sparsity and seed when the sweep directory holds one with the same settings
+ * (see {@link Experiment#run(RunConfig, Path, Path)}): it shuffles that mask, with the bytes its own pruning would
+ * give, and its pruning time in the table is that cell's. Running the same grid again skips the
  * finished cells and resumes an interrupted one ({@link Experiment}); a grid with more seeds or sparsities reuses the
  * cells it shares with the earlier one. A cell that fails with an exception (e.g. diverged training) is recorded as a
  * {@link ResultsTable.Failure} and the sweep goes on; an {@link IllegalArgumentException} means a setting all cells
@@ -92,15 +96,19 @@ public final class Sweep {
             return seeds;
         }
 
-        /** The cells in the order they run: by seed, then the dense cell, then by sparsity, then by method. */
+        /**
+         * The cells in the order they run: by seed, then the dense cell, then by sparsity, then by method
+         * ({@link #methodOrder()}).
+         */
         public List<Cell> cells() {
             List<Cell> cells = new ArrayList<>();
+            List<String> order = methodOrder();
             for (long seed : seeds) {
                 if (methods.contains(PruneSettings.DENSE)) {
                     cells.add(cell(PruneSettings.DENSE, 0, seed));
                 }
                 for (double sparsity : sparsities) {
-                    for (String method : methods) {
+                    for (String method : order) {
                         if (!method.equals(PruneSettings.DENSE)) {
                             cells.add(cell(method, sparsity, seed));
                         }
@@ -108,6 +116,26 @@ public final class Sweep {
                 }
             }
             return cells;
+        }
+
+        /**
+         * The methods in the order their cells run: as given, except that a shuffled method whose method comes later
+         * runs right after it, so that it can reuse that method's pruning.
+         */
+        List<String> methodOrder() {
+            List<String> order = new ArrayList<>();
+            for (String token : methods) {
+                MethodSpec spec = MethodSpec.parse(token);
+                if (!spec.shuffle() || methods.indexOf(spec.method()) < methods.indexOf(token)) {
+                    order.add(token);
+                }
+                String shuffled = new MethodSpec(token, true).label();
+                if (!spec.shuffle() && methods.indexOf(shuffled) >= 0
+                        && methods.indexOf(shuffled) < methods.indexOf(token)) {
+                    order.add(shuffled);
+                }
+            }
+            return order;
         }
 
         private Cell cell(String method, double sparsity, long seed) {
@@ -144,6 +172,11 @@ public final class Sweep {
             String sparsity = p.isDense() ? ""
                     : "-s" + BigDecimal.valueOf(p.sparsity()).stripTrailingZeros().toPlainString();
             return p.label() + sparsity + "-seed" + p.seed();
+        }
+
+        /** The same cell without the layer-wise shuffle: the cell whose mask a shuffled cell shuffles. */
+        public Cell unshuffled() {
+            return new Cell(new RunConfig(config.prune().unshuffled(), config.train()));
         }
     }
 
@@ -225,8 +258,9 @@ public final class Sweep {
             TrainingListener training = listener.cellStarted(i, cell);
             CellResult result;
             try {
+                Path unshuffled = cell.config().prune().shuffle() ? out.resolve(cell.unshuffled().name()) : null;
                 result = new CellResult(cell, new Experiment(agent, log, training).run(cell.config(),
-                        out.resolve(cell.name())), null);
+                        out.resolve(cell.name()), unshuffled), null);
             } catch (IllegalArgumentException e) {
                 throw e; // bad shared settings: every other cell would fail the same way
             } catch (RuntimeException | IOException e) {

@@ -2,6 +2,7 @@ package org.nnpan.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nnpan.io.Json;
 import org.nnpan.report.ResultsTable;
+import org.nnpan.tensor.MemoryScope;
 import org.nnpan.train.EpochMetrics;
 import org.nnpan.train.Trainer;
 import org.nnpan.train.TrainConfig;
@@ -112,6 +114,80 @@ class SweepTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sweep.Grid(base(),
                 new MethodOptions(0, 0, null, "sum"), List.of("panning"), List.of(0.9), List.of(1L))).getMessage()
                 .contains("unknown fusion 'sum'"));
+    }
+
+    @Test
+    void aShuffledMethodRunsAfterItsMethodWithinASparsityAndSeed() {
+        Sweep.Grid g = new Sweep.Grid(base(), List.of("panning+shuffle", "snip", "panning", "magnitude+shuffle",
+                "magnitude", "random+shuffle"), List.of(0.9), List.of(1L));
+        assertEquals(List.of("snip", "panning", "panning+shuffle", "magnitude", "magnitude+shuffle",
+                "random+shuffle"), g.methodOrder());
+        assertEquals("panning-s0.9-seed1", g.cells().get(2).unshuffled().name());
+    }
+
+    /** The base run with save-scores on, so that every file a pruning can write is compared. */
+    private static RunConfig savingScores() {
+        PruneSettings p = base().prune();
+        return new RunConfig(new PruneSettings(p.model(), p.dataset(), p.dataDir(), p.init(), p.seed(), p.method(),
+                p.sparsity(), p.iterations(), p.schedule(), p.scope(), false, p.samplesPerClass(), true, 0, null,
+                null), base().train());
+    }
+
+    /** Prunes {@code cell} from scratch into {@code out}. */
+    private void pruneFromScratch(Sweep.Cell cell, Path out) throws IOException {
+        try (MemoryScope _ = MemoryScope.open("scratch")) {
+            new Pruning((m, b, c, steps, policy, seed, o, l) -> {
+                throw new AssertionError("no agent in these tests");
+            }, new PrintWriter(log, true)).run(cell.config().prune(), out);
+        }
+    }
+
+    private static void assertSameFiles(Path expected, Path actual, String... names) throws IOException {
+        for (String name : names) {
+            assertEquals(-1, Files.mismatch(expected.resolve(name), actual.resolve(name)), actual + " " + name);
+        }
+    }
+
+    @Test
+    void aShuffledCellReusesItsMethodsPruningWithTheBytesOfAFreshPruning() throws IOException {
+        Sweep.Grid grid = new Sweep.Grid(savingScores(), new MethodOptions(3, 0, null, null),
+                List.of("panning+shuffle", "panning", "synflow", "synflow+shuffle"), List.of(0.9), List.of(1L));
+        run(grid, new Sweep.Listener() {
+        });
+        for (Sweep.Cell cell : grid.cells()) {
+            if (!cell.config().prune().shuffle()) {
+                continue;
+            }
+            String source = cell.unshuffled().name();
+            assertTrue(log.toString().contains("reusing the pruning of " + source + " for the shuffled control"),
+                    log.toString());
+            Path scratch = dir.resolve("scratch").resolve(cell.name());
+            pruneFromScratch(cell, scratch);
+            Path reused = dir.resolve(cell.name());
+            assertSameFiles(scratch, reused, Pruning.MASKS_FILE, Pruning.INIT_FILE, Pruning.BATCH_FILE, "report.json");
+            assertSameFiles(scratch, reused, cell.config().prune().method().equals("panning")
+                    ? PanningStepLog.FILE_NAME : Pruning.SCORES_FILE);
+            assertEquals(Json.readMap(dir.resolve(source).resolve(Experiment.PRUNE_FILE)).get("seconds"),
+                    Json.readMap(reused.resolve(Experiment.PRUNE_FILE)).get("seconds"), "the reused pruning's time");
+            assertNotEquals(-1, Files.mismatch(reused.resolve(Pruning.MASKS_FILE),
+                    dir.resolve(source).resolve(Pruning.MASKS_FILE)), "the mask is shuffled");
+        }
+    }
+
+    @Test
+    void aShuffledCellPrunesFromScratchWhenItsMethodsCellHoldsOtherSettings() throws IOException {
+        Sweep.Grid other = new Sweep.Grid(base(), new MethodOptions(2, 0, null, null), List.of("synflow"),
+                List.of(0.9), List.of(1L));
+        run(other, new Sweep.Listener() {
+        });
+        Sweep.Grid grid = new Sweep.Grid(base(), new MethodOptions(3, 0, null, null), List.of("synflow+shuffle"),
+                List.of(0.9), List.of(1L));
+        run(grid, new Sweep.Listener() {
+        });
+        assertFalse(log.toString().contains("reusing the pruning of"), log.toString());
+        Sweep.Cell cell = grid.cells().getFirst();
+        pruneFromScratch(cell, dir.resolve("scratch"));
+        assertSameFiles(dir.resolve("scratch"), dir.resolve(cell.name()), Pruning.MASKS_FILE, Pruning.INIT_FILE);
     }
 
     @Test
