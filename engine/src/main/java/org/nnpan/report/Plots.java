@@ -56,10 +56,13 @@ public final class Plots {
             10f, new float[] {8f, 6f}, 0f);
     private static final BasicStroke SOLID = new BasicStroke(2.5f);
     private static final Color GRID_COLOR = new Color(0xdddddd);
-    /** Strong, distinct colours (Tableau 10): XChart's default palette has pale yellows and pinks. */
+    /**
+     * Strong, distinct colours (Tableau 10, then black and indigo): XChart's default palette has pale yellows and
+     * pinks, and a full comparison has eleven methods plus controls, so ten colours would repeat one.
+     */
     private static final Color[] METHOD_COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
         new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-        new Color(0xbcbd22), new Color(0x17becf)};
+        new Color(0xbcbd22), new Color(0x17becf), new Color(0x000000), new Color(0x393b79)};
     private static final Marker[] METHOD_MARKERS = {SeriesMarkers.CIRCLE,
         SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN};
     /** Where a log axis draws a layer with nothing kept. */
@@ -116,7 +119,8 @@ public final class Plots {
                     acc.stream().mapToDouble(Stats::stdOrZero).toArray());
             // Shapes as well as colours, so that lines crossing at one point stay apart (and in greyscale).
             series.setMarker(METHOD_MARKERS[(chart.getSeriesMap().size() - 1) % METHOD_MARKERS.length]);
-            series.setLineStyle(SOLID);
+            // Past the palette, colours repeat: a dashed line keeps those series apart.
+            series.setLineStyle(chart.getSeriesMap().size() <= METHOD_COLORS.length ? SOLID : DASHED);
         });
         save(chart, png);
     }
