@@ -132,12 +132,22 @@ public final class Autograd {
      * the graph cannot be walked again.
      */
     public static Tensor[] gradReleasingGraph(Tensor[] outputs, Tensor[] inputs, int since) {
+        return gradReleasingGraph(outputs, inputs, null, since);
+    }
+
+    /**
+     * {@link #gradReleasingGraph(Tensor[], Tensor[], int)} for {@code sum_i <outputs[i], gradOutputs[i]>}: the
+     * gradients of {@link #grad(Tensor[], Tensor[], Tensor[], boolean) grad(outputs, inputs, gradOutputs, false)},
+     * with every tensor the scope allocated from {@code since} on released as the pass goes. The
+     * {@code gradOutputs} must have been allocated before {@code since}.
+     */
+    public static Tensor[] gradReleasingGraph(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, int since) {
         if (since < 0) {
             throw new IllegalArgumentException("gradReleasingGraph: since must be an allocation position >= 0, got "
                     + since);
         }
         List<Storage> eligible = MemoryScope.current().allocatedSince(since); // before the pass allocates its seeds
-        return gradients(propagate(outputs, seeds(outputs, null), false, inputs, eligible), inputs);
+        return gradients(propagate(outputs, seeds(outputs, gradOutputs), false, inputs, eligible), inputs);
     }
 
     private static Tensor[] seeds(Tensor[] outputs, Tensor[] gradOutputs) {

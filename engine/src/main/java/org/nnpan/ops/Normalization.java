@@ -1,7 +1,5 @@
 package org.nnpan.ops;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.tensor.Shape;
 import org.nnpan.tensor.Tensor;
@@ -17,8 +15,8 @@ public final class Normalization {
      * buffers.
      *
      * <p>Training runs a fused kernel with a fused first-order backward. When the backward pass is itself recorded
-     * (create-graph mode, e.g. GraSP), the gradient is taken through {@link #composite}, the same function written
-     * with elementary ops, so every higher derivative exists.
+     * (create-graph mode, e.g. GraSP), the gradient is that of {@link #composite}, the same function written with
+     * elementary ops, so every higher derivative exists; {@link BatchNormGradient} records it saving only g, x, γ, β.
      *
      * @param runningMean [C] buffer, updated in training (null to skip tracking)
      * @param runningVar  [C] buffer, updated in training (null to skip tracking)
@@ -53,7 +51,7 @@ public final class Normalization {
         return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta},
                 new Tensor[] {x, gamma, beta, mean, invStd}, g -> {
             if (Autograd.isEnabled()) {
-                return compositeGradient(g, x, gamma, beta, eps);
+                return BatchNormGradient.of(g, x, gamma, beta, eps);
             }
             Tensor[] gr = g.backend().batchNormBackward(g, x, gamma, mean, invStd);
             return new Tensor[] {gr[0], gamma == null ? null : gr[1], beta == null ? null : gr[2]};
@@ -97,26 +95,6 @@ public final class Normalization {
             runningMean.backend().copyInto(runningMean, newMean);
             runningVar.backend().copyInto(runningVar, newVar);
         }
-    }
-
-    /** Differentiates {@link #composite} at (x, γ, β) against {@code g}, recording the result for higher orders. */
-    private static Tensor[] compositeGradient(Tensor g, Tensor x, Tensor gamma, Tensor beta, double eps) {
-        Tensor[] all = {x, gamma, beta};
-        List<Tensor> wanted = new ArrayList<>();
-        for (Tensor t : all) {
-            if (t != null && t.requiresGrad()) {
-                wanted.add(t);
-            }
-        }
-        Tensor y = composite(x, gamma, beta, eps);
-        Tensor[] grads = Autograd.grad(new Tensor[] {y}, wanted.toArray(Tensor[]::new), new Tensor[] {g}, true);
-        Tensor[] out = new Tensor[3];
-        for (int i = 0, k = 0; i < 3; i++) {
-            if (all[i] != null && all[i].requiresGrad()) {
-                out[i] = grads[k++];
-            }
-        }
-        return out;
     }
 
     /** Training-mode batch norm written with elementary differentiable ops: the definition of its derivatives. */

@@ -2,6 +2,7 @@ package org.nnpan.ops;
 
 import java.util.List;
 import java.util.function.Function;
+import org.nnpan.autograd.Autograd;
 import org.nnpan.tensor.Tensor;
 
 /** The differentiable ops under test, each as a function of its tensor inputs with the input shapes to use. */
@@ -69,6 +70,7 @@ final class OpCases {
             c("batch_norm composite", x -> Normalization.composite(x[0], x[1], x[2], 1e-5), s(3, 2, 2, 2), s(2), s(2)),
             c("batch_norm eval", x -> Normalization.batchNorm(x[0], x[1], x[2], Tensor.of(new double[] {0.1, -0.2}, 2).to(x[0].dtype()),
                     Tensor.of(new double[] {0.5, 1.5}, 2).to(x[0].dtype()), false, 0.1, 1e-5), s(3, 2, 2, 2), s(2), s(2)),
+            c("batch_norm gradient", OpCases::batchNormGradient, s(3, 2, 2, 2), s(2), s(2), s(3, 2, 2, 2)),
             c("batch_norm 2d", x -> Normalization.batchNorm(x[0], x[1], x[2], null, null, true, 0.1, 1e-5),
                     s(4, 3), s(3), s(3)),
             c("log_softmax", x -> Losses.logSoftmax(x[0], 1), s(3, 4)),
@@ -82,6 +84,13 @@ final class OpCases {
             c("slice", x -> Shapes.slice(x[0], 1, 1, 3), s(2, 4)),
             c("expand", x -> Shapes.expand(x[0], 3, 2, 4), s(2, 1)),
             c("small convnet", OpCases::convNet, s(2, 2, 6, 6), s(3, 2, 3, 3), s(3), s(3), s(4, 3)));
+    }
+
+    /** Batch norm's recorded gradient (x, γ, β against g = x[3]): its second derivatives are batch norm's third. */
+    private static Tensor batchNormGradient(Tensor[] x) {
+        Tensor y = Normalization.batchNorm(x[0], x[1], x[2], null, null, true, 0.1, 1e-5);
+        Tensor[] d = Autograd.grad(new Tensor[] {y}, new Tensor[] {x[0], x[1], x[2]}, new Tensor[] {x[3]}, true);
+        return Shapes.cat(0, d[0].reshape(-1), d[1], d[2]);
     }
 
     /** conv → BN → ReLU → max-pool → global average → linear → cross-entropy: the shape of GraSP's objective. */
