@@ -3,13 +3,16 @@ package org.nnpan.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Off-heap buffers recycled between memory scopes. A training step allocates the same shapes every time; handing
  * the previous step's buffers back avoids both the allocator and the zero-fill the FFM API does on every fresh
- * allocation (which profiling showed to cost as much as the arithmetic). Buffers are keyed by exact byte size.
+ * allocation (which profiling showed to cost as much as the arithmetic). Buffers are keyed by byte size: a request
+ * takes a free buffer of exactly its size, or else the smallest free one up to twice its size, before it allocates.
+ * Keying by exact size alone kept a buffer for each size's own high-water mark, which reach theirs at different
+ * times: GraSP on VGG-19 (100 images) held 1.46 GB of buffers for a peak of 0.94 GB in use.
  *
  * <p>Free buffers are kept up to {@code nnpan.pool.maxFreeBytes} (default 4 GiB); beyond that a returned buffer is
  * released. Each buffer has its own shared arena so it can be released on its own.
@@ -21,18 +24,27 @@ final class BufferPool {
     record Buffer(MemorySegment segment, Arena arena) {
     }
 
-    private static final Map<Long, ArrayDeque<Buffer>> FREE = new HashMap<>();
+    /** Free buffers by size; no empty queues, so the smallest fitting size is a ceiling look-up. */
+    private static final TreeMap<Long, ArrayDeque<Buffer>> FREE = new TreeMap<>();
     private static long freeBytes;
 
     private BufferPool() {
     }
 
-    /** A buffer of exactly {@code bytes} bytes: recycled (contents arbitrary) or fresh (zeroed). */
+    /**
+     * A buffer of at least {@code bytes} bytes: recycled (up to twice as large, contents arbitrary) or fresh (exactly
+     * {@code bytes}, zeroed).
+     */
     static synchronized Buffer take(long bytes) {
-        ArrayDeque<Buffer> q = FREE.get(bytes);
-        if (q != null && !q.isEmpty()) {
-            freeBytes -= bytes;
-            return q.pop();
+        Map.Entry<Long, ArrayDeque<Buffer>> fit = FREE.ceilingEntry(bytes);
+        if (fit != null && fit.getKey() <= 2 * bytes) {
+            ArrayDeque<Buffer> q = fit.getValue();
+            Buffer b = q.pop();
+            if (q.isEmpty()) {
+                FREE.remove(fit.getKey());
+            }
+            freeBytes -= fit.getKey();
+            return b;
         }
         Arena arena = Arena.ofShared();
         return new Buffer(arena.allocate(bytes, 64), arena);

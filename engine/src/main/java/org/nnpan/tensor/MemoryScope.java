@@ -1,6 +1,7 @@
 package org.nnpan.tensor;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -80,14 +81,16 @@ public final class MemoryScope implements AutoCloseable {
             return new Storage(arena.allocate(bytes, ALIGN), null, dtype, numel, this, backend);
         }
         BufferPool.Buffer b = BufferPool.take(bytes);
+        MemorySegment segment = b.segment().asSlice(0, bytes); // the pool may hand out a larger buffer
         if (zeroed) {
-            b.segment().fill((byte) 0);
+            segment.fill((byte) 0);
         }
-        Storage storage = new Storage(b.segment(), b, dtype, numel, this, backend);
+        Storage storage = new Storage(segment, b, dtype, numel, this, backend);
+        long held = b.segment().byteSize();
         synchronized (taken) {
             taken.add(storage);
-            allocatedBytes += bytes;
-            liveBytes += bytes;
+            allocatedBytes += held;
+            liveBytes += held;
             peakBytes = Math.max(peakBytes, liveBytes);
         }
         return storage;

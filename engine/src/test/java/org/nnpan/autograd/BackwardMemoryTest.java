@@ -162,8 +162,9 @@ class BackwardMemoryTest {
             for (int i = 0; i < params.length; i++) {
                 assertArrayEquals(reference[i], released[i], "parameter " + i);
             }
-            // What is left is Hg itself (one float per parameter, about 3 % of the peak here).
-            assertTrue(s.liveBytes() < 0.05 * s.peakBytes(), "after the last pass the scope still holds "
+            // What is left is Hg itself (one float per parameter, about 3 % of the peak here), in pooled buffers of
+            // its sizes or up to twice as large.
+            assertTrue(s.liveBytes() < 0.1 * s.peakBytes(), "after the last pass the scope still holds "
                     + s.liveBytes() + " B of a " + s.peakBytes() + " B peak");
             assertEquals(0, probe.get(0));
         }

@@ -32,22 +32,27 @@ class TensorCoreTest {
     @Test
     void releasedStorageIsUnreadableAndReturnsToThePoolOnce() {
         long freeBefore = BufferPool.freeBytes();
+        long buffers;
         try (MemoryScope s = MemoryScope.open("step")) {
             Tensor kept = Tensor.ones(DType.F32, 1000);
             Tensor gone = Tensor.ones(DType.F32, 1000);
+            buffers = kept.storage().buffer().segment().byteSize() + gone.storage().buffer().segment().byteSize();
             long held = s.liveBytes();
             gone.storage().release();
             gone.storage().release(); // a second release is a no-op
             assertTrue(gone.storage().isReleased());
-            assertEquals(held - 4032, s.liveBytes()); // 1000 floats rounded up to 64 bytes
+            // 1000 floats rounded up to 64 bytes, in a pooled buffer of that size or up to twice as large
+            long buffer = gone.storage().buffer().segment().byteSize();
+            assertTrue(buffer >= 4032 && buffer <= 2 * 4032, buffer + " B");
+            assertEquals(held - buffer, s.liveBytes());
             assertEquals(held, s.peakBytes());
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> gone.get(0));
             assertTrue(e.getMessage().contains("released early in scope 'step'"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> gone.reshape(10, 100).sum());
             assertEquals(1000.0, kept.sum().item(), 0);
         }
-        // Each buffer went back once, early or at close: a second return of the released one would add another 4032 B.
-        assertTrue(BufferPool.freeBytes() - freeBefore < 3 * 4032, "a buffer was returned twice");
+        // Each buffer went back once, early or at close: a second return of the released one would add it again.
+        assertTrue(BufferPool.freeBytes() - freeBefore <= buffers, "a buffer was returned twice");
         assertThrows(IllegalStateException.class, () -> Tensor.ones(DType.F32, 2).storage().release());
     }
 
