@@ -175,16 +175,22 @@ public final class Experiment {
     }
 
     private static void requireSameRun(RunConfig config, Path configFile) throws IOException {
-        JsonNode saved = Json.MAPPER.readTree(configFile.toFile()).get("config");
+        RunConfig saved = savedConfig(configFile);
         if (saved == null) {
             throw new IllegalArgumentException(configFile.getParent() + " holds something else than a run (its "
                     + CONFIG_FILE + " has no 'config'); choose another directory");
         }
-        List<String> changed = config.differencesFrom(Json.MAPPER.treeToValue(saved, RunConfig.class));
+        List<String> changed = config.differencesFrom(saved);
         if (!changed.isEmpty()) {
             throw new IllegalArgumentException(configFile.getParent() + " holds a run with other settings: "
                     + String.join(", ", changed) + " (yours first); choose another directory");
         }
+    }
+
+    /** The run configuration in {@code configFile} (a {@value #CONFIG_FILE}), or null if it holds none. */
+    private static RunConfig savedConfig(Path configFile) throws IOException {
+        JsonNode saved = Json.MAPPER.readTree(configFile.toFile()).get("config");
+        return saved == null ? null : Json.MAPPER.treeToValue(saved, RunConfig.class);
     }
 
     /** The result in {@code dir} if the run finished (its own result, not the trainer's), else null. */
@@ -243,11 +249,10 @@ public final class Experiment {
         if (!config.prune().shuffle() || !Files.isRegularFile(summary) || !Files.isRegularFile(configFile)) {
             return null;
         }
-        JsonNode saved = Json.MAPPER.readTree(configFile.toFile()).get("config");
-        if (saved == null) {
+        RunConfig theirs = savedConfig(configFile);
+        if (theirs == null) {
             return null;
         }
-        RunConfig theirs = Json.MAPPER.treeToValue(saved, RunConfig.class);
         boolean same = theirs.prune().equals(config.prune().unshuffled())
                 && theirs.train().threads() == config.train().threads();
         return same ? Json.MAPPER.readValue(summary.toFile(), PruneSummary.class) : null;
