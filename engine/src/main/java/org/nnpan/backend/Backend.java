@@ -1,5 +1,6 @@
 package org.nnpan.backend;
 
+import org.nnpan.kernels.norm.BatchNormSecondOrder;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Tensor;
 
@@ -103,4 +104,16 @@ public interface Backend {
      * (higher orders are taken through the composite definition).
      */
     Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd);
+
+    /**
+     * Batch norm's second-order rule for a pass that records no graph: the gradients {dg, dx, dGamma} of
+     * ⟨d, upstream⟩, where d is {@link #batchNormBackward}'s gradient w.r.t. {@code of} (x, γ or β) at the output
+     * gradient g and x (statistics recomputed from x with {@code eps}), and {@code upstream} has d's shape. Computes
+     * only the gradients flagged in {@code wanted} (g, x, γ); those not wanted, and those that are zero (all but dg
+     * for d_β, dGamma for d_γ), are null. See {@link BatchNormSecondOrder} for the formulas.
+     *
+     * @param gamma [C], or null without an affine weight (then γ = 1 and dGamma is not wanted)
+     */
+    Tensor[] batchNormSecondOrder(BatchNormSecondOrder.Of of, Tensor upstream, Tensor g, Tensor x, Tensor gamma,
+            double eps, boolean[] wanted);
 }

@@ -13,6 +13,7 @@ import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.norm.BatchNormKernel;
 import org.nnpan.kernels.norm.BatchNormKernels;
+import org.nnpan.kernels.norm.BatchNormSecondOrder;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.DType;
@@ -521,6 +522,35 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return new Tensor[] {gx, gGamma, gBeta};
+    }
+
+    /** The fused kernel, a channel per task, for contiguous float32 or float64 inputs. */
+    @Override
+    public Tensor[] batchNormSecondOrder(BatchNormSecondOrder.Of of, Tensor upstream, Tensor g, Tensor x, Tensor gamma,
+            double eps, boolean[] wanted) {
+        boolean ofX = of == BatchNormSecondOrder.Of.X;
+        if (!x.dtype().isFloating() || !x.isContiguous() || !g.isContiguous() || ofX && !upstream.isContiguous()) {
+            return super.batchNormSecondOrder(of, upstream, g, x, gamma, eps, wanted);
+        }
+        BatchNormKernel.Layout layout = batchNormLayout(x);
+        Tensor dg = wanted[0] ? alloc(x.dtype(), x.shape()) : null;
+        Tensor dx = wanted[1] && of != BatchNormSecondOrder.Of.BETA ? alloc(x.dtype(), x.shape()) : null;
+        Tensor dGamma = wanted[2] && ofX ? alloc(x.dtype(), layout.channels()) : null;
+        BatchNormSecondOrder.Operands operands = new BatchNormSecondOrder.Operands(
+                x.dtype() == DType.F64 ? BatchNormSecondOrder.Element.F64 : BatchNormSecondOrder.Element.F32, layout,
+                x.storage().segment(), x.offset(), g.storage().segment(), g.offset(),
+                ofX ? upstream.storage().segment() : null, ofX ? upstream.offset() : 0,
+                dx == null ? null : dx.storage().segment(), dg == null ? null : dg.storage().segment());
+        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+            for (int ch = (int) lo; ch < hi; ch++) {
+                double s = ofX ? 0 : valueOr(upstream, ch, 0);
+                double dGammaCh = BatchNormSecondOrder.channel(of, operands, ch, eps, valueOr(gamma, ch, 1), s);
+                if (dGamma != null) {
+                    dGamma.storage().setDouble(ch, dGammaCh);
+                }
+            }
+        });
+        return new Tensor[] {dg, dx, dGamma};
     }
 
     /** An NCHW (or NC...) tensor's shape as the batch-norm kernels see it. */

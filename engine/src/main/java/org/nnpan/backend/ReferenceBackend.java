@@ -1,5 +1,6 @@
 package org.nnpan.backend;
 
+import org.nnpan.kernels.norm.BatchNormSecondOrder;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Shape;
@@ -465,7 +466,8 @@ public class ReferenceBackend implements Backend {
         return new int[] {n, c, (int) (x.numel() / ((long) n * c))};
     }
 
-    private static double valueOr(Tensor t, int c, double dflt) {
+    /** Element {@code c} of a [C] tensor (γ, β, a per-channel gradient), or {@code dflt} when it is null. */
+    protected static double valueOr(Tensor t, int c, double dflt) {
         return t == null ? dflt : t.storage().getDouble(t.offset() + (long) c * t.strides()[0]);
     }
 
@@ -553,5 +555,100 @@ public class ReferenceBackend implements Backend {
             gBeta.storage().setDouble(ch, sumG);
         }
         return new Tensor[] {gx, gGamma, gBeta};
+    }
+
+    /** The textbook formulas of {@link BatchNormSecondOrder} over one channel's values at a time. */
+    @Override
+    public Tensor[] batchNormSecondOrder(BatchNormSecondOrder.Of of, Tensor upstream, Tensor g, Tensor x, Tensor gamma,
+            double eps, boolean[] wanted) {
+        Tensor xc = dense(x);
+        Tensor gc = dense(g);
+        Tensor uc = of == BatchNormSecondOrder.Of.X ? dense(upstream) : null;
+        int c = x.size(1);
+        Tensor dg = wanted[0] ? alloc(x.dtype(), x.shape()) : null;
+        Tensor dx = wanted[1] && of != BatchNormSecondOrder.Of.BETA ? alloc(x.dtype(), x.shape()) : null;
+        Tensor dGamma = wanted[2] && of == BatchNormSecondOrder.Of.X ? alloc(x.dtype(), c) : null;
+        for (int ch = 0; ch < c; ch++) {
+            double[] xv = channelValues(xc, ch);
+            double[] gv = channelValues(gc, ch);
+            int m = xv.length;
+            double mean = mean(xv, null);
+            double var = 0;
+            for (double v : xv) {
+                var += (v - mean) * (v - mean);
+            }
+            double a = 1 / Math.sqrt(var / m + eps);
+            double[] xhat = new double[m];
+            for (int k = 0; k < m; k++) {
+                xhat[k] = (xv[k] - mean) * a;
+            }
+            double gam = valueOr(gamma, ch, 1);
+            double meanG = mean(gv, null);
+            double meanGXhat = mean(gv, xhat);
+            double[] dgv = new double[m];
+            double[] dxv = new double[m];
+            if (of == BatchNormSecondOrder.Of.X) {
+                double[] uv = channelValues(uc, ch);
+                double meanU = mean(uv, null);
+                double meanUXhat = mean(uv, xhat);
+                double meanUG = mean(uv, gv);
+                double sumUDx = 0;
+                for (int k = 0; k < m; k++) {
+                    dgv[k] = gam * a * (uv[k] - meanU - xhat[k] * meanUXhat);
+                    dxv[k] = gam * a * a * (-xhat[k] * (meanUG - meanU * meanG) + 3 * xhat[k] * meanGXhat * meanUXhat
+                            - (gv[k] - meanG) * meanUXhat - (uv[k] - meanU) * meanGXhat);
+                    sumUDx += uv[k] * (gv[k] - meanG - xhat[k] * meanGXhat);
+                }
+                if (dGamma != null) {
+                    dGamma.storage().setDouble(ch, a * sumUDx);
+                }
+            } else {
+                double s = valueOr(upstream, ch, 0);
+                boolean ofGamma = of == BatchNormSecondOrder.Of.GAMMA;
+                for (int k = 0; k < m; k++) {
+                    dgv[k] = ofGamma ? s * xhat[k] : s;
+                    dxv[k] = ofGamma ? s * a * (gv[k] - meanG - xhat[k] * meanGXhat) : 0;
+                }
+            }
+            setChannelValues(dg, ch, dgv);
+            setChannelValues(dx, ch, dxv);
+        }
+        return new Tensor[] {dg, dx, dGamma};
+    }
+
+    /** Channel {@code ch} of a contiguous [N, C, ...] tensor, in storage order. */
+    private static double[] channelValues(Tensor t, int ch) {
+        int[] g = channelGeometry(t);
+        double[] v = new double[Math.toIntExact((long) g[0] * g[2])];
+        for (int b = 0; b < g[0]; b++) {
+            long base = t.offset() + ((long) b * g[1] + ch) * g[2];
+            for (int i = 0; i < g[2]; i++) {
+                v[b * g[2] + i] = t.storage().getDouble(base + i);
+            }
+        }
+        return v;
+    }
+
+    /** Writes {@code v} into channel {@code ch} of {@code t} (a new contiguous tensor), unless {@code t} is null. */
+    private static void setChannelValues(Tensor t, int ch, double[] v) {
+        if (t == null) {
+            return;
+        }
+        int[] g = channelGeometry(t);
+        for (int b = 0; b < g[0]; b++) {
+            long base = ((long) b * g[1] + ch) * g[2];
+            for (int i = 0; i < g[2]; i++) {
+                t.storage().setDouble(base + i, v[b * g[2] + i]);
+            }
+        }
+    }
+
+    /** The mean of {@code a}, or of {@code a·b} elementwise when {@code b} is not null. */
+    private static double mean(double[] a, double[] b) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            s += b == null ? a[k] : a[k] * b[k];
+        }
+        return s / a.length;
     }
 }

@@ -3,6 +3,7 @@ package org.nnpan.ops;
 import java.util.ArrayList;
 import java.util.List;
 import org.nnpan.autograd.Autograd;
+import org.nnpan.kernels.norm.BatchNormSecondOrder;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
@@ -12,14 +13,17 @@ import org.nnpan.tensor.Tensor;
  * op per input that saves only g, x, γ and β, as PyTorch's batch-norm double backward does.
  *
  * <p>Recording the composite's gradient formula itself kept x − mean, the normalised x and g·γ of every BatchNorm
- * (besides g) until the graph was freed. Here a later pass over the op recomputes them, with the same ops in the
- * same order, and releases them as soon as the op's rule is done (unless that pass records a graph in turn). The
- * values are bit for bit those of the composite's recorded gradient, and so are the derivatives of a pass that
- * reaches batch norm through one of the three gradients (GraSP's, through d_x); through several, each op's
- * contributions are summed before they meet, so they agree to rounding.
+ * (besides g) until the graph was freed. A later pass over the op that records its own graph recomputes the
+ * composite's gradient at (g, x, γ, β) with the same ops in the same order and differentiates it, so every higher
+ * derivative exists; a pass that records nothing (GraSP's second) runs the closed-form rule of
+ * {@link BatchNormSecondOrder} instead, one fused kernel per op that allocates only its outputs. The first-order
+ * values are bit for bit those of the composite's recorded gradient; the closed form agrees with the composite's
+ * second derivatives to rounding (≈ 1e-16 of the size of the terms in float64, the last bits in float32).
  */
 final class BatchNormGradient {
     private static final String[] PARAMETERS = {"x", "gamma", "beta"};
+    /** The kernel's name for the gradient w.r.t. x, γ and β, in that order. */
+    private static final BatchNormSecondOrder.Of[] OF = BatchNormSecondOrder.Of.values();
 
     private BatchNormGradient() {
     }
@@ -50,26 +54,34 @@ final class BatchNormGradient {
      * (g, x, γ, β).
      */
     private static Tensor[] secondOrder(Tensor[] inputs, int which, Tensor gg, double eps) {
-        List<Integer> wanted = wanted(inputs, 0);
-        Tensor[] grads = new Tensor[inputs.length];
-        Tensor[] result;
-        if (Autograd.isEnabled()) {
-            // This pass records its graph: differentiate at the inputs themselves, so it reaches back through them.
-            Tensor first = firstOrder(inputs, which, eps);
-            result = Autograd.grad(new Tensor[] {first}, select(inputs, wanted), new Tensor[] {gg}, true);
-        } else {
-            int since = MemoryScope.current().allocationCount();
-            Tensor[] leaves = leaves(inputs);
-            Tensor first;
-            try (Autograd.GradMode mode = Autograd.setEnabled(true)) {
-                first = firstOrder(leaves, which, eps);
-            }
-            result = Autograd.gradReleasingGraph(new Tensor[] {first}, select(leaves, wanted), new Tensor[] {gg}, since);
+        if (!Autograd.isEnabled()) {
+            return fused(inputs, which, gg, eps);
         }
+        // This pass records its graph: differentiate the composite at the inputs themselves, so it reaches back
+        // through them.
+        List<Integer> wanted = wanted(inputs, 0);
+        Tensor first = firstOrder(inputs, which, eps);
+        Tensor[] result = Autograd.grad(new Tensor[] {first}, select(inputs, wanted), new Tensor[] {gg}, true);
+        Tensor[] grads = new Tensor[inputs.length];
         for (int k = 0; k < wanted.size(); k++) {
             grads[wanted.get(k)] = result[k];
         }
         return grads;
+    }
+
+    /**
+     * The rule in closed form, for a pass that records nothing (GraSP's second): one fused kernel call that allocates
+     * only its outputs, instead of recomputing the composite and its gradient graph (about 30 tensors per call). It
+     * reorders the arithmetic, so the values agree with the composite's to rounding, not bit for bit.
+     */
+    private static Tensor[] fused(Tensor[] inputs, int which, Tensor gg, double eps) {
+        boolean[] wanted = new boolean[3];
+        for (int i = 0; i < wanted.length; i++) {
+            wanted[i] = inputs[i] != null && inputs[i].requiresGrad();
+        }
+        Tensor x = inputs[1];
+        Tensor[] r = x.backend().batchNormSecondOrder(OF[which - 1], gg, inputs[0], x, inputs[2], eps, wanted);
+        return new Tensor[] {r[0], r[1], r[2], null};
     }
 
     /** The composite's gradient w.r.t. {@code at[which]} against {@code at[0]}, recorded (at = g, x, γ, β). */
@@ -89,7 +101,10 @@ final class BatchNormGradient {
         return y;
     }
 
-    /** Detached views of {@code inputs} that require a gradient where the input does: the recomputation's leaves. */
+    /**
+     * Detached views of {@code inputs} that require a gradient where the input does: the leaves of the first-order
+     * value's computation.
+     */
     private static Tensor[] leaves(Tensor[] inputs) {
         Tensor[] leaves = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
