@@ -8,7 +8,7 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * One float32 NCHW image staged in a Java array with its zero padding made explicit, so that every receptive-field
  * row is a plain array run: element {@code (c, ih, iw)} of the image sits at {@code c * planeSize + (ih + padH) *
  * width + iw + padW}. The border is zeroed once; {@link #load} only overwrites the interior, so one instance serves a
- * whole batch. An optional zero tail after the last plane lets kernels that read whole padded rows run past its end.
+ * whole batch. Rows may be widened with extra zero columns on the right. An optional zero tail after the last plane lets kernels that read whole padded rows run past its end.
  * The arrays are the calling thread's scratch (see {@link #forThread}), so staging allocates nothing per call.
  */
 final class PaddedImage {
@@ -28,9 +28,9 @@ final class PaddedImage {
     private final float[] raw;
     private final int rawSize;
 
-    private PaddedImage(ConvGeometry g, int slack, int index) {
+    private PaddedImage(ConvGeometry g, int slack, int index, int minWidth) {
         this.g = g;
-        this.width = g.width() + 2 * g.padW();
+        this.width = Math.max(g.width() + 2 * g.padW(), minWidth);
         this.planeSize = Math.multiplyExact(g.height() + 2 * g.padH(), width);
         int size = Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack);
         this.data = SCRATCH.zeroed(index + 1, size);
@@ -44,7 +44,15 @@ final class PaddedImage {
      * its own index.
      */
     static PaddedImage forThread(ConvGeometry g, int slack, int index) {
-        return new PaddedImage(g, slack, index);
+        return new PaddedImage(g, slack, index, 0);
+    }
+
+    /**
+     * {@link #forThread} with rows of at least {@code minWidth} elements, the extra columns zero: a kernel that reads
+     * whole vectors along output rows shorter than a vector reads those columns instead of the next row.
+     */
+    static PaddedImage forThread(ConvGeometry g, int slack, int index, int minWidth) {
+        return new PaddedImage(g, slack, index, minWidth);
     }
 
     /** Stages the image at element {@code offset} of {@code x}. */

@@ -17,7 +17,8 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * straight from the {@link PaddedImage} (array copies along output rows at stride 1) into a buffer that stays in L1,
  * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. Where each vector
  * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
- * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy. The column
+ * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy; rows that fill at
+ * least three quarters of their vectors (12 or 24 wide) are staged widened to whole vectors and read in place too. The column
  * matrix never exists in memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T =
  * cols(X) * gY^T}, with blocks of output positions as the reduction: the taps of the staged image are the A rows, read
  * in place (one broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per
@@ -201,43 +202,59 @@ final class VectorBatchConv implements BatchConv {
         int outHW = Math.toIntExact(g.colCols());
         int rowsPadded = ceilDiv(outChannels, MR) * MR;
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
+        boolean inPlace = readsInPlace(g);
+        boolean widened = !inPlace && widensRows(g);
+        // Tiles run over output rows rowWidth wide: the real ones, or (widened) whole vectors whose extra lanes read
+        // the staged image's extra zero columns and are never stored.
+        int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
+        int positions = g.outH() * rowWidth;
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
-            PaddedImage image = PaddedImage.forThread(g, 0, 0);
+            PaddedImage image = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
             int[] taps = image.tapOffsets();
             float[] panel = TASK.floats(PANEL, Math.min(KC, k) * NR);
             float[] tile = TASK.floats(TILE, MR * NR);
             ColumnRuns runs = new ColumnRuns(g, image, NR);
-            boolean inPlace = readsInPlace(g);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 long yImage = yOffset + b * outChannels * outHW;
-                for (int n0 = 0; n0 < outHW; n0 += NR) {
-                    int cols = Math.min(NR, outHW - n0);
-                    int offset0 = image.positionOffset(n0 / g.outW(), n0 % g.outW());
+                for (int n0 = 0; n0 < positions; n0 += NR) {
+                    int cols = Math.min(NR, positions - n0);
+                    int offset0 = image.positionOffset(n0 / rowWidth, n0 % rowWidth);
                     // A half-width last tile repeats its first half (never stored) rather than reading past the image.
                     int second = cols > L ? n0 + L : n0;
-                    int offset1 = image.positionOffset(second / g.outW(), second % g.outW());
-                    if (!inPlace) {
+                    int offset1 = image.positionOffset(second / rowWidth, second % rowWidth);
+                    boolean reads = inPlace || widened;
+                    if (!reads) {
                         runs.of(n0, cols);
                     }
                     for (int pc = 0; pc < k; pc += KC) {
                         int kc = Math.min(KC, k - pc);
-                        if (!inPlace) {
+                        if (!reads) {
                             runs.pack(image.data, taps, pc, kc, panel);
                         }
                         // The first block overwrites the output; later ones accumulate onto it.
                         float beta = pc == 0 ? 0f : 1f;
                         for (int ir = 0; ir < outChannels; ir += MR) {
                             int a = pc * rowsPadded + ir * kc;
-                            if (inPlace) {
+                            if (reads) {
                                 SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, image.data, taps, pc, offset0,
                                         offset1, tile);
                             } else {
                                 SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
                             }
-                            SgemmKernel.store(tile, Math.min(MR, outChannels - ir), cols, 1f, beta, y,
-                                    yImage + (long) ir * outHW + n0, outHW);
+                            int rows = Math.min(MR, outChannels - ir);
+                            long yPanel = yImage + (long) ir * outHW;
+                            if (widened) {
+                                for (int half = 0; half < cols; half += L) {
+                                    int oh = (n0 + half) / rowWidth;
+                                    int ow = (n0 + half) % rowWidth;
+                                    SgemmKernel.storeHalf(tile, half, rows, Math.min(L, g.outW() - ow), 1f, beta, y,
+                                            yPanel + (long) oh * g.outW() + ow, outHW);
+                                }
+                            } else {
+                                SgemmKernel.store(tile, rows, cols, 1f, beta, y, yPanel + n0, outHW);
+                            }
                         }
                     }
                 }
@@ -315,6 +332,17 @@ final class VectorBatchConv implements BatchConv {
      */
     private static boolean readsInPlace(ConvGeometry g) {
         return g.strideW() == 1 && g.outW() % L == 0;
+    }
+
+    /**
+     * Whether {@link #convolve} reads its B panels in place from a staged image with rows widened to whole vectors: at
+     * stride 1 along rows, when output rows fill at least three quarters of their vectors (12 of 16: LeNet-5's 12x12
+     * input gradient). Those lanes cost less than packing every panel, whose many short row copies made that input
+     * gradient three times as slow as its forward convolution.
+     */
+    private static boolean widensRows(ConvGeometry g) {
+        int lanes = ceilDiv(g.outW(), L) * L;
+        return g.strideW() == 1 && 4 * g.outW() >= 3 * lanes;
     }
 
     /**

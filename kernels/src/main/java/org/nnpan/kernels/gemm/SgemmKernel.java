@@ -3,6 +3,7 @@ package org.nnpan.kernels.gemm;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -185,6 +186,26 @@ public final class SgemmKernel {
         c61.intoArray(acc, 6 * NR + L);
         c70.intoArray(acc, 7 * NR);
         c71.intoArray(acc, 7 * NR + L);
+    }
+
+    /**
+     * {@link #store(float[], int, int, float, float, MemorySegment, long, int)} for the first {@code cols <= L} columns
+     * of one vector of the tile, the {@code L} columns from {@code column} (0 or {@code L}): masked vector loads and
+     * stores, the same arithmetic. Kernels whose tile halves lie in different output rows store each half on its own.
+     */
+    public static void storeHalf(float[] acc, int column, int rows, int cols, float alpha, float beta,
+                                 MemorySegment c, long cIndex, int ldc) {
+        VectorMask<Float> mask = SPECIES.indexInRange(0, cols);
+        FloatVector alphaV = FloatVector.broadcast(SPECIES, alpha);
+        FloatVector betaV = FloatVector.broadcast(SPECIES, beta);
+        for (int r = 0; r < rows; r++) {
+            long offset = (cIndex + (long) r * ldc) * Float.BYTES;
+            FloatVector x = FloatVector.fromArray(SPECIES, acc, r * NR + column).mul(alphaV);
+            if (beta != 0) {
+                x = FloatVector.fromMemorySegment(SPECIES, c, offset, ORDER, mask).fma(betaV, x);
+            }
+            x.intoMemorySegment(c, offset, ORDER, mask);
+        }
     }
 
     /**

@@ -1,0 +1,111 @@
+package org.nnpan.kernels.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector convolution's float32 results bit for bit, whichever way a geometry's tiles read the staged image
+ * (packed panels, in place, or in place over rows widened to whole vectors): every output element is a chain of
+ * fused multiply-adds over the column matrix's rows in order, restarted from zero every {@code 256} rows, the chains
+ * added in order. Runs are reproducible only if no tiling choice changes that order.
+ */
+class ConvSummationOrderTest {
+
+    private static final int KC = 256;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /** Channels, height, width, kernel, padding, output channels: output rows 24, 12 (widened), 9, 13 (packed), 16. */
+    private static final int[][] SHAPES = {
+        {1, 28, 28, 5, 0, 20}, {20, 12, 12, 5, 0, 50}, {50, 8, 8, 5, 4, 20}, {3, 11, 11, 3, 0, 9},
+        {12, 13, 13, 3, 1, 7}, {4, 16, 16, 3, 1, 10}, {6, 10, 12, 5, 2, 3},
+    };
+
+    @Test
+    void forwardAndInputGradientKeepTheSummationOrder() {
+        BatchConv conv = BatchConvs.best();
+        assumeTrue(conv != null, "no vector convolution in this JVM");
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int[] s : SHAPES) {
+            ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[3], 1, 1, s[4], s[4]);
+            int batch = 3;
+            int out = s[5];
+            float[] x = random(rnd, batch * (int) g.inputSize());
+            float[] w = random(rnd, out * (int) g.colRows());
+            float[] gy = random(rnd, batch * out * (int) g.colCols());
+
+            MemorySegment y = MemorySegment.ofArray(new float[gy.length]);
+            conv.forward(g, batch, out, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(w), 0, y, 0);
+            assertBits(g + " forward", ordered(g, batch, out, x, w), y);
+
+            MemorySegment gx = MemorySegment.ofArray(new float[x.length]);
+            conv.inputGrad(g, batch, out, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(w), 0, gx, 0);
+            assertBits(g + " input grad", ordered(BatchConv.transposed(g, out), batch, s[0], gy, flipped(w, out, s[0],
+                    s[3] * s[3])), gx);
+        }
+    }
+
+    /** The convolution with the documented summation order, one element at a time. */
+    private static float[] ordered(ConvGeometry g, int batch, int out, float[] x, float[] w) {
+        int k = (int) g.colRows();
+        int taps = g.kernelH() * g.kernelW();
+        int outHW = (int) g.colCols();
+        float[] y = new float[batch * out * outHW];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                for (int p = 0; p < outHW; p++) {
+                    int oh = p / g.outW();
+                    int ow = p % g.outW();
+                    float sum = 0f;
+                    for (int pc = 0; pc < k; pc += KC) {
+                        float chain = 0f;
+                        for (int j = pc; j < Math.min(k, pc + KC); j++) {
+                            int c = j / taps;
+                            int ih = oh * g.strideH() - g.padH() + j % taps / g.kernelW();
+                            int iw = ow * g.strideW() - g.padW() + j % g.kernelW();
+                            boolean inside = ih >= 0 && ih < g.height() && iw >= 0 && iw < g.width();
+                            float v = inside ? x[(int) (b * g.inputSize()) + (c * g.height() + ih) * g.width() + iw] : 0f;
+                            chain = Math.fma(w[o * k + j], v, chain);
+                        }
+                        sum = pc == 0 ? chain : Math.fma(sum, 1f, chain);
+                    }
+                    y[(b * out + o) * outHW + p] = sum;
+                }
+            }
+        }
+        return y;
+    }
+
+    /** {@code w[o][c][t]} as {@code [c][o][taps - 1 - t]}: the input gradient's forward weight. */
+    private static float[] flipped(float[] w, int out, int channels, int taps) {
+        float[] f = new float[w.length];
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < channels; c++) {
+                for (int t = 0; t < taps; t++) {
+                    f[(c * out + o) * taps + t] = w[(o * channels + c) * taps + taps - 1 - t];
+                }
+            }
+        }
+        return f;
+    }
+
+    private static void assertBits(String what, float[] expected, MemorySegment actual) {
+        for (int i = 0; i < expected.length; i++) {
+            int e = Float.floatToRawIntBits(expected[i]);
+            int a = Float.floatToRawIntBits(actual.getAtIndex(F32, i));
+            assertEquals(e, a, () -> what + ": element differs from the ordered sum");
+        }
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        return a;
+    }
+}
