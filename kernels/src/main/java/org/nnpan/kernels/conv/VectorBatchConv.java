@@ -208,6 +208,8 @@ final class VectorBatchConv implements BatchConv {
         // the staged image's extra zero columns and are never stored.
         int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
         int positions = g.outH() * rowWidth;
+        boolean reads = inPlace || widened;
+        LiveTaps[] liveTaps = reads && g.padH() > 0 ? liveTaps(g, rowWidth, positions, packedWeight, rowsPadded) : null;
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
@@ -224,7 +226,7 @@ final class VectorBatchConv implements BatchConv {
                     // A half-width last tile repeats its first half (never stored) rather than reading past the image.
                     int second = cols > L ? n0 + L : n0;
                     int offset1 = image.positionOffset(second / rowWidth, second % rowWidth);
-                    boolean reads = inPlace || widened;
+                    LiveTaps live = liveTaps == null ? null : liveTaps[n0 / NR];
                     if (!reads) {
                         runs.of(n0, cols);
                     }
@@ -237,7 +239,12 @@ final class VectorBatchConv implements BatchConv {
                         float beta = pc == 0 ? 0f : 1f;
                         for (int ir = 0; ir < outChannels; ir += MR) {
                             int a = pc * rowsPadded + ir * kc;
-                            if (reads) {
+                            if (live != null) {
+                                int block = pc / KC;
+                                int depth = live.depth[block];
+                                SgemmKernel.multiplyInPlaceB(depth, live.weight, live.weightStart[block] + ir * depth,
+                                        image.data, live.taps, live.tapStart[block], offset0, offset1, tile);
+                            } else if (reads) {
                                 SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, image.data, taps, pc, offset0,
                                         offset1, tile);
                             } else {
@@ -260,6 +267,31 @@ final class VectorBatchConv implements BatchConv {
                 }
             }
         });
+    }
+
+    /**
+     * Per tile of {@code NR} positions over rows {@code rowWidth} wide, its {@link LiveTaps} (null where every tap
+     * reads the image): tiles with the same two output rows share one.
+     */
+    private static LiveTaps[] liveTaps(ConvGeometry g, int rowWidth, int positions, float[] packedWeight,
+                                       int rowsPadded) {
+        int[] tapOffsets = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1).tapOffsets();
+        LiveTaps[] tiles = new LiveTaps[ceilDiv(positions, NR)];
+        LiveTaps[] byRows = new LiveTaps[g.outH() * 2];
+        boolean[] built = new boolean[byRows.length];
+        for (int n0 = 0; n0 < positions; n0 += NR) {
+            int oh0 = n0 / rowWidth;
+            // As in convolve: a half-width last tile repeats its first vector. Vectors never straddle rows, so the
+            // second one is in the same output row or the next.
+            int oh1 = (positions - n0 > L ? n0 + L : n0) / rowWidth;
+            int key = 2 * oh0 + (oh1 - oh0);
+            if (!built[key]) {
+                byRows[key] = LiveTaps.of(g, oh0, oh1, tapOffsets, packedWeight, rowsPadded, KC);
+                built[key] = true;
+            }
+            tiles[n0 / NR] = byRows[key];
+        }
+        return tiles;
     }
 
     /**
