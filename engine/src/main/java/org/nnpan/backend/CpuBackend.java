@@ -134,7 +134,14 @@ public class CpuBackend extends ReferenceBackend {
         }
         int[] shape = dst.shape();
         StridedLayout l = StridedLayout.of(shape, dst.strides(), dst.strides(), Shape.broadcastStrides(src.shape(), src.strides(), shape));
-        runBinaryInto(l, (a, b) -> b, dst, dst, src);
+        MemorySegment so = dst.storage().segment();
+        MemorySegment sb = src.storage().segment();
+        // Its own loop, not a binary op's per-element call: contiguous() of a transposed gradient copies every weight.
+        forEachRun(l, dst, dst, src, (oo, os, ao, as, bo, bs, n) -> {
+            for (int i = 0; i < n; i++) {
+                so.setAtIndex(F, oo + (long) i * os, sb.getAtIndex(F, bo + (long) i * bs));
+            }
+        });
     }
 
     @Override
@@ -348,6 +355,10 @@ public class CpuBackend extends ReferenceBackend {
             }
             return;
         }
+        if (op != null) {
+            stridedRun(op, o, oo, os, a, ao, as, b, bo, bs, n);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             o.setAtIndex(F, oo + (long) i * os, f.apply(a.getAtIndex(F, ao + (long) i * as), b.getAtIndex(F, bo + (long) i * bs)));
         }
@@ -368,6 +379,22 @@ public class CpuBackend extends ReferenceBackend {
             case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i)); } }
             case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b.getAtIndex(F, bo + i)); } }
             default -> throw new IllegalStateException("no dense loop for " + op);
+        }
+    }
+
+    /**
+     * Any other layout of an arithmetic op (a transposed operand: the gradients of {@code x @ w^T} reach a linear
+     * layer's weight as transposed views, which backward adds and multiplies with contiguous tensors): one loop per op
+     * instead of {@link Fast#apply}'s megamorphic call per element.
+     */
+    private static void stridedRun(BinaryOp op, MemorySegment o, long oo, int os, MemorySegment a, long ao, int as,
+            MemorySegment b, long bo, int bs, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) + b.getAtIndex(F, bo + (long) i * bs)); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) - b.getAtIndex(F, bo + (long) i * bs)); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) * b.getAtIndex(F, bo + (long) i * bs)); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) / b.getAtIndex(F, bo + (long) i * bs)); } }
+            default -> throw new IllegalStateException("no strided loop for " + op);
         }
     }
 
