@@ -13,31 +13,40 @@ import static org.nnpan.kernels.gemm.SgemmKernel.MR;
  */
 final class LiveTaps {
 
-    /** The live columns of the packed weight, per block {@code b} from {@link #weightStart}{@code [b]}. */
-    final float[] weight;
-    /** Where block {@code b}'s {@code MR}-row panels start in {@link #weight}; panel {@code ir} at {@code + ir * depth[b]}. */
+    /**
+     * Where block {@code b}'s {@code MR}-row panels of live weight columns start in the buffer that {@link #gather}
+     * fills; panel {@code ir} at {@code + ir * depth[b]}.
+     */
     final int[] weightStart;
     /** The live taps' image offsets, block {@code b}'s from {@link #tapStart}{@code [b]}. */
     final int[] taps;
     final int[] tapStart;
     /** Live taps per block. */
     final int[] depth;
+    private final boolean[] live;
+    private final int rowsPadded;
+    private final int kc;
 
-    private LiveTaps(float[] weight, int[] weightStart, int[] taps, int[] tapStart, int[] depth) {
-        this.weight = weight;
-        this.weightStart = weightStart;
+    private LiveTaps(boolean[] live, int[] taps, int[] tapStart, int[] depth, int rowsPadded, int kc, int offset) {
+        this.live = live;
         this.taps = taps;
         this.tapStart = tapStart;
         this.depth = depth;
+        this.rowsPadded = rowsPadded;
+        this.kc = kc;
+        this.weightStart = new int[depth.length];
+        for (int b = 0; b < depth.length; b++) {
+            weightStart[b] = offset + rowsPadded * tapStart[b];
+        }
     }
 
     /**
      * The live taps of a tile over output rows {@code oh0} and {@code oh1}, or {@code null} when every tap reads a real
-     * row. {@code packedWeight} holds {@code rowsPadded}-row panels per {@code kc}-deep block as {@code
-     * VectorBatchConv.packWeight} lays them out; {@code tapOffsets} are the staged image's.
+     * row, for weights packed in {@code rowsPadded}-row panels per {@code kc}-deep block (as {@code
+     * VectorBatchConv.packWeight} lays them out) and gathered at {@code offset} of a buffer; {@code tapOffsets} are the
+     * staged image's.
      */
-    static LiveTaps of(ConvGeometry g, int oh0, int oh1, int[] tapOffsets, float[] packedWeight, int rowsPadded,
-                       int kc) {
+    static LiveTaps of(ConvGeometry g, int oh0, int oh1, int[] tapOffsets, int rowsPadded, int kc, int offset) {
         int k = tapOffsets.length;
         int taps = g.kernelH() * g.kernelW();
         boolean[] live = new boolean[k];
@@ -51,35 +60,49 @@ final class LiveTaps {
             return null;
         }
         int blocks = (k + kc - 1) / kc;
-        float[] weight = new float[rowsPadded * count];
         int[] liveTaps = new int[count];
-        int[] weightStart = new int[blocks];
         int[] tapStart = new int[blocks];
         int[] depth = new int[blocks];
         int at = 0;
         for (int b = 0; b < blocks; b++) {
-            int pc = b * kc;
-            int blockDepth = Math.min(kc, k - pc);
             tapStart[b] = at;
-            for (int p = 0; p < blockDepth; p++) {
-                if (live[pc + p]) {
-                    liveTaps[at++] = tapOffsets[pc + p];
+            for (int j = b * kc; j < Math.min(k, (b + 1) * kc); j++) {
+                if (live[j]) {
+                    liveTaps[at++] = tapOffsets[j];
                 }
             }
             depth[b] = at - tapStart[b];
-            weightStart[b] = rowsPadded * tapStart[b];
+        }
+        return new LiveTaps(live, liveTaps, tapStart, depth, rowsPadded, kc, offset);
+    }
+
+    /** Floats {@link #gather} writes. */
+    int weightSize() {
+        return rowsPadded * taps.length;
+    }
+
+    /** The buffer index after the last float {@link #gather} writes. */
+    int weightEnd() {
+        return weightStart[0] + weightSize();
+    }
+
+    /** Copies the live columns of {@code packedWeight}'s panels into {@code buffer}, from {@link #weightStart}. */
+    void gather(float[] packedWeight, float[] buffer) {
+        int k = live.length;
+        for (int b = 0; b < depth.length; b++) {
+            int pc = b * kc;
+            int blockDepth = Math.min(kc, k - pc);
             for (int ir = 0; ir < rowsPadded; ir += MR) {
                 int from = pc * rowsPadded + ir * blockDepth;
                 int to = weightStart[b] + ir * depth[b];
                 for (int p = 0; p < blockDepth; p++) {
                     if (live[pc + p]) {
-                        System.arraycopy(packedWeight, from + p * MR, weight, to, MR);
+                        System.arraycopy(packedWeight, from + p * MR, buffer, to, MR);
                         to += MR;
                     }
                 }
             }
         }
-        return new LiveTaps(weight, weightStart, liveTaps, tapStart, depth);
     }
 
     /** Whether kernel row {@code kh} of output row {@code oh} reads a row of the image rather than its padding. */

@@ -39,6 +39,7 @@ final class VectorBatchConv implements BatchConv {
     private static final int PACKED_WEIGHT = 1;
     private static final int FLIPPED_WEIGHT = 2;
     private static final int PARTIAL_SUMS = 3;
+    private static final int LIVE_WEIGHT = 4;
     /** Buffers of one parallel task, on the thread that runs it. */
     private static final ThreadScratch TASK = new ThreadScratch();
     private static final int PANEL = 0;
@@ -209,7 +210,8 @@ final class VectorBatchConv implements BatchConv {
         int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
         int positions = g.outH() * rowWidth;
         boolean reads = inPlace || widened;
-        LiveTaps[] liveTaps = reads && g.padH() > 0 ? liveTaps(g, rowWidth, positions, packedWeight, rowsPadded) : null;
+        LiveTaps[] liveTaps = reads && g.padH() > 0 ? liveTaps(g, rowWidth, positions, rowsPadded) : null;
+        float[] liveWeight = liveTaps == null ? null : gatherLive(liveTaps, packedWeight);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
@@ -242,7 +244,7 @@ final class VectorBatchConv implements BatchConv {
                             if (live != null) {
                                 int block = pc / KC;
                                 int depth = live.depth[block];
-                                SgemmKernel.multiplyInPlaceB(depth, live.weight, live.weightStart[block] + ir * depth,
+                                SgemmKernel.multiplyInPlaceB(depth, liveWeight, live.weightStart[block] + ir * depth,
                                         image.data, live.taps, live.tapStart[block], offset0, offset1, tile);
                             } else if (reads) {
                                 SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, image.data, taps, pc, offset0,
@@ -271,14 +273,14 @@ final class VectorBatchConv implements BatchConv {
 
     /**
      * Per tile of {@code NR} positions over rows {@code rowWidth} wide, its {@link LiveTaps} (null where every tap
-     * reads the image): tiles with the same two output rows share one.
+     * reads the image): tiles with the same two output rows share one, and each has its own part of one buffer.
      */
-    private static LiveTaps[] liveTaps(ConvGeometry g, int rowWidth, int positions, float[] packedWeight,
-                                       int rowsPadded) {
+    private static LiveTaps[] liveTaps(ConvGeometry g, int rowWidth, int positions, int rowsPadded) {
         int[] tapOffsets = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1).tapOffsets();
         LiveTaps[] tiles = new LiveTaps[ceilDiv(positions, NR)];
         LiveTaps[] byRows = new LiveTaps[g.outH() * 2];
         boolean[] built = new boolean[byRows.length];
+        int size = 0;
         for (int n0 = 0; n0 < positions; n0 += NR) {
             int oh0 = n0 / rowWidth;
             // As in convolve: a half-width last tile repeats its first vector. Vectors never straddle rows, so the
@@ -286,12 +288,32 @@ final class VectorBatchConv implements BatchConv {
             int oh1 = (positions - n0 > L ? n0 + L : n0) / rowWidth;
             int key = 2 * oh0 + (oh1 - oh0);
             if (!built[key]) {
-                byRows[key] = LiveTaps.of(g, oh0, oh1, tapOffsets, packedWeight, rowsPadded, KC);
+                byRows[key] = LiveTaps.of(g, oh0, oh1, tapOffsets, rowsPadded, KC, size);
+                size += byRows[key] == null ? 0 : byRows[key].weightSize();
                 built[key] = true;
             }
             tiles[n0 / NR] = byRows[key];
         }
         return tiles;
+    }
+
+    /** The live weight columns of every distinct {@link LiveTaps} of {@code tiles}, in the calling thread's scratch. */
+    private static float[] gatherLive(LiveTaps[] tiles, float[] packedWeight) {
+        int size = 0;
+        for (LiveTaps t : tiles) {
+            if (t != null) {
+                size = Math.max(size, t.weightEnd());
+            }
+        }
+        float[] buffer = CALL.floats(LIVE_WEIGHT, size);
+        LiveTaps previous = null;
+        for (LiveTaps t : tiles) {
+            if (t != null && t != previous) {
+                t.gather(packedWeight, buffer);
+            }
+            previous = t;
+        }
+        return buffer;
     }
 
     /**
