@@ -8,8 +8,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * One float32 NCHW image staged in a Java array with its zero padding made explicit, so that every receptive-field
  * row is a plain array run: element {@code (c, ih, iw)} of the image sits at {@code c * planeSize + (ih + padH) *
  * width + iw + padW}. The border is zeroed once; {@link #load} only overwrites the interior, so one instance serves a
- * whole batch. Rows may be widened with extra zero columns on the right. An optional zero tail after the last plane lets kernels that read whole padded rows run past its end.
- * The arrays are the calling thread's scratch (see {@link #forThread}), so staging allocates nothing per call.
+ * whole batch. Rows may be widened with extra zero columns on the right. An optional zero tail after the last plane
+ * lets kernels that read whole padded rows run past its end. The arrays are the calling thread's scratch (see
+ * {@link #forThread}), so staging allocates nothing per call.
  */
 final class PaddedImage {
 

@@ -18,11 +18,12 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * then multiplied by every {@code MR}-row panel of the weight matrix, which is packed once per call. Where each vector
  * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
  * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy; rows that fill at
- * least three quarters of their vectors (12 or 24 wide) are staged widened to whole vectors and read in place too. The column
- * matrix never exists in memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T =
- * cols(X) * gY^T}, with blocks of output positions as the reduction: the taps of the staged image are the A rows, read
- * in place (one broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per
- * image, gives the B panels; for the few shapes where that is not shared by enough output channels,
+ * least three quarters of their vectors (12 or 24 wide) are staged widened to whole vectors and read in place too, and
+ * there a tile skips the taps that read only padding rows ({@link LiveTaps}). The column matrix never exists in
+ * memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T = cols(X) * gY^T}, with
+ * blocks of output positions as the reduction: the taps of the staged image are the A rows, read in place (one
+ * broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per image, gives
+ * the B panels; for the few shapes where that is not shared by enough output channels,
  * {@link RowDotWeightGrad}'s in-place dot products are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
  * buffer here is per-thread scratch reused across calls ({@link ThreadScratch}), so a call allocates (almost) nothing
  * on the Java heap.
