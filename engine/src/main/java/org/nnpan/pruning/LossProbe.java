@@ -73,12 +73,15 @@ public final class LossProbe {
         FlatView gv = FlatView.of(g.detach().contiguous(), "loss probe: gradient");
         FlatView mv = kept == null ? null : FlatView.of(kept.contiguous(), "loss probe: mask");
         double sum = 0;
-        for (long j = 0, n = g.numel(); j < n; j++) {
-            double v = gv.get(j);
+        for (FlatView.Blocks b = new FlatView.Blocks(0, g.numel()); b.next(); ) {
+            gv.read(b, b.x);
             if (mv != null) {
-                v *= mv.get(j);
+                mv.read(b, b.y);
             }
-            sum += v * v;
+            for (int k = 0; k < b.length(); k++) {
+                double v = mv == null ? b.x[k] : b.x[k] * b.y[k];
+                sum += v * v;
+            }
         }
         return sum;
     }

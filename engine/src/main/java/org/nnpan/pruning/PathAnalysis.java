@@ -123,9 +123,13 @@ public final class PathAnalysis {
         FlatView av = FlatView.of(a.contiguous(), "path analysis: forward flow");
         FlatView bv = FlatView.of(b.contiguous(), "path analysis: backward flow");
         long n = 0;
-        for (long i = 0, size = a.numel(); i < size; i++) {
-            if (av.get(i) * bv.get(i) > 0) {
-                n++;
+        for (FlatView.Blocks blocks = new FlatView.Blocks(0, a.numel()); blocks.next(); ) {
+            av.read(blocks, blocks.x);
+            bv.read(blocks, blocks.y);
+            for (int k = 0; k < blocks.length(); k++) {
+                if (blocks.x[k] * blocks.y[k] > 0) {
+                    n++;
+                }
             }
         }
         return n;

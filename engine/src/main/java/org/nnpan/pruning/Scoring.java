@@ -74,10 +74,15 @@ final class Scoring {
         for (WeightLayout.Layer layer : out.layout().layers()) {
             FlatView t = theta(weights, layer.name());
             FlatView g = perWeight(perWeight[i++], layer.name(), layer.numel());
-            long base = layer.offset();
+            FlatView d = dst.startingAt(layer.offset());
             FlatView.parallelFor(layer.numel(), (lo, hi) -> {
-                for (long j = lo; j < hi; j++) {
-                    dst.set(base + j, t.get(j) * g.get(j) * scale);
+                for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
+                    t.read(b, b.x);
+                    g.read(b, b.y);
+                    for (int k = 0; k < b.length(); k++) {
+                        b.z[k] = b.x[k] * b.y[k] * scale;
+                    }
+                    d.write(b, b.z);
                 }
             });
         }
@@ -94,8 +99,12 @@ final class Scoring {
             FlatView g = perWeight(perWeight[i++], e.getKey(), n);
             FlatView.parallelFor(n, (lo, hi) -> {
                 double m = 0;
-                for (long j = lo; j < hi; j++) {
-                    m = Math.max(m, Math.abs(t.get(j) * g.get(j)));
+                for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
+                    t.read(b, b.x);
+                    g.read(b, b.y);
+                    for (int k = 0; k < b.length(); k++) {
+                        m = Math.max(m, Math.abs(b.x[k] * b.y[k]));
+                    }
                 }
                 max.accumulate(m);
             });

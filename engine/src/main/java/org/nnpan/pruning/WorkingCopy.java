@@ -55,9 +55,14 @@ final class WorkingCopy {
         FlatView m = FlatView.of(mask, "working copy: mask");
         FlatView o = FlatView.of(out, "working copy: copy of the weight");
         FlatView.parallelFor(out.numel(), (lo, hi) -> {
-            for (long i = lo; i < hi; i++) {
-                double w = t.get(i) * m.get(i);
-                o.set(i, absolute ? Math.abs(w) : w);
+            for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
+                t.read(b, b.x);
+                m.read(b, b.y);
+                for (int k = 0; k < b.length(); k++) {
+                    double w = b.x[k] * b.y[k];
+                    b.z[k] = absolute ? Math.abs(w) : w;
+                }
+                o.write(b, b.z);
             }
         });
     }
