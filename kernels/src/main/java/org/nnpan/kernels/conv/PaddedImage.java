@@ -31,8 +31,8 @@ final class PaddedImage {
 
     private PaddedImage(ConvGeometry g, int slack, int index, int minWidth) {
         this.g = g;
-        this.width = Math.max(g.width() + 2 * g.padW(), minWidth);
-        this.planeSize = Math.multiplyExact(g.height() + 2 * g.padH(), width);
+        this.width = width(g, minWidth);
+        this.planeSize = planeSize(g, width);
         int size = Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack);
         this.data = SCRATCH.zeroed(index + 1, size);
         this.rawSize = Math.toIntExact(g.inputSize());
@@ -73,6 +73,19 @@ final class PaddedImage {
      * tap reads for output position 0.
      */
     int[] tapOffsets() {
+        return tapOffsets(g, width, planeSize);
+    }
+
+    /**
+     * {@link #tapOffsets()} of the images {@code forThread(g, slack, index, minWidth)} stages, without staging one: for
+     * work a call does once before its tasks stage their images.
+     */
+    static int[] tapOffsets(ConvGeometry g, int minWidth) {
+        int width = width(g, minWidth);
+        return tapOffsets(g, width, planeSize(g, width));
+    }
+
+    private static int[] tapOffsets(ConvGeometry g, int width, int planeSize) {
         int[] taps = new int[Math.toIntExact(g.colRows())];
         int r = 0;
         for (int c = 0; c < g.channels(); c++) {
@@ -83,6 +96,15 @@ final class PaddedImage {
             }
         }
         return taps;
+    }
+
+    /** Elements per staged row: the padded image row, or {@code minWidth} if that is longer. */
+    private static int width(ConvGeometry g, int minWidth) {
+        return Math.max(g.width() + 2 * g.padW(), minWidth);
+    }
+
+    private static int planeSize(ConvGeometry g, int width) {
+        return Math.multiplyExact(g.height() + 2 * g.padH(), width);
     }
 
     /** Offset of output position {@code (oh, ow)}'s receptive field relative to a tap's offset. */

@@ -277,7 +277,7 @@ final class VectorBatchConv implements BatchConv {
      * reads the image): tiles with the same two output rows share one, and each has its own part of one buffer.
      */
     private static LiveTaps[] liveTaps(ConvGeometry g, int rowWidth, int positions, int rowsPadded) {
-        int[] tapOffsets = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1).tapOffsets();
+        int[] tapOffsets = PaddedImage.tapOffsets(g, rowWidth + g.kernelW() - 1);
         LiveTaps[] tiles = new LiveTaps[ceilDiv(positions, NR)];
         LiveTaps[] byRows = new LiveTaps[g.outH() * 2];
         boolean[] built = new boolean[byRows.length];
