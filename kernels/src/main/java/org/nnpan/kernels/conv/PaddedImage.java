@@ -12,7 +12,7 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * lets kernels that read whole padded rows run past its end. The arrays are the calling thread's scratch (see
  * {@link #forThread}), so staging allocates nothing per call.
  */
-final class PaddedImage {
+final class PaddedImage implements StagedImage {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Index 0 holds the unpadded copy every image of a thread shares; image {@code i} is at {@code i + 1}. */
@@ -56,8 +56,13 @@ final class PaddedImage {
         return new PaddedImage(g, slack, index, minWidth);
     }
 
-    /** Stages the image at element {@code offset} of {@code x}. */
-    void load(MemorySegment x, long offset) {
+    @Override
+    public float[] data() {
+        return data;
+    }
+
+    @Override
+    public void load(MemorySegment x, long offset) {
         MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, rawSize);
         int h = g.height();
         int w = g.width();
@@ -72,7 +77,8 @@ final class PaddedImage {
      * For each row {@code (c*KH + kh)*KW + kw} of the column matrix, the offset in {@link #data} of the element its
      * tap reads for output position 0.
      */
-    int[] tapOffsets() {
+    @Override
+    public int[] tapOffsets() {
         return tapOffsets(g, width, planeSize);
     }
 
@@ -107,8 +113,8 @@ final class PaddedImage {
         return Math.multiplyExact(g.height() + 2 * g.padH(), width);
     }
 
-    /** Offset of output position {@code (oh, ow)}'s receptive field relative to a tap's offset. */
-    int positionOffset(int oh, int ow) {
+    @Override
+    public int positionOffset(int oh, int ow) {
         return oh * g.strideH() * width + ow * g.strideW();
     }
 }

@@ -19,7 +19,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
  * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy; rows that fill at
  * least three quarters of their vectors (12 or 24 wide) are staged widened to whole vectors and read in place too, and
- * there a tile skips the taps that read only padding rows ({@link LiveTaps}). The column matrix never exists in
+ * there a tile skips the taps that read only padding rows ({@link LiveTaps}); other stride-1 maps (8x8) are staged
+ * once per kernel column ({@link ShiftedColumns}), where a tile's positions are consecutive floats across rows. Only
+ * strided maps with fewer output channels than a tile is wide still pack their panels. The column matrix never exists in
  * memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T = cols(X) * gY^T}, with
  * blocks of output positions as the reduction: the taps of the staged image are the A rows, read in place (one
  * broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per image, gives
@@ -206,20 +208,25 @@ final class VectorBatchConv implements BatchConv {
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
         boolean inPlace = readsInPlace(g);
         boolean widened = !inPlace && widensRows(g);
+        // Other stride-1 maps (8x8) are staged once per kernel column, where tiles read whole vectors across rows.
+        boolean shifted = !inPlace && !widened && g.strideH() == 1 && g.strideW() == 1;
         // Tiles run over output rows rowWidth wide: the real ones, or (widened) whole vectors whose extra lanes read
         // the staged image's extra zero columns and are never stored.
         int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
         int positions = g.outH() * rowWidth;
-        boolean reads = inPlace || widened;
-        LiveTaps[] liveTaps = reads && g.padH() > 0 ? liveTaps(g, rowWidth, positions, rowsPadded) : null;
+        boolean reads = inPlace || widened || shifted;
+        // Padding rows are skipped only where a tile's two vectors are two output rows.
+        LiveTaps[] liveTaps = (inPlace || widened) && g.padH() > 0 ? liveTaps(g, rowWidth, positions, rowsPadded) : null;
         float[] liveWeight = liveTaps == null ? null : gatherLive(liveTaps, packedWeight);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
-            PaddedImage image = PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
+            StagedImage image = shifted ? ShiftedColumns.forThread(g, NR)
+                    : PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
+            float[] data = image.data();
             int[] taps = image.tapOffsets();
             float[] panel = TASK.floats(PANEL, Math.min(KC, k) * NR);
             float[] tile = TASK.floats(TILE, MR * NR);
-            ColumnRuns runs = new ColumnRuns(g, image, NR);
+            ColumnRuns runs = reads ? null : new ColumnRuns(g, image, NR);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 long yImage = yOffset + b * outChannels * outHW;
@@ -236,7 +243,7 @@ final class VectorBatchConv implements BatchConv {
                     for (int pc = 0; pc < k; pc += KC) {
                         int kc = Math.min(KC, k - pc);
                         if (!reads) {
-                            runs.pack(image.data, taps, pc, kc, panel);
+                            runs.pack(data, taps, pc, kc, panel);
                         }
                         // The first block overwrites the output; later ones accumulate onto it.
                         float beta = pc == 0 ? 0f : 1f;
@@ -246,9 +253,9 @@ final class VectorBatchConv implements BatchConv {
                                 int block = pc / KC;
                                 int depth = live.depth[block];
                                 SgemmKernel.multiplyInPlaceB(depth, liveWeight, live.weightStart[block] + ir * depth,
-                                        image.data, live.taps, live.tapStart[block], offset0, offset1, tile);
+                                        data, live.taps, live.tapStart[block], offset0, offset1, tile);
                             } else if (reads) {
-                                SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, image.data, taps, pc, offset0,
+                                SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, data, taps, pc, offset0,
                                         offset1, tile);
                             } else {
                                 SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
@@ -426,7 +433,7 @@ final class VectorBatchConv implements BatchConv {
      */
     private static final class ColumnRuns {
         private final ConvGeometry g;
-        private final PaddedImage image;
+        private final StagedImage image;
         /** Per run: first position relative to the range's start, source offset relative to a tap, length. */
         private final int[] column;
         private final int[] source;
@@ -434,7 +441,7 @@ final class VectorBatchConv implements BatchConv {
         private int count;
 
         /** For ranges of up to {@code maxLength} positions. */
-        ColumnRuns(ConvGeometry g, PaddedImage image, int maxLength) {
+        ColumnRuns(ConvGeometry g, StagedImage image, int maxLength) {
             this.g = g;
             this.image = image;
             this.column = new int[maxLength];

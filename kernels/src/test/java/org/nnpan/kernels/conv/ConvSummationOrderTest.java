@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The vector convolution's float32 results bit for bit, whichever way a geometry's tiles read the staged image
- * (packed panels, in place, or in place over rows widened to whole vectors): every output element is a chain of
+ * (in place, in place over rows widened to whole vectors, or in place from one copy per kernel column): every output element is a chain of
  * fused multiply-adds over the column matrix's rows in order, restarted from zero every {@code 256} rows, the chains
  * added in order. Runs are reproducible only if no tiling choice changes that order.
  */
@@ -19,10 +19,13 @@ class ConvSummationOrderTest {
     private static final int KC = 256;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    /** Channels, height, width, kernel, padding, output channels: output rows 24, 12 (widened), 9, 13 (packed), 16. */
+    /**
+     * Channels, height, width, kernel, padding, output channels: output rows 24, 12 and 13 (widened), 8 and 9 (staged
+     * once per kernel column; 64 channels make the 3x3 chains three 256-deep blocks), 16 (in place).
+     */
     private static final int[][] SHAPES = {
         {1, 28, 28, 5, 0, 20}, {20, 12, 12, 5, 0, 50}, {50, 8, 8, 5, 4, 20}, {3, 11, 11, 3, 0, 9},
-        {12, 13, 13, 3, 1, 7}, {4, 16, 16, 3, 1, 10}, {6, 10, 12, 5, 2, 3},
+        {12, 13, 13, 3, 1, 7}, {4, 16, 16, 3, 1, 10}, {6, 10, 12, 5, 2, 3}, {64, 8, 8, 3, 1, 12},
     };
 
     @Test
