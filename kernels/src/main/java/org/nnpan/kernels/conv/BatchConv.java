@@ -23,7 +23,7 @@ public interface BatchConv {
      * The gradient of {@link #forward} with respect to its input, for geometries {@link #supportsInputGrad} accepts:
      * {@code gx} ({@code [batch, C, H, W]}, overwritten) from {@code gy} ({@code [batch, outChannels, OH, OW]}). At
      * stride 1 this is the forward convolution of {@code gy} with the spatially flipped, channel-transposed weight and
-     * padding {@code K - 1 - pad}, so it needs no col2im.
+     * padding {@code K - 1 - pad}; strided, one stride-1 sum per phase of the input. Neither needs col2im.
      */
     void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                    MemorySegment w, long wOffset, MemorySegment gx, long gxOffset);
@@ -36,9 +36,9 @@ public interface BatchConv {
     void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                     MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset);
 
-    /** Whether {@link #inputGrad} handles {@code g}: stride 1 and padding below the kernel size. */
+    /** Whether {@link #inputGrad} handles {@code g}: a stride above 1, or padding below the kernel size. */
     static boolean supportsInputGrad(ConvGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.kernelH() && g.padW() < g.kernelW();
+        return g.strideH() > 1 || g.strideW() > 1 || g.padH() < g.kernelH() && g.padW() < g.kernelW();
     }
 
     /** The geometry of {@link #inputGrad}'s forward convolution: over {@code gy}'s planes, padding {@code K - 1 - pad}. */

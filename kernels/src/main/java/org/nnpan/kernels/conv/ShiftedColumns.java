@@ -5,18 +5,20 @@ import java.lang.foreign.ValueLayout;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
- * One float32 NCHW image of a stride-1 convolution staged once per kernel column: plane {@code (c, kw)} holds the
- * zero-padded image's rows, each cut to the {@code outW} elements that kernel column {@code kw} reads, so element
- * {@code (c, ih, kw + ow)} of the padded image sits at {@code ((c * KW + kw) * paddedH + ih) * outW + ow}. In that
- * layout the receptive-field element of tap {@code (c, kh, kw)} for output position {@code p = oh * outW + ow} is at
- * {@code tapOffsets()[tap] + p}: any run of consecutive output positions is a run of consecutive floats for every
- * tap, across output rows too. Kernels read whole vectors of positions in place from it however short the rows are
- * (ResNet's and LeNet-5's 8x8 maps, half a 16-float vector), at the price of copying the image {@code KW} times, which
- * is cheaper than packing every tile's panel from rows of 8.
+ * One float32 NCHW image staged once per horizontal shift: plane {@code (c, s)} holds rows {@code firstRow ...} of
+ * channel {@code c}, each cut to the {@code cut} elements from column {@code firstShift + s}, zero outside the image.
+ * Element {@code (c, ih, firstShift + s + j)} sits at {@code ((c * shifts + s) * rows + ih - firstRow) * cut + j}, so
+ * for a kernel that reads row {@code i + dh} and column {@code j + dw} for output position {@code p = i * cut + j},
+ * the element is at {@link #offset}{@code (c, dh, dw) + p}: any run of consecutive output positions is a run of
+ * consecutive floats for every tap, across output rows too. Kernels read whole vectors of positions in place from it
+ * however short the rows are (8x8 maps are half a 16-float vector), at the price of copying the image once per
+ * shift, which is cheaper than packing every tile's panel from rows of 8.
  *
- * <p>The padding is zeroed once; {@link #load} only overwrites the interior, so one instance serves a whole batch. A
- * zero tail of one register tile's width lets a partial last tile read past the last plane (those lanes are never
- * stored). The arrays are the calling thread's scratch, so staging allocates nothing per call.
+ * <p>Two uses: a stride-1 convolution ({@link #forThread(ConvGeometry, int)}: one shift per kernel column, rows with
+ * their padding) and the phases of a strided input gradient ({@link #forPhases}). The zeros are at the same places
+ * for every image, so they are written once and {@link #load} only overwrites the rest; one instance serves a whole
+ * batch. A zero tail lets a partial last tile read past the last plane (those lanes are never stored). The arrays are
+ * the calling thread's scratch, so staging allocates nothing per call.
  */
 final class ShiftedColumns implements StagedImage {
 
@@ -24,34 +26,65 @@ final class ShiftedColumns implements StagedImage {
     /** Index 0 holds the unpadded copy; index 1 the staged planes. */
     private static final ThreadScratch SCRATCH = new ThreadScratch();
 
-    private final ConvGeometry g;
-    /** Elements of one staged plane: {@code paddedH * outW}. */
+    /** The stride-1 convolution whose taps {@link #tapOffsets()} gives, or null for phases. */
+    private final ConvGeometry conv;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int shifts;
+    private final int firstShift;
+    private final int cut;
+    private final int firstRow;
+    private final int rows;
+    /** Elements of one staged plane: {@code rows * cut}. */
     private final int planeSize;
     /** The staged planes, followed by the zero tail (the array may be longer). */
     private final float[] data;
     private final float[] raw;
     private final int rawSize;
 
-    private ShiftedColumns(ConvGeometry g, int tail) {
-        if (g.strideH() != 1 || g.strideW() != 1) {
-            throw new IllegalArgumentException("shifted-column staging needs stride 1, got " + g);
-        }
-        this.g = g;
-        this.planeSize = Math.multiplyExact(g.height() + 2 * g.padH(), g.outW());
-        int planes = Math.multiplyExact(g.channels(), g.kernelW());
+    private ShiftedColumns(ConvGeometry conv, int channels, int height, int width, int shifts, int firstShift,
+                           int cut, int firstRow, int rows, int tail) {
+        this.conv = conv;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.shifts = shifts;
+        this.firstShift = firstShift;
+        this.cut = cut;
+        this.firstRow = firstRow;
+        this.rows = rows;
+        this.planeSize = Math.multiplyExact(rows, cut);
+        int planes = Math.multiplyExact(channels, shifts);
         this.data = SCRATCH.zeroed(1, Math.addExact(Math.multiplyExact(planes, planeSize), tail));
-        this.rawSize = Math.toIntExact(g.inputSize());
+        this.rawSize = Math.multiplyExact(channels, Math.multiplyExact(height, width));
         this.raw = SCRATCH.floats(0, rawSize);
     }
 
     /**
-     * The calling thread's staging for stride-1 geometry {@code g}, followed by {@code tail} zeros: valid until this
-     * thread asks for one again.
+     * The calling thread's staging for the input of stride-1 convolution {@code g}, followed by {@code tail} zeros: one
+     * shift per kernel column, rows cut to {@code outW}, the padding rows included. Valid until this thread asks for
+     * another.
      *
      * @throws IllegalArgumentException if {@code g} has a stride other than 1
      */
     static ShiftedColumns forThread(ConvGeometry g, int tail) {
-        return new ShiftedColumns(g, tail);
+        if (g.strideH() != 1 || g.strideW() != 1) {
+            throw new IllegalArgumentException("shifted-column staging needs stride 1, got " + g);
+        }
+        return new ShiftedColumns(g, g.channels(), g.height(), g.width(), g.kernelW(), -g.padW(), g.outW(), -g.padH(),
+                g.height() + 2 * g.padH(), tail);
+    }
+
+    /**
+     * The calling thread's staging of a {@code channels x height x width} image for row offsets {@code dh} in
+     * {@code [dhMin, dhMax]} and column offsets {@code dw} in {@code [dwMin, dwMax]} of a {@code gridH x gridW} grid of
+     * output positions, followed by {@code tail} zeros. Valid until this thread asks for another.
+     */
+    static ShiftedColumns forPhases(int channels, int height, int width, int gridH, int gridW, int dhMin, int dhMax,
+                                    int dwMin, int dwMax, int tail) {
+        return new ShiftedColumns(null, channels, height, width, dwMax - dwMin + 1, dwMin, gridW, dhMin,
+                gridH + dhMax - dhMin, tail);
     }
 
     @Override
@@ -62,44 +95,60 @@ final class ShiftedColumns implements StagedImage {
     @Override
     public void load(MemorySegment x, long offset) {
         MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, rawSize);
-        int h = g.height();
-        int w = g.width();
-        int outW = g.outW();
-        for (int kw = 0; kw < g.kernelW(); kw++) {
-            // Output column ow reads input column ow + kw - padW; the ones outside the image stay zero.
-            int first = Math.max(0, g.padW() - kw);
-            int end = Math.min(outW, w + g.padW() - kw);
+        // Rows outside the image and the columns before first / from end stay zero.
+        int rowFirst = Math.max(0, -firstRow);
+        int rowEnd = Math.min(rows, height - firstRow);
+        for (int s = 0; s < shifts; s++) {
+            int shift = firstShift + s;
+            int first = Math.max(0, -shift);
+            int end = Math.min(cut, width - shift);
             if (end <= first) {
                 continue;
             }
-            int from = first + kw - g.padW();
-            for (int c = 0; c < g.channels(); c++) {
-                int plane = (c * g.kernelW() + kw) * planeSize + g.padH() * outW + first;
-                for (int ih = 0; ih < h; ih++) {
-                    System.arraycopy(raw, (c * h + ih) * w + from, data, plane + ih * outW, end - first);
+            for (int c = 0; c < channels; c++) {
+                int plane = (c * shifts + s) * planeSize + first;
+                for (int r = rowFirst; r < rowEnd; r++) {
+                    System.arraycopy(raw, (c * height + r + firstRow) * width + first + shift, data, plane + r * cut,
+                            end - first);
                 }
             }
         }
     }
 
-    /** Rows {@code (c*KH + kh)*KW + kw} of the column matrix read plane {@code (c, kw)} from row {@code kh}. */
+    /**
+     * The offset of the element that output position 0 reads at row offset {@code dh} and column offset {@code dw}
+     * of channel {@code c}.
+     */
+    int offset(int c, int dh, int dw) {
+        return (c * shifts + dw - firstShift) * planeSize + (dh - firstRow) * cut;
+    }
+
+    /**
+     * For each row {@code (c*KH + kh)*KW + kw} of the stride-1 convolution's column matrix, the offset of its element
+     * for output position 0.
+     *
+     * @throws IllegalStateException for a staging {@link #forPhases}
+     */
     @Override
     public int[] tapOffsets() {
-        int[] taps = new int[Math.toIntExact(g.colRows())];
+        if (conv == null) {
+            throw new IllegalStateException("a phase staging has no convolution taps; use offset(c, dh, dw)");
+        }
+        int[] taps = new int[Math.toIntExact(conv.colRows())];
         int r = 0;
-        for (int c = 0; c < g.channels(); c++) {
-            for (int kh = 0; kh < g.kernelH(); kh++) {
-                for (int kw = 0; kw < g.kernelW(); kw++) {
-                    taps[r++] = (c * g.kernelW() + kw) * planeSize + kh * g.outW();
+        for (int c = 0; c < channels; c++) {
+            for (int kh = 0; kh < conv.kernelH(); kh++) {
+                for (int kw = 0; kw < conv.kernelW(); kw++) {
+                    taps[r++] = offset(c, kh - conv.padH(), kw - conv.padW());
                 }
             }
         }
         return taps;
     }
 
-    /** Output positions are consecutive: {@code oh * outW + ow}. */
+    /** Output positions are consecutive: {@code oh * cut + ow}. */
     @Override
     public int positionOffset(int oh, int ow) {
-        return oh * g.outW() + ow;
+        return oh * cut + ow;
     }
 }

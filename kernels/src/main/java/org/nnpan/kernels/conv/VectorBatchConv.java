@@ -64,10 +64,15 @@ final class VectorBatchConv implements BatchConv {
     public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
         if (!BatchConv.supportsInputGrad(g)) {
-            throw new IllegalArgumentException("inputGrad needs stride 1 and padding below the kernel size, got " + g);
+            throw new IllegalArgumentException("inputGrad needs a stride above 1 or padding below the kernel size, got "
+                    + g);
         }
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
+            return;
+        }
+        if (g.strideH() > 1 || g.strideW() > 1) {
+            PhaseInputGrad.compute(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
             return;
         }
         int c = g.channels();

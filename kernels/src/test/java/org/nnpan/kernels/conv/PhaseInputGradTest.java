@@ -1,0 +1,75 @@
+package org.nnpan.kernels.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nnpan.kernels.gemm.Gemms;
+
+/**
+ * The strided input gradient by phases, bit for bit against the path it replaces, {@code col2im(W^T * gY)} per image
+ * on the engine's GEMM: the same chains over output channels, added per input element in tap order.
+ */
+class PhaseInputGradTest {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /**
+     * Channels, height, width, kernel, stride H, stride W, padding, output channels: ResNet's downsampling at 32x32
+     * (phase rows of whole vectors) and 16x16 (rows of 8), odd sizes whose phases differ in size, a 1x1 shortcut (three
+     * phases without taps), stride 3 with a 5x5 kernel, a stride along one axis only, and more output channels than one
+     * 256-deep block.
+     */
+    private static final int[][] SHAPES = {
+        {16, 32, 32, 3, 2, 2, 1, 32}, {9, 16, 16, 3, 2, 2, 1, 20}, {5, 13, 11, 3, 2, 2, 1, 7}, {4, 14, 14, 1, 2, 2, 0, 9},
+        {3, 19, 17, 5, 3, 3, 2, 6}, {2, 9, 9, 3, 2, 1, 1, 5}, {3, 12, 12, 3, 2, 2, 1, 300},
+    };
+
+    @Test
+    void stridedInputGradientEqualsCol2imOfTheGemmBitForBit() {
+        BatchConv conv = BatchConvs.best();
+        assumeTrue(conv != null, "no vector convolution in this JVM");
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int[] s : SHAPES) {
+            ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[3], s[4], s[5], s[6], s[6]);
+            int batch = 3;
+            int out = s[7];
+            float[] w = random(rnd, out * (int) g.colRows());
+            float[] gy = random(rnd, batch * out * (int) g.colCols());
+            MemorySegment gx = MemorySegment.ofArray(new float[batch * (int) g.inputSize()]);
+            conv.inputGrad(g, batch, out, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(w), 0, gx, 0);
+            MemorySegment expected = col2imOfGemm(g, batch, out, w, gy);
+            for (long i = 0; i < batch * g.inputSize(); i++) {
+                int e = Float.floatToRawIntBits(expected.getAtIndex(F32, i));
+                int a = Float.floatToRawIntBits(gx.getAtIndex(F32, i));
+                long at = i;
+                assertEquals(e, a, () -> g + " x " + out + ": element " + at + " differs from col2im(W^T gY)");
+            }
+        }
+    }
+
+    /** The im2col path's input gradient: per image, the columns {@code W^T * gY} scattered back by col2im. */
+    private static MemorySegment col2imOfGemm(ConvGeometry g, int batch, int out, float[] w, float[] gy) {
+        int k = (int) g.colRows();
+        int hw = (int) g.colCols();
+        MemorySegment gx = MemorySegment.ofArray(new float[batch * (int) g.inputSize()]);
+        MemorySegment cols = MemorySegment.ofArray(new float[k * hw]);
+        for (int b = 0; b < batch; b++) {
+            Gemms.best().sgemm(true, false, k, hw, out, 1f, MemorySegment.ofArray(w), 0, k,
+                    MemorySegment.ofArray(gy), (long) b * out * hw, hw, 0f, cols, 0, hw);
+            Im2col.F32.col2im(g, cols, 0, gx, b * g.inputSize());
+        }
+        return gx;
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        return a;
+    }
+}
