@@ -19,9 +19,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * of a panel's positions lies in one output row (stride 1 along rows, rows of whole vectors: ResNet's and VGG's 32x32
  * and 16x16 maps) the kernel reads the panel in place from the staged image instead, with no copy; rows that fill at
  * least three quarters of their vectors (12 or 24 wide) are staged widened to whole vectors and read in place too, and
- * there a tile skips the taps that read only padding rows ({@link LiveTaps}); other stride-1 maps (8x8) are staged
- * once per kernel column ({@link ShiftedColumns}), where a tile's positions are consecutive floats across rows. Only
- * strided maps with fewer output channels than a tile is wide still pack their panels. The column matrix never exists in
+ * there a tile skips the taps that read only padding rows ({@link LiveTaps}); other stride-1 maps (8x8) with up to 64
+ * output channels are staged once per kernel column ({@link ShiftedColumns}), where a tile's positions are consecutive
+ * floats across rows. The column matrix never exists in
  * memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T = cols(X) * gY^T}, with
  * blocks of output positions as the reduction: the taps of the staged image are the A rows, read in place (one
  * broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per image, gives
@@ -35,6 +35,8 @@ final class VectorBatchConv implements BatchConv {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Depth of a packed block: a {@code KC x NR} panel must fit in L1, as in the GEMM. */
     private static final int KC = 256;
+    /** Output channels up to which short stride-1 rows are read from a {@link ShiftedColumns} staging. */
+    private static final int MAX_SHIFTED_OUT_CHANNELS = 64;
 
     /** Buffers of the calling thread that live through one call (read by the pool's threads during it). */
     private static final ThreadScratch CALL = new ThreadScratch();
@@ -213,8 +215,7 @@ final class VectorBatchConv implements BatchConv {
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
         boolean inPlace = readsInPlace(g);
         boolean widened = !inPlace && widensRows(g);
-        // Other stride-1 maps (8x8) are staged once per kernel column, where tiles read whole vectors across rows.
-        boolean shifted = !inPlace && !widened && g.strideH() == 1 && g.strideW() == 1;
+        boolean shifted = !inPlace && !widened && readsShifted(g, outChannels);
         // Tiles run over output rows rowWidth wide: the real ones, or (widened) whole vectors whose extra lanes read
         // the staged image's extra zero columns and are never stored.
         int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
@@ -410,6 +411,16 @@ final class VectorBatchConv implements BatchConv {
     private static boolean widensRows(ConvGeometry g) {
         int lanes = ceilDiv(g.outW(), L) * L;
         return g.strideW() == 1 && 4 * g.outW() >= 3 * lanes;
+    }
+
+    /**
+     * Whether {@link #convolve} reads its B panels in place from a {@link ShiftedColumns} staging (stride-1 maps whose
+     * rows are neither whole nor widened vectors: 8x8), which pays when a packed panel would serve few register tiles:
+     * with 64 output channels (8 tiles per panel) the 8x8 forward took 4.9 instead of 6.3 ms, with 256 (VGG-19's 8x8
+     * layers, 32 tiles per panel) 75-80 instead of 62-73 ms, the in-place loads costing more than the shared copies.
+     */
+    private static boolean readsShifted(ConvGeometry g, int outChannels) {
+        return g.strideH() == 1 && g.strideW() == 1 && outChannels <= MAX_SHIFTED_OUT_CHANNELS;
     }
 
     /**

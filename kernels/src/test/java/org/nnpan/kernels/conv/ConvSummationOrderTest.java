@@ -21,11 +21,13 @@ class ConvSummationOrderTest {
 
     /**
      * Channels, height, width, kernel, padding, output channels: output rows 24, 12 and 13 (widened), 8 and 9 (staged
-     * once per kernel column; 64 channels make the 3x3 chains three 256-deep blocks), 16 (in place).
+     * once per kernel column; 64 channels make the 3x3 chains three 256-deep blocks; packed with more than 64 output
+     * channels), 16 (in place).
      */
     private static final int[][] SHAPES = {
         {1, 28, 28, 5, 0, 20}, {20, 12, 12, 5, 0, 50}, {50, 8, 8, 5, 4, 20}, {3, 11, 11, 3, 0, 9},
         {12, 13, 13, 3, 1, 7}, {4, 16, 16, 3, 1, 10}, {6, 10, 12, 5, 2, 3}, {64, 8, 8, 3, 1, 12},
+        {8, 8, 8, 3, 1, 72},
     };
 
     @Test
