@@ -48,6 +48,19 @@ public interface Backend {
     /** {@code op(a, b)} elementwise with NumPy broadcasting; same dtype. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
 
+    /**
+     * ReLU's backward {@code g * step(y)} for {@code y = relu(x)} (step(y) = 1 where y &gt; 0, else 0), same shapes.
+     * Backends may fuse the two passes; the default is the textbook composition.
+     */
+    default Tensor reluBackward(Tensor g, Tensor y) {
+        return binary(BinaryOp.MUL, g, unary(UnaryOp.STEP, y));
+    }
+
+    /** {@code relu(a + b)} with broadcasting: a residual block's output. The default is the textbook composition. */
+    default Tensor addRelu(Tensor a, Tensor b) {
+        return unary(UnaryOp.RELU, binary(BinaryOp.ADD, a, b));
+    }
+
     /** {@code cond != 0 ? a : b} elementwise with broadcasting of all three. */
     Tensor where(Tensor cond, Tensor a, Tensor b);
 
@@ -100,10 +113,28 @@ public interface Backend {
     Tensor[] batchNormForward(Tensor x, Tensor gamma, Tensor beta, double eps);
 
     /**
+     * {@link #batchNormForward} followed by ReLU: returns {relu(y), mean, invStd}. Backends may fuse the ReLU into the
+     * normalising pass; the default is the textbook composition.
+     */
+    default Tensor[] batchNormReluForward(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Tensor[] r = batchNormForward(x, gamma, beta, eps);
+        r[0] = unary(UnaryOp.RELU, r[0]);
+        return r;
+    }
+
+    /**
      * Gradients {gx, gGamma, gBeta} of {@link #batchNormForward} from the saved statistics; first order only
      * (higher orders are taken through the composite definition).
      */
     Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd);
+
+    /**
+     * Gradients {gx, gGamma, gBeta} of {@link #batchNormReluForward} from its output {@code out} and the saved
+     * statistics: {@link #batchNormBackward} of {@link #reluBackward reluBackward(gy, out)}, which backends may fuse.
+     */
+    default Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+        return batchNormBackward(reluBackward(gy, out), x, gamma, mean, invStd);
+    }
 
     /**
      * Batch norm's second-order rule for a pass that records no graph: the gradients {dg, dx, dGamma} of

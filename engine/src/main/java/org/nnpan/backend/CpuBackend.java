@@ -216,6 +216,67 @@ public class CpuBackend extends ReferenceBackend {
         return out;
     }
 
+    /**
+     * One output tensor instead of a step mask and a product: each chunk writes step(y) into the output, then
+     * multiplies it by g in place, the same floats (g·1 or g·0, signed zeros and NaN kept). Two simple loops because
+     * C2 vectorises them, and not the single loop {@code g * (y > 0 ? 1 : 0)}, which ran 7× slower.
+     */
+    @Override
+    public Tensor reluBackward(Tensor g, Tensor y) {
+        if (!g.dtype().isFloating() || g.dtype() != y.dtype() || !g.isContiguous() || !y.isContiguous()
+                || !g.sameShape(y)) {
+            return super.reluBackward(g, y);
+        }
+        Tensor out = alloc(g.dtype(), g.shape());
+        MemorySegment gs = g.storage().segment();
+        MemorySegment ys = y.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long go = g.offset();
+        long yo = y.offset();
+        boolean f64 = g.dtype() == DType.F64;
+        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+            int n = (int) (hi - lo);
+            if (f64) {
+                for (int i = 0; i < n; i++) {
+                    o.setAtIndex(D, lo + i, ys.getAtIndex(D, yo + lo + i) > 0 ? 1.0 : 0.0);
+                }
+                for (int i = 0; i < n; i++) {
+                    o.setAtIndex(D, lo + i, gs.getAtIndex(D, go + lo + i) * o.getAtIndex(D, lo + i));
+                }
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, lo + i, ys.getAtIndex(F, yo + lo + i) > 0f ? 1f : 0f);
+            }
+            for (int i = 0; i < n; i++) {
+                o.setAtIndex(F, lo + i, gs.getAtIndex(F, go + lo + i) * o.getAtIndex(F, lo + i));
+            }
+        });
+        return out;
+    }
+
+    /** One pass instead of the sum's tensor and ReLU's; the same floats. */
+    @Override
+    public Tensor addRelu(Tensor a, Tensor b) {
+        if (!f32(a, b) || !a.isContiguous() || !b.isContiguous() || !a.sameShape(b)) {
+            return super.addRelu(a, b);
+        }
+        Tensor out = alloc(DType.F32, a.shape());
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = b.storage().segment();
+        MemorySegment o = out.storage().segment();
+        long ao = a.offset();
+        long bo = b.offset();
+        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+            int n = (int) (hi - lo);
+            for (int i = 0; i < n; i++) {
+                float v = as.getAtIndex(F, ao + lo + i) + bs.getAtIndex(F, bo + lo + i);
+                o.setAtIndex(F, lo + i, v > 0f ? v : 0f);
+            }
+        });
+        return out;
+    }
+
     @Override
     public Tensor where(Tensor cond, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
@@ -710,6 +771,57 @@ public class CpuBackend extends ReferenceBackend {
                     long q = p * per + i;
                     long at = dst + ix.getAtIndex(L, ic.offset() + q);
                     o.setAtIndex(F, at, o.getAtIndex(F, at) + gs.getAtIndex(F, gc.offset() + q));
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Global average pooling (one 1×1 bin per plane, a ResNet's head) a plane per task, instead of the reference's
+     * per-element visitor on the calling thread; the reference's arithmetic in its order (each value divided by the
+     * plane size in double, summed from 0), so the same floats.
+     */
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        if (!f32(x) || outH != 1 || outW != 1) {
+            return super.adaptiveAvgPool2d(x, outH, outW);
+        }
+        Tensor xc = dense(x);
+        int hw = x.size(2) * x.size(3);
+        Tensor out = alloc(DType.F32, x.size(0), x.size(1), 1, 1);
+        MemorySegment in = xc.storage().segment();
+        MemorySegment o = out.storage().segment();
+        Parallel.get().parallelFor(out.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                long base = xc.offset() + p * hw;
+                double acc = 0;
+                for (int i = 0; i < hw; i++) {
+                    acc += in.getAtIndex(F, base + i) / (double) hw;
+                }
+                o.setAtIndex(F, p, (float) acc);
+            }
+        });
+        return out;
+    }
+
+    /** The adjoint of the global average pooling above: each plane filled with its gradient over the plane size. */
+    @Override
+    public Tensor adaptiveAvgPool2dAdjoint(Tensor gy, int[] inputShape) {
+        if (!f32(gy) || gy.size(2) != 1 || gy.size(3) != 1) {
+            return super.adaptiveAvgPool2dAdjoint(gy, inputShape);
+        }
+        Tensor gc = dense(gy);
+        int hw = inputShape[2] * inputShape[3];
+        Tensor out = alloc(DType.F32, inputShape);
+        MemorySegment g = gc.storage().segment();
+        MemorySegment o = out.storage().segment();
+        Parallel.get().parallelFor(gc.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
+            for (long p = lo; p < hi; p++) {
+                // 0.0 + ...: the reference's sum starts from 0, which turns a −0 into +0.
+                float v = (float) (0.0 + g.getAtIndex(F, gc.offset() + p) / (double) hw);
+                for (int i = 0; i < hw; i++) {
+                    o.setAtIndex(F, p * hw + i, v);
                 }
             }
         });

@@ -50,7 +50,7 @@ final class ResNet extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = bn1.forward(conv1.forward(x)).relu();
+        Tensor h = bn1.forwardRelu(conv1.forward(x));
         for (Sequential stage : stages) {
             h = stage.forward(h);
         }

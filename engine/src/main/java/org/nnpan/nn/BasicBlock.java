@@ -1,5 +1,6 @@
 package org.nnpan.nn;
 
+import org.nnpan.ops.Elementwise;
 import org.nnpan.tensor.Tensor;
 
 /**
@@ -33,9 +34,9 @@ public final class BasicBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = bn1.forward(conv1.forward(x)).relu();
+        Tensor out = bn1.forwardRelu(conv1.forward(x));
         out = bn2.forward(conv2.forward(out));
-        return out.add(shortcut.forward(x)).relu();
+        return Elementwise.addRelu(out, shortcut.forward(x));
     }
 
     @Override

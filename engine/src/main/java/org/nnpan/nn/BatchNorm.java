@@ -55,17 +55,35 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
 
     @Override
     public Tensor forward(Tensor x) {
+        checkInput(x);
+        Tensor y = Normalization.batchNorm(x, weight.value(), bias.value(), runningMean(), runningVar(), isTraining(),
+                momentum, eps);
+        countBatch();
+        return y;
+    }
+
+    /** {@code forward(x).relu()} as one fused op ({@link Normalization#batchNormRelu}): the same numbers. */
+    public Tensor forwardRelu(Tensor x) {
+        checkInput(x);
+        Tensor y = Normalization.batchNormRelu(x, weight.value(), bias.value(), runningMean(), runningVar(),
+                isTraining(), momentum, eps);
+        countBatch();
+        return y;
+    }
+
+    private void checkInput(Tensor x) {
         if (x.dim() != inputRank() || x.size(1) != numFeatures) {
             throw new IllegalArgumentException(getClass().getSimpleName() + "(" + numFeatures + ") got input of shape "
                     + Shape.str(x.shape()));
         }
-        Tensor y = Normalization.batchNorm(x, weight.value(), bias.value(), runningMean(), runningVar(), isTraining(),
-                momentum, eps);
+    }
+
+    /** Training-mode passes count towards {@code num_batches_tracked}, as in PyTorch. */
+    private void countBatch() {
         if (isTraining()) {
             Tensor counter = buffer(NUM_BATCHES_TRACKED);
             counter.set(counter.item() + 1);
         }
-        return y;
     }
 
     /** γ = 1, β = 0. */

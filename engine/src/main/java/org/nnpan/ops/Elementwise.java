@@ -134,14 +134,36 @@ public final class Elementwise {
 
     /**
      * g ⊙ step(y) for y = relu(x), ReLU's gradient. Recorded as one op that saves {@code y} (kept anyway) instead of
-     * as a product that would save the step mask, a new tensor of y's size in every create-graph pass.
+     * as a product that would save the step mask, a new tensor of y's size in every create-graph pass, and computed
+     * by the backend's {@code reluBackward} (one pass on the CPU backend instead of the mask's and the product's).
      */
-    private static Tensor reluGrad(Tensor g, Tensor y) {
-        Tensor out;
-        try (Autograd.GradMode _ = Autograd.noGrad()) {
-            out = mul(g, unary(UnaryOp.STEP, y));
+    static Tensor reluGrad(Tensor g, Tensor y) {
+        checkFloatPair("relu_backward", g, y);
+        if (!g.sameShape(y)) {
+            throw new IllegalArgumentException("relu_backward: gradient " + Shape.str(g.shape()) + " vs output "
+                    + Shape.str(y.shape()));
         }
+        Tensor out = g.backend().reluBackward(g, y);
         return Autograd.record(out, "relu_backward", new Tensor[] {g}, new Tensor[] {y}, v -> new Tensor[] {reluGrad(v, y)});
+    }
+
+    /**
+     * relu(a + b), a residual block's output, in one pass (one op, "add_relu", saving only its output) unless
+     * {@link Fusion} is off; the same numbers as {@code relu(add(a, b))}.
+     */
+    public static Tensor addRelu(Tensor a, Tensor b) {
+        if (!Fusion.isOn()) {
+            return relu(add(a, b));
+        }
+        checkFloatPair("add_relu", a, b);
+        Shape.broadcast("add_relu", a.shape(), b.shape());
+        Tensor out = a.backend().addRelu(a, b);
+        return Autograd.record(out, "add_relu", new Tensor[] {a, b}, new Tensor[] {out}, g -> {
+            Tensor masked = reluGrad(g, out);
+            return new Tensor[] {
+                a.requiresGrad() ? Reductions.sumToShape(masked, a.shape()) : null,
+                b.requiresGrad() ? Reductions.sumToShape(masked, b.shape()) : null};
+        });
     }
 
     /** 1 / (1 + e^-x). */

@@ -23,6 +23,58 @@ public final class Normalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             boolean training, double momentum, double eps) {
+        check(x, gamma, beta, runningMean, runningVar, training);
+        if (!training) {
+            return evaluate(x, gamma, beta, runningMean, runningVar, eps);
+        }
+        Tensor[] r = x.backend().batchNormForward(x, gamma, beta, eps);
+        Tensor mean = r[1];
+        Tensor invStd = r[2];
+        updateRunningStats(x, runningMean, runningVar, mean, invStd, eps, momentum);
+        return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta},
+                new Tensor[] {x, gamma, beta, mean, invStd}, g -> {
+            if (Autograd.isEnabled()) {
+                return BatchNormGradient.of(g, x, gamma, beta, eps);
+            }
+            return trainable(g.backend().batchNormBackward(g, x, gamma, mean, invStd), gamma, beta);
+        });
+    }
+
+    /**
+     * relu({@link #batchNorm batchNorm(...)}), the same numbers, as one op ("batch_norm_relu") unless {@link Fusion}
+     * is off: the backend's {@code batchNormReluForward} and {@code batchNormReluBackward}, which a backend may fuse
+     * (the CPU backend runs them as batch norm's kernels and ReLU's loops); the op saves what batch norm saves plus its
+     * own output. A recorded backward (create-graph mode) is ReLU's rule followed by batch norm's composite one, as for
+     * the separate ops.
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            boolean training, double momentum, double eps) {
+        if (!training || !Fusion.isOn()) {
+            return Elementwise.relu(batchNorm(x, gamma, beta, runningMean, runningVar, training, momentum, eps));
+        }
+        check(x, gamma, beta, runningMean, runningVar, true);
+        Tensor[] r = x.backend().batchNormReluForward(x, gamma, beta, eps);
+        Tensor out = r[0];
+        Tensor mean = r[1];
+        Tensor invStd = r[2];
+        updateRunningStats(x, runningMean, runningVar, mean, invStd, eps, momentum);
+        return Autograd.record(out, "batch_norm_relu", new Tensor[] {x, gamma, beta},
+                new Tensor[] {x, gamma, beta, mean, invStd, out}, g -> {
+            if (Autograd.isEnabled()) {
+                return BatchNormGradient.of(Elementwise.reluGrad(g, out), x, gamma, beta, eps);
+            }
+            return trainable(g.backend().batchNormReluBackward(g, out, x, gamma, mean, invStd), gamma, beta);
+        });
+    }
+
+    /** {gx, gGamma, gBeta} with null for an absent γ or β. */
+    private static Tensor[] trainable(Tensor[] grads, Tensor gamma, Tensor beta) {
+        return new Tensor[] {grads[0], gamma == null ? null : grads[1], beta == null ? null : grads[2]};
+    }
+
+    /** Shapes of the input and per-channel tensors; running statistics in evaluation, two values per channel in training. */
+    private static void check(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            boolean training) {
         if (x.dim() != 2 && x.dim() != 4) {
             throw new IllegalArgumentException("batch_norm: expected [N, C] or [N, C, H, W], got " + Shape.str(x.shape()));
         }
@@ -31,31 +83,13 @@ public final class Normalization {
         checkChannels("bias", beta, c);
         checkChannels("running_mean", runningMean, c);
         checkChannels("running_var", runningVar, c);
-        if (!training) {
-            if (runningMean == null || runningVar == null) {
-                throw new IllegalArgumentException("batch_norm: evaluation mode needs running statistics");
-            }
-            return evaluate(x, gamma, beta, runningMean, runningVar, eps);
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException("batch_norm: evaluation mode needs running statistics");
         }
-        long count = x.numel() / c;
-        if (count < 2) {
+        if (training && x.numel() / c < 2) {
             throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got input "
                     + Shape.str(x.shape()));
         }
-        Tensor[] r = x.backend().batchNormForward(x, gamma, beta, eps);
-        Tensor mean = r[1];
-        Tensor invStd = r[2];
-        if (runningMean != null && runningVar != null) {
-            updateRunningStats(runningMean, runningVar, mean, invStd, eps, momentum, count);
-        }
-        return Autograd.record(r[0], "batch_norm", new Tensor[] {x, gamma, beta},
-                new Tensor[] {x, gamma, beta, mean, invStd}, g -> {
-            if (Autograd.isEnabled()) {
-                return BatchNormGradient.of(g, x, gamma, beta, eps);
-            }
-            Tensor[] gr = g.backend().batchNormBackward(g, x, gamma, mean, invStd);
-            return new Tensor[] {gr[0], gamma == null ? null : gr[1], beta == null ? null : gr[2]};
-        });
     }
 
     private static void checkChannels(String what, Tensor t, int c) {
@@ -83,8 +117,13 @@ public final class Normalization {
         return x.dim() == 4 ? new int[] {1, x.size(1), 1, 1} : new int[] {1, x.size(1)};
     }
 
-    private static void updateRunningStats(Tensor runningMean, Tensor runningVar, Tensor mean, Tensor invStd,
-            double eps, double momentum, long count) {
+    /** Moves the running buffers (unless null) towards the batch statistics of {@code x}. */
+    private static void updateRunningStats(Tensor x, Tensor runningMean, Tensor runningVar, Tensor mean, Tensor invStd,
+            double eps, double momentum) {
+        if (runningMean == null || runningVar == null) {
+            return;
+        }
+        long count = x.numel() / x.size(1);
         try (Autograd.GradMode g = Autograd.noGrad()) {
             Tensor biasedVar = Elementwise.sub(Elementwise.pow(invStd, -2), invStd.scalarLike(eps));
             Tensor unbiased = Elementwise.mul(biasedVar, invStd.scalarLike((double) count / (count - 1)));

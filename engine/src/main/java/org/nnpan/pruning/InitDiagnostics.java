@@ -9,6 +9,7 @@ import java.util.Set;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.autograd.Node;
 import org.nnpan.nn.Module;
+import org.nnpan.ops.Fusion;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
@@ -73,7 +74,10 @@ public record InitDiagnostics(List<Layer> layers, List<Activation> activations, 
     public static InitDiagnostics of(Module net, Mask mask, ScoringBatch batch) {
         Module masked = new WorkingCopy(DType.F32).masked(net, mask, false);
         try (MemoryScope _ = MemoryScope.open("init-diagnostics"); ModelSnapshot _ = ModelSnapshot.of(masked)) {
-            Tensor logits = Scoring.logits(masked, batch);
+            Tensor logits;
+            try (Fusion.Scope _ = Fusion.off()) { // the ReLUs' inputs must exist to be measured
+                logits = Scoring.logits(masked, batch);
+            }
             Tensor loss = Scoring.loss(logits, batch, 1);
             List<Activation> activations = reluInputs(logits).stream().map(InitDiagnostics::activation).toList();
             Tensor[] grads = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(masked), null, false);

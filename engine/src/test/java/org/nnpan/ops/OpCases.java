@@ -65,6 +65,7 @@ final class OpCases {
             c("avg_pool2d", x -> Pooling.avgPool2d(x[0], 2, 2, 0, true), s(2, 2, 4, 4)),
             c("avg_pool2d k3 p1", x -> Pooling.avgPool2d(x[0], 3, 1, 1, true), s(1, 2, 4, 4)),
             c("adaptive_avg_pool2d", x -> Pooling.adaptiveAvgPool2d(x[0], 2, 2), s(1, 2, 5, 5)),
+            c("adaptive_avg_pool2d global", x -> Pooling.adaptiveAvgPool2d(x[0], 1, 1), s(2, 3, 4, 3)),
             c("batch_norm train", x -> Normalization.batchNorm(x[0], x[1], x[2], null, null, true, 0.1, 1e-5),
                     s(3, 2, 2, 2), s(2), s(2)),
             c("batch_norm composite", x -> Normalization.composite(x[0], x[1], x[2], 1e-5), s(3, 2, 2, 2), s(2), s(2)),
@@ -73,6 +74,13 @@ final class OpCases {
             c("batch_norm gradient", OpCases::batchNormGradient, s(3, 2, 2, 2), s(2), s(2), s(3, 2, 2, 2)),
             c("batch_norm 2d", x -> Normalization.batchNorm(x[0], x[1], x[2], null, null, true, 0.1, 1e-5),
                     s(4, 3), s(3), s(3)),
+            c("batch_norm_relu train", x -> Normalization.batchNormRelu(x[0], x[1], x[2], null, null, true, 0.1, 1e-5),
+                    s(3, 2, 2, 2), s(2), s(2)),
+            c("batch_norm_relu 2d", x -> Normalization.batchNormRelu(x[0], x[1], x[2], null, null, true, 0.1, 1e-5),
+                    s(4, 3), s(3), s(3)),
+            c("batch_norm_relu gradient", OpCases::batchNormReluGradient, s(3, 2, 2, 2), s(2), s(2), s(3, 2, 2, 2)),
+            c("add_relu", x -> Elementwise.addRelu(x[0], x[1]), s(2, 3, 2, 2), s(2, 3, 2, 2)),
+            c("add_relu broadcast", x -> Elementwise.addRelu(x[0], x[1]), s(3, 4), s(4)),
             c("log_softmax", x -> Losses.logSoftmax(x[0], 1), s(3, 4)),
             c("softmax", x -> Losses.softmax(x[0], -1), s(3, 4)),
             c("cross_entropy mean", x -> Losses.crossEntropy(x[0], Tensor.of(new long[] {0, 2, 1}, 3), Losses.Reduction.MEAN), s(3, 4)),
@@ -89,6 +97,13 @@ final class OpCases {
     /** Batch norm's recorded gradient (x, γ, β against g = x[3]): its second derivatives are batch norm's third. */
     private static Tensor batchNormGradient(Tensor[] x) {
         Tensor y = Normalization.batchNorm(x[0], x[1], x[2], null, null, true, 0.1, 1e-5);
+        Tensor[] d = Autograd.grad(new Tensor[] {y}, new Tensor[] {x[0], x[1], x[2]}, new Tensor[] {x[3]}, true);
+        return Shapes.cat(0, d[0].reshape(-1), d[1], d[2]);
+    }
+
+    /** {@link #batchNormGradient} of the fused batch norm + ReLU. */
+    private static Tensor batchNormReluGradient(Tensor[] x) {
+        Tensor y = Normalization.batchNormRelu(x[0], x[1], x[2], null, null, true, 0.1, 1e-5);
         Tensor[] d = Autograd.grad(new Tensor[] {y}, new Tensor[] {x[0], x[1], x[2]}, new Tensor[] {x[3]}, true);
         return Shapes.cat(0, d[0].reshape(-1), d[1], d[2]);
     }
