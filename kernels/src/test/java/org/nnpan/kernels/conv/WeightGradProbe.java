@@ -6,12 +6,19 @@ import java.util.zip.CRC32;
 
 /**
  * Run in a child JVM by {@link WeightGradDeterminismTest}: computes one stride-1 weight gradient on the vector kernels
- * after {@code args[0]} untimed warm-up calls and prints a checksum of its exact bits.
+ * after {@code args[0]} untimed warm-up calls, for shape {@code args[1]} ({@code rows}: {@link #GEOMETRY}, or
+ * {@code tiles}: {@link #TILE_GEOMETRY}), and prints a checksum of its exact bits.
  */
 public final class WeightGradProbe {
     /** A shape the row dot-product kernel takes: stride 1, output rows of two vectors or more, few output channels. */
     static final ConvGeometry GEOMETRY = new ConvGeometry(2, 32, 32, 3, 3, 1, 1, 1, 1);
     static final int OUT_CHANNELS = 4;
+    /**
+     * A shape the register-tile path takes (8x8 rows, more output channels than the row kernel handles), whose tiles
+     * are merged into the partial sums; 40 channels leave the second channel panel partly empty.
+     */
+    static final ConvGeometry TILE_GEOMETRY = new ConvGeometry(3, 8, 8, 3, 3, 1, 1, 1, 1);
+    static final int TILE_OUT_CHANNELS = 40;
     static final int BATCH = 2;
 
     private WeightGradProbe() {
@@ -19,19 +26,22 @@ public final class WeightGradProbe {
 
     public static void main(String[] args) {
         int warmup = Integer.parseInt(args[0]);
+        boolean tiles = args[1].equals("tiles");
+        ConvGeometry geometry = tiles ? TILE_GEOMETRY : GEOMETRY;
+        int outChannels = tiles ? TILE_OUT_CHANNELS : OUT_CHANNELS;
         Random random = new Random(7);
-        float[] x = new float[BATCH * (int) GEOMETRY.inputSize()];
-        float[] gy = new float[BATCH * OUT_CHANNELS * GEOMETRY.outH() * GEOMETRY.outW()];
+        float[] x = new float[BATCH * (int) geometry.inputSize()];
+        float[] gy = new float[BATCH * outChannels * geometry.outH() * geometry.outW()];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
         for (int i = 0; i < gy.length; i++) {
             gy[i] = (float) random.nextGaussian();
         }
-        float[] gw = new float[OUT_CHANNELS * (int) GEOMETRY.colRows()];
+        float[] gw = new float[outChannels * (int) geometry.colRows()];
         BatchConv conv = BatchConvs.best();
         for (int i = 0; i <= warmup; i++) {
-            conv.weightGrad(GEOMETRY, BATCH, OUT_CHANNELS, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(gy), 0,
+            conv.weightGrad(geometry, BATCH, outChannels, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(gy), 0,
                     MemorySegment.ofArray(gw), 0);
         }
         CRC32 crc = new CRC32();
