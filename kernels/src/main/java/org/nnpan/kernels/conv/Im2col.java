@@ -238,7 +238,7 @@ public enum Im2col {
             this.kh = k / g.kernelW();
             // Input column of output column ow: ow*stride + shift, inside when in [0, width).
             this.shift = k % g.kernelW() - g.padW();
-            this.from = Math.min(outW, shift >= 0 ? 0 : ceilDiv(-shift, stride));
+            this.from = Math.min(outW, shift >= 0 ? 0 : Math.ceilDiv(-shift, stride));
             int end = shift >= g.width() ? 0 : Math.min(outW, (g.width() - 1 - shift) / stride + 1);
             this.to = Math.max(from, end);
         }
@@ -253,10 +253,6 @@ public enum Im2col {
         int planeIndex(int ih) {
             return ih * g.width() + from * stride + shift;
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 
     private void checkSize(String name, MemorySegment segment, long offset, long elements) {

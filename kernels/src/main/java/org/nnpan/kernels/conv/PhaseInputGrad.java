@@ -49,7 +49,7 @@ final class PhaseInputGrad {
                         long wOffset, MemorySegment gx, long gxOffset) {
         Phases phases = new Phases(g);
         int c = g.channels();
-        int rowsPadded = ceilDiv(c, MR) * MR;
+        int rowsPadded = Math.ceilDiv(c, MR) * MR;
         float[] packed = packWeight(g, outChannels, rowsPadded, w, wOffset);
         int tapSize = rowsPadded * outChannels;
         int positions = phases.gridH * phases.gridW;
@@ -169,8 +169,8 @@ final class PhaseInputGrad {
 
         Phases(ConvGeometry g) {
             this.g = g;
-            this.gridH = ceilDiv(g.height(), g.strideH());
-            this.gridW = ceilDiv(g.width(), g.strideW());
+            this.gridH = Math.ceilDiv(g.height(), g.strideH());
+            this.gridW = Math.ceilDiv(g.width(), g.strideW());
             // Kernel row kh serves phase floorMod(kh - padH, strideH); its offset falls as kh grows.
             this.dhMin = dh(g.kernelH() - 1);
             this.dhMax = dh(0);
@@ -227,9 +227,5 @@ final class PhaseInputGrad {
                 q += run;
             }
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }

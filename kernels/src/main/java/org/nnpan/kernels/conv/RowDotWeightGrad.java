@@ -70,7 +70,7 @@ final class RowDotWeightGrad {
         int outW = g.outW();
         int paddedWidth = g.width() + 2 * g.padW();
         // Positions per image along padded rows, rounded up to whole vectors.
-        int positions = ceilDiv(outH * paddedWidth, L) * L;
+        int positions = Math.ceilDiv(outH * paddedWidth, L) * L;
         int group = Math.max(1, Math.min(batch, GROUP_POSITIONS / positions));
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
         int sumSize = outChannels * k;
@@ -212,9 +212,5 @@ final class RowDotWeightGrad {
             sum += lanes[from + l];
         }
         return sum;
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }

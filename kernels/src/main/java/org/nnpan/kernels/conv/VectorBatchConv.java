@@ -105,8 +105,8 @@ final class VectorBatchConv implements BatchConv {
         int k = Math.toIntExact(g.colRows());
         int outHW = Math.toIntExact(g.colCols());
         // gW^T = cols(X) * gY^T: taps are the tile rows (read in place), output channels the tile columns.
-        int tapsPadded = ceilDiv(k, MR) * MR;
-        int channelsPadded = ceilDiv(outChannels, NR) * NR;
+        int tapsPadded = Math.ceilDiv(k, MR) * MR;
+        int channelsPadded = Math.ceilDiv(outChannels, NR) * NR;
         int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
         int sumSize = tapsPadded * channelsPadded;
         float[] partial = CALL.zeroed(PARTIAL_SUMS, chunks * sumSize);
@@ -177,7 +177,7 @@ final class VectorBatchConv implements BatchConv {
      */
     private static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW,
                                           float[] transposed) {
-        int channelsPadded = ceilDiv(channels, NR) * NR;
+        int channelsPadded = Math.ceilDiv(channels, NR) * NR;
         for (int q = 0; q < channelsPadded; q += NR) {
             int panel = q * outHW;
             for (int c = 0; c < NR; c++) {
@@ -211,14 +211,14 @@ final class VectorBatchConv implements BatchConv {
         }
         int k = Math.toIntExact(g.colRows());
         int outHW = Math.toIntExact(g.colCols());
-        int rowsPadded = ceilDiv(outChannels, MR) * MR;
+        int rowsPadded = Math.ceilDiv(outChannels, MR) * MR;
         float[] packedWeight = packWeight(weight, outChannels, rowsPadded, k);
         boolean inPlace = readsInPlace(g);
         boolean widened = !inPlace && widensRows(g);
         boolean shifted = !inPlace && !widened && readsShifted(g, outChannels);
         // Tiles run over output rows rowWidth wide: the real ones, or (widened) whole vectors whose extra lanes read
         // the staged image's extra zero columns and are never stored.
-        int rowWidth = widened ? ceilDiv(g.outW(), L) * L : g.outW();
+        int rowWidth = widened ? Math.ceilDiv(g.outW(), L) * L : g.outW();
         int positions = g.outH() * rowWidth;
         boolean reads = inPlace || widened || shifted;
         // Padding rows are skipped only where a tile's two vectors are two output rows.
@@ -291,7 +291,7 @@ final class VectorBatchConv implements BatchConv {
      */
     private static LiveTaps[] liveTaps(ConvGeometry g, int rowWidth, int positions, int rowsPadded) {
         int[] tapOffsets = PaddedImage.tapOffsets(g, rowWidth + g.kernelW() - 1);
-        LiveTaps[] tiles = new LiveTaps[ceilDiv(positions, NR)];
+        LiveTaps[] tiles = new LiveTaps[Math.ceilDiv(positions, NR)];
         LiveTaps[] byRows = new LiveTaps[g.outH() * 2];
         boolean[] built = new boolean[byRows.length];
         int size = 0;
@@ -342,7 +342,7 @@ final class VectorBatchConv implements BatchConv {
                                            float[] weight, MemorySegment y, long yOffset) {
         int k = Math.toIntExact(g.colRows());
         int outHW = Math.toIntExact(g.colCols());
-        int channelsPadded = ceilDiv(outChannels, NR) * NR;
+        int channelsPadded = Math.ceilDiv(outChannels, NR) * NR;
         // W^T as B panels: per NR output channels a k x NR panel, row by row (panel q / NR at q * k).
         float[] packedWeight = CALL.zeroed(PACKED_WEIGHT, channelsPadded * k);
         for (int o = 0; o < outChannels; o++) {
@@ -355,7 +355,7 @@ final class VectorBatchConv implements BatchConv {
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = image.tapOffsets();
-            int[] positions = paddedPositionOffsets(g, image, ceilDiv(outHW, MR) * MR);
+            int[] positions = paddedPositionOffsets(g, image, Math.ceilDiv(outHW, MR) * MR);
             float[] tile = TASK.floats(TILE, MR * NR);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
@@ -409,7 +409,7 @@ final class VectorBatchConv implements BatchConv {
      * gradient three times as slow as its forward convolution.
      */
     private static boolean widensRows(ConvGeometry g) {
-        int lanes = ceilDiv(g.outW(), L) * L;
+        int lanes = Math.ceilDiv(g.outW(), L) * L;
         return g.strideW() == 1 && 4 * g.outW() >= 3 * lanes;
     }
 
@@ -503,9 +503,5 @@ final class VectorBatchConv implements BatchConv {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }

@@ -64,8 +64,8 @@ final class VectorDgemm {
                          double alpha, MemorySegment a, long aOffset, int lda,
                          MemorySegment b, long bOffset, int ldb,
                          double beta, MemorySegment c, long cOffset, int ldc) {
-        double[] bPack = WORKSPACE.get().bPack(Math.min(KC, k) * ceilDiv(Math.min(NC, n), NR) * NR);
-        int rowBlocks = ceilDiv(m, MC);
+        double[] bPack = WORKSPACE.get().bPack(Math.min(KC, k) * Math.ceilDiv(Math.min(NC, n), NR) * NR);
+        int rowBlocks = Math.ceilDiv(m, MC);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -81,7 +81,7 @@ final class VectorDgemm {
                     Workspace ws = WORKSPACE.get();
                     for (int ic = (int) start * MC; ic < Math.min(m, end * MC); ic += MC) {
                         int mc = Math.min(MC, m - ic);
-                        double[] aPack = ws.aPack(ceilDiv(mc, MR) * MR * kc);
+                        double[] aPack = ws.aPack(Math.ceilDiv(mc, MR) * MR * kc);
                         packA(transA, a, aOffset, lda, ic, mc, p0, kc, aPack);
                         for (int jr = 0; jr < nc; jr += NR) {
                             int cols = Math.min(NR, nc - jr);
@@ -206,9 +206,5 @@ final class VectorDgemm {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }

@@ -74,8 +74,8 @@ public final class VectorGemm implements Gemm {
             return;
         }
         // Split on tile boundaries so only the last part has edge tiles.
-        int rowTiles = ceilDiv(m, MR);
-        int colTiles = ceilDiv(n, NR);
+        int rowTiles = Math.ceilDiv(m, MR);
+        int colTiles = Math.ceilDiv(n, NR);
         boolean splitRows = rowTiles >= colTiles;
         int tiles = splitRows ? rowTiles : colTiles;
         int tileSize = splitRows ? MR : NR;
@@ -106,13 +106,13 @@ public final class VectorGemm implements Gemm {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                float[] bPack = SCRATCH.floats(B_PACK, ceilDiv(nc, NR) * NR * kc);
+                float[] bPack = SCRATCH.floats(B_PACK, Math.ceilDiv(nc, NR) * NR * kc);
                 SgemmPacking.packB(transB, b, bOffset, ldb, pc, kc, jc, nc, bPack);
                 // The first k block applies the caller's beta; later ones accumulate onto it.
                 float blockBeta = pc == 0 ? beta : 1f;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    float[] aPack = SCRATCH.floats(A_PACK, ceilDiv(mc, MR) * MR * kc);
+                    float[] aPack = SCRATCH.floats(A_PACK, Math.ceilDiv(mc, MR) * MR * kc);
                     SgemmPacking.packA(transA, a, aOffset, lda, ic, mc, pc, kc, aPack);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
@@ -146,9 +146,5 @@ public final class VectorGemm implements Gemm {
     /** Float lanes of the SIMD registers this kernel uses. */
     public static int lanes() {
         return SgemmKernel.L;
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }
