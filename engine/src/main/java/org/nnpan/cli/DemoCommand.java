@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * SynFlow and Panning, each trained briefly.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"A few minutes end to end: prune LeNet-5 on Fashion-MNIST to 98 % with SNIP, SynFlow and"
+        description = {"A few minutes end to end: prune LeNet-5 on Fashion-MNIST to 98 %% with SNIP, SynFlow and"
                 + " Panning, train each briefly, print the results table and plot accuracy against density.",
             "The same sweep as 'compare --model lenet5 --dataset fashion-mnist --methods snip,synflow,panning"
                     + " --sparsities 0.98 --seeds 1 --epochs 2 --limit-train 20000'; run it again to skip what is"

@@ -20,6 +20,19 @@ class MainTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        // A lone '%' in a description is a format conversion to picocli: it warns and prints the raw text.
+        java.util.List<String> commands = new java.util.ArrayList<>(
+                new picocli.CommandLine(new Main()).getSubcommands().keySet());
+        commands.add("");
+        for (String command : commands) {
+            String[] r = command.isEmpty() ? run("--help") : run(command, "--help");
+            assertEquals("0", r[0], command + ": " + r[1]);
+            assertTrue(!r[1].contains("picocli WARN") && !r[1].contains("%n"), command + ": " + r[1]);
+        }
+    }
+
+    @Test
     void versionNamesTheProjectVersion() {
         String[] r = run("--version");
         assertEquals("0", r[0]);
