@@ -139,9 +139,14 @@ public final class Policy {
     /**
      * Loads a policy that {@link #save} wrote.
      *
-     * @throws IllegalArgumentException if the sidecar is missing or not a policy's, or the weights do not match it
+     * @throws IllegalArgumentException if the weights file or its sidecar is missing, the sidecar is not a policy's,
+     *                                  or the weights do not match it
      */
     public static Policy load(Path weightsFile) throws IOException {
+        if (!Files.isRegularFile(weightsFile)) {
+            throw new IllegalArgumentException("policy " + weightsFile + ": no such file (the policy.safetensors that"
+                    + " an rl-panning run writes beside its masks)");
+        }
         Path sidecarFile = sidecarFile(weightsFile);
         if (!Files.exists(sidecarFile)) {
             throw new IllegalArgumentException("policy " + weightsFile + " has no sidecar " + sidecarFile

@@ -57,6 +57,10 @@ class PolicyTest {
 
     @Test
     void loadExplainsMissingOrMismatchedFiles() throws IOException {
+        Path absent = dir.resolve("absent.safetensors");
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> Policy.load(absent));
+        assertTrue(none.getMessage().contains(absent + ": no such file"), none.getMessage());
+
         Policy policy = Policy.create(7, 3, CONFIG, new SplitMix64(4));
         Path file = dir.resolve("actor.safetensors");
         policy.save(file);
