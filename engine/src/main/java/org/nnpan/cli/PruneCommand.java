@@ -11,6 +11,7 @@ import org.nnpan.experiment.PruneSettings;
 import org.nnpan.experiment.Pruning;
 import org.nnpan.io.Json;
 import org.nnpan.io.OutputDirectories;
+import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.tensor.MemoryScope;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,6 +47,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
     private Path out;
 
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors);"
+            + " results are bit for bit the same for the same seed and thread count.")
+    private Integer threads;
+
     @Mixin
     private ConfigFileOption configFile;
 
@@ -56,6 +61,12 @@ public final class PruneCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter console = spec.commandLine().getOut();
         PruneSettings settings = options.settings();
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+            }
+            Parallel.setThreads(threads);
+        }
         try (MemoryScope _ = MemoryScope.open("prune")) {
             // The resolved settings first, so that even an interrupted prune says what it was asked to do.
             OutputDirectories.prepare(out, "--out directory");

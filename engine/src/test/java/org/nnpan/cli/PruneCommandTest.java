@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nnpan.io.TensorFiles;
+import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
@@ -53,8 +54,14 @@ class PruneCommandTest {
     @Test
     void writesMaskInitialWeightsReportScoresAndBatch() throws Exception {
         Path out = dir.resolve("run");
-        String[] r = prune("--model", "lenet5", "--dataset", "synthetic", "--method", "magnitude",
-                "--sparsity", "0.95", "--samples-per-class", "2", "--save-scores", "--out", out.toString());
+        int threads = Parallel.get().threads();
+        String[] r;
+        try {
+            r = prune("--model", "lenet5", "--dataset", "synthetic", "--method", "magnitude", "--sparsity", "0.95",
+                    "--samples-per-class", "2", "--save-scores", "--threads", "1", "--out", out.toString());
+        } finally {
+            Parallel.setThreads(threads);
+        }
         assertEquals("0", r[0], r[1]);
         assertTrue(r[1].contains("| conv1.weight | [20, 3, 5, 5] |"), r[1]);
         try (MemoryScope _ = MemoryScope.open()) {
@@ -82,7 +89,16 @@ class PruneCommandTest {
             assertEquals(0.95, config.get("config").get("sparsity").asDouble());
             assertEquals("magnitude", config.get("config").get("method").asText());
             assertEquals(1, config.get("provenance").get("seed").asLong());
+            assertEquals(1, config.get("provenance").get("threads").asInt());
         }
+    }
+
+    @Test
+    void aThreadCountBelowOneIsAUsageError() {
+        String[] r = prune("--model", "lenet5", "--method", "snip", "--sparsity", "0.9", "--threads", "0", "--out",
+                dir.toString());
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--threads must be at least 1, got 0"), r[1]);
     }
 
     @Test
