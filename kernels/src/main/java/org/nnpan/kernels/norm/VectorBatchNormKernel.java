@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link BatchNormKernel} on the Vector API: a run's sums are whole-vector lane-wise additions, its lanes then added
  * in lane order (and its tail after them), and runs added in image order in double, so the result is the same whether
  * the Vector API runs interpreted or compiled. The element-wise steps are the scalar kernel's float expressions, so
- * they agree with it bit for bit given the same statistics. Loaded only with the Vector API present.
+ * they agree with it bit for bit given the same statistics. Takes native segments only (every tensor's storage is
+ * one). Loaded only with the Vector API present.
  */
 final class VectorBatchNormKernel implements BatchNormKernel {
 
@@ -24,6 +25,8 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     @Override
     public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
                         double eps, float gamma, float beta, float[] stats) {
+        NativeSegments.require(x, "x");
+        NativeSegments.require(y, "y");
         int inner = layout.inner();
         int whole = SPECIES.loopBound(inner);
         float[] lanes = LANES.get();
@@ -36,7 +39,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             }
             float tail = 0;
             for (int i = whole; i < inner; i++) {
-                tail += x.getAtIndex(F, base + i);
+                tail += get(x, base + i);
             }
             s += laneSum(acc, lanes) + tail;
         }
@@ -52,7 +55,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             }
             float tail = 0;
             for (int i = whole; i < inner; i++) {
-                float d = x.getAtIndex(F, base + i) - m;
+                float d = get(x, base + i) - m;
                 tail += d * d;
             }
             v += laneSum(acc, lanes) + tail;
@@ -69,7 +72,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
                 store(load(x, src + i).mul(scaleV).add(shiftV), y, dst + i);
             }
             for (int i = whole; i < inner; i++) {
-                y.setAtIndex(F, dst + i, x.getAtIndex(F, src + i) * scale + shift);
+                set(y, dst + i, get(x, src + i) * scale + shift);
             }
         }
         stats[0] = m;
@@ -79,6 +82,9 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        NativeSegments.require(gy, "gy");
+        NativeSegments.require(x, "x");
+        NativeSegments.require(gx, "gx");
         int inner = layout.inner();
         int whole = SPECIES.loopBound(inner);
         float[] lanes = LANES.get();
@@ -97,9 +103,9 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             float tailG = 0;
             float tailGX = 0;
             for (int i = whole; i < inner; i++) {
-                float g = gy.getAtIndex(F, gyOffset + run + i);
+                float g = get(gy, gyOffset + run + i);
                 tailG += g;
-                tailGX += g * (x.getAtIndex(F, xOffset + run + i) - mean);
+                tailGX += g * (get(x, xOffset + run + i) - mean);
             }
             sumG += laneSum(sg, lanes) + tailG;
             sumGX += laneSum(sgx, lanes) + tailGX;
@@ -117,21 +123,30 @@ final class VectorBatchNormKernel implements BatchNormKernel {
                 store(count.mul(g).sub(sumGV).sub(xc.mul(a)).mul(k), gx, gxOffset + run + i);
             }
             for (int i = whole; i < inner; i++) {
-                float g = gy.getAtIndex(F, gyOffset + run + i);
-                float xc = x.getAtIndex(F, xOffset + run + i) - mean;
-                gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
+                float g = get(gy, gyOffset + run + i);
+                float xc = get(x, xOffset + run + i) - mean;
+                set(gx, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
         }
         grads[0] = t.gGamma();
         grads[1] = t.sumG();
     }
 
+    /** Every access goes through the native class: see {@link NativeSegments} for the deoptimisations this avoids. */
     private static FloatVector load(MemorySegment s, long index) {
-        return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER);
+        return FloatVector.fromMemorySegment(SPECIES, NativeSegments.typed(s), index * Float.BYTES, ORDER);
     }
 
     private static void store(FloatVector v, MemorySegment s, long index) {
-        v.intoMemorySegment(s, index * Float.BYTES, ORDER);
+        v.intoMemorySegment(NativeSegments.typed(s), index * Float.BYTES, ORDER);
+    }
+
+    private static float get(MemorySegment s, long index) {
+        return NativeSegments.typed(s).getAtIndex(F, index);
+    }
+
+    private static void set(MemorySegment s, long index, float v) {
+        NativeSegments.typed(s).setAtIndex(F, index, v);
     }
 
     /** The lanes of {@code acc} added in lane order (in float, as the scalar kernel adds a run). */

@@ -1,9 +1,12 @@
 package org.nnpan.kernels.norm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +39,15 @@ class BatchNormKernelTest {
         }
     }
 
+    @Test
+    void vectorKernelRejectsHeapSegments() {
+        BatchNormKernel.Layout layout = new BatchNormKernel.Layout(2, 1, 16);
+        MemorySegment heap = MemorySegment.ofArray(new float[32]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.forward(layout, 0, heap, 0, heap, 0, EPS, 1f, 0f, new float[2]));
+        assertTrue(e.getMessage().contains("x is not a native segment"), e.getMessage());
+    }
+
     /** Random data of one layout with a shifted, scaled mean per channel. */
     private record Case(BatchNormKernel.Layout layout, float[] x, float[] gy, float[] gamma, float[] beta) {
 
@@ -58,15 +70,21 @@ class BatchNormKernelTest {
 
         /** Runs {@code kernel} on every channel and compares with the same formulas in double. */
         void check(BatchNormKernel kernel) {
-            float[] y = new float[x.length];
-            float[] gx = new float[x.length];
+            try (Arena arena = Arena.ofConfined()) {
+                check(kernel, copy(arena, x), copy(arena, gy), arena.allocate(4L * x.length),
+                        arena.allocate(4L * x.length));
+            }
+        }
+
+        private void check(BatchNormKernel kernel, MemorySegment xs, MemorySegment gys, MemorySegment ys,
+                           MemorySegment gxs) {
             float[] stats = new float[2];
             float[] grads = new float[2];
             for (int ch = 0; ch < layout.channels(); ch++) {
-                kernel.forward(layout, ch, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(y), 0, EPS, gamma[ch],
-                        beta[ch], stats);
-                kernel.backward(layout, ch, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(x), 0,
-                        MemorySegment.ofArray(gx), 0, stats[0], stats[1], gamma[ch], grads);
+                kernel.forward(layout, ch, xs, 0, ys, 0, EPS, gamma[ch], beta[ch], stats);
+                kernel.backward(layout, ch, gys, 0, xs, 0, gxs, 0, stats[0], stats[1], gamma[ch], grads);
+                float[] y = ys.toArray(ValueLayout.JAVA_FLOAT);
+                float[] gx = gxs.toArray(ValueLayout.JAVA_FLOAT);
                 double count = layout.count();
                 double mean = 0;
                 for (int b = 0; b < layout.batch(); b++) {
@@ -108,6 +126,11 @@ class BatchNormKernelTest {
                 }
             }
         }
+    }
+
+    /** Tensors live off-heap, and the vector kernel takes native segments only. */
+    private static MemorySegment copy(Arena arena, float[] values) {
+        return arena.allocateFrom(ValueLayout.JAVA_FLOAT, values);
     }
 
     private static void assertClose(double expected, float actual, String what) {
