@@ -572,6 +572,19 @@ public class CpuBackend extends ReferenceBackend {
         if (!f32(x) || !x.isContiguous()) {
             return super.batchNormForward(x, gamma, beta, eps);
         }
+        return batchNormForward(x, gamma, beta, eps, false);
+    }
+
+    /** ReLU applied as the normalising pass stores each value: the same floats as ReLU's own loop. */
+    @Override
+    public Tensor[] batchNormReluForward(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        if (!f32(x) || !x.isContiguous()) {
+            return super.batchNormReluForward(x, gamma, beta, eps);
+        }
+        return batchNormForward(x, gamma, beta, eps, true);
+    }
+
+    private Tensor[] batchNormForward(Tensor x, Tensor gamma, Tensor beta, double eps, boolean relu) {
         BatchNormKernel.Layout layout = batchNormLayout(x);
         Tensor y = alloc(DType.F32, x.shape());
         Tensor mean = alloc(DType.F32, layout.channels());
@@ -581,7 +594,7 @@ public class CpuBackend extends ReferenceBackend {
             float[] stats = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
                 kernel.forward(layout, ch, x.storage().segment(), x.offset(), y.storage().segment(), 0, eps,
-                        channelValue(gamma, ch, 1f), channelValue(beta, ch, 0f), stats);
+                        channelValue(gamma, ch, 1f), channelValue(beta, ch, 0f), relu, stats);
                 mean.storage().segment().setAtIndex(F, ch, stats[0]);
                 invStd.storage().segment().setAtIndex(F, ch, stats[1]);
             }
@@ -594,6 +607,20 @@ public class CpuBackend extends ReferenceBackend {
         if (!f32(gy, x) || !x.isContiguous() || !gy.isContiguous()) {
             return super.batchNormBackward(gy, x, gamma, mean, invStd);
         }
+        return batchNormBackward(gy, null, x, gamma, mean, invStd);
+    }
+
+    /** ReLU's step taken as the kernel reads each output gradient, instead of a masked copy of them. */
+    @Override
+    public Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+        if (!f32(gy, out, x) || !x.isContiguous() || !gy.isContiguous() || !out.isContiguous()) {
+            return super.batchNormReluBackward(gy, out, x, gamma, mean, invStd);
+        }
+        return batchNormBackward(gy, out, x, gamma, mean, invStd);
+    }
+
+    /** Both backwards, a channel per task; {@code reluOut} is the fused forward's output, or null without ReLU. */
+    private Tensor[] batchNormBackward(Tensor gy, Tensor reluOut, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
         BatchNormKernel.Layout layout = batchNormLayout(x);
         Tensor gx = alloc(DType.F32, x.shape());
         Tensor gGamma = alloc(DType.F32, layout.channels());
@@ -602,9 +629,17 @@ public class CpuBackend extends ReferenceBackend {
         Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
             float[] grads = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
-                kernel.backward(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(), x.offset(),
-                        gx.storage().segment(), 0, mean.storage().segment().getAtIndex(F, ch),
-                        invStd.storage().segment().getAtIndex(F, ch), channelValue(gamma, ch, 1f), grads);
+                float m = mean.storage().segment().getAtIndex(F, ch);
+                float is = invStd.storage().segment().getAtIndex(F, ch);
+                float g = channelValue(gamma, ch, 1f);
+                if (reluOut == null) {
+                    kernel.backward(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(),
+                            x.offset(), gx.storage().segment(), 0, m, is, g, grads);
+                } else {
+                    kernel.backwardRelu(layout, ch, gy.storage().segment(), gy.offset(), reluOut.storage().segment(),
+                            reluOut.offset(), x.storage().segment(), x.offset(), gx.storage().segment(), 0, m, is, g,
+                            grads);
+                }
                 gGamma.storage().segment().setAtIndex(F, ch, grads[0]);
                 gBeta.storage().segment().setAtIndex(F, ch, grads[1]);
             }

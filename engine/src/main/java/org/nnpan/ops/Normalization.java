@@ -43,8 +43,9 @@ public final class Normalization {
     /**
      * relu({@link #batchNorm batchNorm(...)}), the same numbers, as one op ("batch_norm_relu") unless {@link Fusion}
      * is off: the backend's {@code batchNormReluForward} and {@code batchNormReluBackward}, which a backend may fuse
-     * (the CPU backend runs them as batch norm's kernels and ReLU's loops); the op saves what batch norm saves plus its
-     * own output. A recorded backward (create-graph mode) is ReLU's rule followed by batch norm's composite one, as for
+     * (the CPU backend applies ReLU as batch norm's kernel stores each value and ReLU's step as its backward kernel
+     * reads each gradient, so neither the normalised tensor nor the masked gradient is written); the op saves what
+     * batch norm saves plus its own output. A recorded backward (create-graph mode) is ReLU's rule followed by batch norm's composite one, as for
      * the separate ops.
      */
     public static Tensor batchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,

@@ -18,18 +18,28 @@ public interface BatchNormKernel {
     /**
      * Normalises channel {@code ch} of {@code x} into {@code y} with batch statistics: {@code y = (x - mean) * invStd *
      * gamma + beta}, where {@code invStd = 1 / sqrt(var + eps)} (biased variance); returns the mean in {@code stats[0]}
-     * and invStd in {@code stats[1]}.
+     * and invStd in {@code stats[1]}. With {@code relu} it stores {@code y > 0 ? y : 0} instead: ReLU in the same
+     * pass, the value ReLU's own loop would compute from the stored {@code y}.
      */
     void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
-                 double eps, float gamma, float beta, float[] stats);
+                 double eps, float gamma, float beta, boolean relu, float[] stats);
 
     /**
-     * The input gradient of {@link #forward} for channel {@code ch} into {@code gx}, from its output gradient
-     * {@code gy}, its input {@code x} and the saved {@code mean} and {@code invStd}; returns the gradient of gamma in
-     * {@code grads[0]} and of beta in {@code grads[1]}.
+     * The input gradient of {@link #forward} (without ReLU) for channel {@code ch} into {@code gx}, from its output
+     * gradient {@code gy}, its input {@code x} and the saved {@code mean} and {@code invStd}; returns the gradient of
+     * gamma in {@code grads[0]} and of beta in {@code grads[1]}.
      */
     void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                   MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads);
+
+    /**
+     * {@link #backward} of {@link #forward} with ReLU, whose output is {@code out} (same layout): the output gradient
+     * is taken as {@code gy * (out > 0 ? 1 : 0)}, ReLU's backward, element by element as the kernel reads {@code gy},
+     * which gives the same floats as masking {@code gy} in a pass of its own (signed zeros and NaN included).
+     */
+    void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out, long outOffset,
+                      MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean, float invStd,
+                      float gamma, float[] grads);
 
     /** The shape of an NCHW tensor as this kernel sees it: {@code inner} is the product of the spatial sizes. */
     record Layout(int batch, int channels, int inner) {

@@ -13,7 +13,7 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
 
     @Override
     public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
-                        double eps, float gamma, float beta, float[] stats) {
+                        double eps, float gamma, float beta, boolean relu, float[] stats) {
         int inner = layout.inner();
         double s = 0;
         for (int b = 0; b < layout.batch(); b++) {
@@ -42,7 +42,8 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
             long src = xOffset + layout.run(b, ch);
             long dst = yOffset + layout.run(b, ch);
             for (int i = 0; i < inner; i++) {
-                y.setAtIndex(F, dst + i, x.getAtIndex(F, src + i) * scale + shift);
+                float yi = x.getAtIndex(F, src + i) * scale + shift;
+                y.setAtIndex(F, dst + i, relu && !(yi > 0f) ? 0f : yi);
             }
         }
         stats[0] = m;
@@ -52,6 +53,20 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        backward(layout, ch, gy, gyOffset, gy, gyOffset, false, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    }
+
+    @Override
+    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
+                             long outOffset, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean,
+                             float invStd, float gamma, float[] grads) {
+        backward(layout, ch, gy, gyOffset, out, outOffset, true, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    }
+
+    /** Both backwards: {@code out} is read only with {@code relu}. */
+    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
+                                 long outOffset, boolean relu, MemorySegment x, long xOffset, MemorySegment gx,
+                                 long gxOffset, float mean, float invStd, float gamma, float[] grads) {
         int inner = layout.inner();
         double sumG = 0;
         double sumGX = 0;
@@ -60,7 +75,7 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
             float sg = 0;
             float sgx = 0;
             for (int i = 0; i < inner; i++) {
-                float g = gy.getAtIndex(F, gyOffset + run + i);
+                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
                 sg += g;
                 sgx += g * (x.getAtIndex(F, xOffset + run + i) - mean);
             }
@@ -71,12 +86,18 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
         for (int b = 0; b < layout.batch(); b++) {
             long run = layout.run(b, ch);
             for (int i = 0; i < inner; i++) {
-                float g = gy.getAtIndex(F, gyOffset + run + i);
+                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
                 float xc = x.getAtIndex(F, xOffset + run + i) - mean;
                 gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
         }
         grads[0] = t.gGamma();
         grads[1] = t.sumG();
+    }
+
+    /** The output gradient at {@code at}, times ReLU's step of {@code out} there when {@code relu}. */
+    private static float grad(MemorySegment gy, long at, MemorySegment out, long outAt, boolean relu) {
+        float g = gy.getAtIndex(F, at);
+        return relu ? g * (out.getAtIndex(F, outAt) > 0f ? 1f : 0f) : g;
     }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,10 +22,12 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Lanes of the last run's vector sums, per thread (avoids allocating a lane array per run). */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
+    private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
 
     @Override
     public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
-                        double eps, float gamma, float beta, float[] stats) {
+                        double eps, float gamma, float beta, boolean relu, float[] stats) {
         NativeSegments.require(x, "x");
         NativeSegments.require(y, "y");
         int inner = layout.inner();
@@ -69,10 +72,12 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             long src = xOffset + layout.run(b, ch);
             long dst = yOffset + layout.run(b, ch);
             for (int i = 0; i < whole; i += L) {
-                store(load(x, src + i).mul(scaleV).add(shiftV), y, dst + i);
+                FloatVector yv = load(x, src + i).mul(scaleV).add(shiftV);
+                store(relu ? ZERO.blend(yv, yv.compare(VectorOperators.GT, 0f)) : yv, y, dst + i);
             }
             for (int i = whole; i < inner; i++) {
-                set(y, dst + i, get(x, src + i) * scale + shift);
+                float yi = get(x, src + i) * scale + shift;
+                set(y, dst + i, relu && !(yi > 0f) ? 0f : yi);
             }
         }
         stats[0] = m;
@@ -82,6 +87,21 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        backward(layout, ch, gy, gyOffset, gy, gyOffset, false, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    }
+
+    @Override
+    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
+                             long outOffset, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean,
+                             float invStd, float gamma, float[] grads) {
+        NativeSegments.require(out, "out");
+        backward(layout, ch, gy, gyOffset, out, outOffset, true, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    }
+
+    /** Both backwards: {@code out} is read only with {@code relu}. */
+    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
+                                 long outOffset, boolean relu, MemorySegment x, long xOffset, MemorySegment gx,
+                                 long gxOffset, float mean, float invStd, float gamma, float[] grads) {
         NativeSegments.require(gy, "gy");
         NativeSegments.require(x, "x");
         NativeSegments.require(gx, "gx");
@@ -96,14 +116,15 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             FloatVector sg = FloatVector.zero(SPECIES);
             FloatVector sgx = FloatVector.zero(SPECIES);
             for (int i = 0; i < whole; i += L) {
-                FloatVector g = load(gy, gyOffset + run + i);
+                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, out, outOffset + run + i)
+                        : load(gy, gyOffset + run + i);
                 sg = sg.add(g);
                 sgx = g.fma(load(x, xOffset + run + i).sub(mv), sgx);
             }
             float tailG = 0;
             float tailGX = 0;
             for (int i = whole; i < inner; i++) {
-                float g = get(gy, gyOffset + run + i);
+                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
                 tailG += g;
                 tailGX += g * (get(x, xOffset + run + i) - mean);
             }
@@ -118,18 +139,30 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         for (int b = 0; b < layout.batch(); b++) {
             long run = layout.run(b, ch);
             for (int i = 0; i < whole; i += L) {
-                FloatVector g = load(gy, gyOffset + run + i);
+                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, out, outOffset + run + i)
+                        : load(gy, gyOffset + run + i);
                 FloatVector xc = load(x, xOffset + run + i).sub(mv);
                 store(count.mul(g).sub(sumGV).sub(xc.mul(a)).mul(k), gx, gxOffset + run + i);
             }
             for (int i = whole; i < inner; i++) {
-                float g = get(gy, gyOffset + run + i);
+                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
                 float xc = get(x, xOffset + run + i) - mean;
                 set(gx, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
         }
         grads[0] = t.gGamma();
         grads[1] = t.sumG();
+    }
+
+    /** gy's vector at {@code at} times ReLU's step of {@code out} there, lane by lane (g·1 or g·0). */
+    private static FloatVector maskedGrad(MemorySegment gy, long at, MemorySegment out, long outAt) {
+        return load(gy, at).mul(ZERO.blend(ONE, load(out, outAt).compare(VectorOperators.GT, 0f)));
+    }
+
+    /** The scalar kernel's expression for one element of a run's tail. */
+    private static float grad(MemorySegment gy, long at, MemorySegment out, long outAt, boolean relu) {
+        float g = get(gy, at);
+        return relu ? g * (get(out, outAt) > 0f ? 1f : 0f) : g;
     }
 
     /** Every access goes through the native class: see {@link NativeSegments} for the deoptimisations this avoids. */

@@ -1,5 +1,6 @@
 package org.nnpan.kernels.norm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +45,27 @@ class BatchNormKernelTest {
         BatchNormKernel.Layout layout = new BatchNormKernel.Layout(2, 1, 16);
         MemorySegment heap = MemorySegment.ofArray(new float[32]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VECTOR.forward(layout, 0, heap, 0, heap, 0, EPS, 1f, 0f, new float[2]));
+                () -> VECTOR.forward(layout, 0, heap, 0, heap, 0, EPS, 1f, 0f, false, new float[2]));
         assertTrue(e.getMessage().contains("x is not a native segment"), e.getMessage());
+    }
+
+    @Test
+    void fusedReluGivesTheBitsOfReluInAPassOfItsOwn() {
+        Random random = new Random(12);
+        for (int trial = 0; trial < 200; trial++) {
+            BatchNormKernel.Layout layout = new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
+                    1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
+            Case c = Case.random(layout, random);
+            if (trial % 4 == 0) {
+                c.gy()[random.nextInt(c.gy().length)] = Float.NaN; // NaN·0 stays NaN, as a separate mask pass gives
+            }
+            if (trial % 4 == 1) {
+                c.gy()[random.nextInt(c.gy().length)] = -0f; // -0·1 and -0·0 keep their sign
+            }
+            for (BatchNormKernel kernel : new BatchNormKernel[] {SCALAR, VECTOR}) {
+                checkFusedRelu(c, kernel);
+            }
+        }
     }
 
     /** Random data of one layout with a shifted, scaled mean per channel. */
@@ -81,7 +101,7 @@ class BatchNormKernelTest {
             float[] stats = new float[2];
             float[] grads = new float[2];
             for (int ch = 0; ch < layout.channels(); ch++) {
-                kernel.forward(layout, ch, xs, 0, ys, 0, EPS, gamma[ch], beta[ch], stats);
+                kernel.forward(layout, ch, xs, 0, ys, 0, EPS, gamma[ch], beta[ch], false, stats);
                 kernel.backward(layout, ch, gys, 0, xs, 0, gxs, 0, stats[0], stats[1], gamma[ch], grads);
                 float[] y = ys.toArray(ValueLayout.JAVA_FLOAT);
                 float[] gx = gxs.toArray(ValueLayout.JAVA_FLOAT);
@@ -124,6 +144,50 @@ class BatchNormKernelTest {
                         assertClose(expected, gx[at], where + " gx[" + at + "]");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code kernel} with ReLU fused into the forward and its step into the backward, and compares the exact bits
+     * with the unfused kernel followed (forward) or preceded (backward) by ReLU's loops.
+     */
+    private static void checkFusedRelu(Case c, BatchNormKernel kernel) {
+        BatchNormKernel.Layout layout = c.layout();
+        int n = c.x().length;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = copy(arena, c.x());
+            MemorySegment gy = copy(arena, c.gy());
+            MemorySegment y = arena.allocate(4L * n);
+            MemorySegment out = arena.allocate(4L * n);
+            MemorySegment masked = arena.allocate(4L * n);
+            MemorySegment gx = arena.allocate(4L * n);
+            MemorySegment gxFused = arena.allocate(4L * n);
+            float[] stats = new float[2];
+            float[] fusedStats = new float[2];
+            float[] grads = new float[2];
+            float[] fusedGrads = new float[2];
+            for (int ch = 0; ch < layout.channels(); ch++) {
+                String where = kernel.getClass().getSimpleName() + " " + layout + " channel " + ch;
+                kernel.forward(layout, ch, x, 0, y, 0, EPS, c.gamma()[ch], c.beta()[ch], false, stats);
+                kernel.forward(layout, ch, x, 0, out, 0, EPS, c.gamma()[ch], c.beta()[ch], true, fusedStats);
+                assertArrayEquals(stats, fusedStats, where + " statistics");
+                for (int i = 0; i < n; i++) { // ReLU's backward as CpuBackend.reluBackward computes it
+                    float step = out.getAtIndex(ValueLayout.JAVA_FLOAT, i) > 0f ? 1f : 0f;
+                    masked.setAtIndex(ValueLayout.JAVA_FLOAT, i, gy.getAtIndex(ValueLayout.JAVA_FLOAT, i) * step);
+                }
+                kernel.backward(layout, ch, masked, 0, x, 0, gx, 0, stats[0], stats[1], c.gamma()[ch], grads);
+                kernel.backwardRelu(layout, ch, gy, 0, out, 0, x, 0, gxFused, 0, stats[0], stats[1], c.gamma()[ch],
+                        fusedGrads);
+                assertArrayEquals(grads, fusedGrads, where + " gamma and beta gradients");
+            }
+            for (int i = 0; i < n; i++) {
+                float yi = y.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                float relu = yi > 0f ? yi : 0f;
+                assertEquals(Float.floatToRawIntBits(relu), Float.floatToRawIntBits(
+                        out.getAtIndex(ValueLayout.JAVA_FLOAT, i)), layout + " y[" + i + "]");
+                assertEquals(Float.floatToRawIntBits(gx.getAtIndex(ValueLayout.JAVA_FLOAT, i)), Float.floatToRawIntBits(
+                        gxFused.getAtIndex(ValueLayout.JAVA_FLOAT, i)), layout + " gx[" + i + "]");
             }
         }
     }
