@@ -45,8 +45,8 @@ public final class Normalization {
      * is off: the backend's {@code batchNormReluForward} and {@code batchNormReluBackward}, which a backend may fuse
      * (the CPU backend applies ReLU as batch norm's kernel stores each value and ReLU's step as its backward kernel
      * reads each gradient, so neither the normalised tensor nor the masked gradient is written); the op saves what
-     * batch norm saves plus its own output. A recorded backward (create-graph mode) is ReLU's rule followed by batch norm's composite one, as for
-     * the separate ops.
+     * batch norm saves plus its own output. A recorded backward (create-graph mode) is ReLU's rule followed by batch
+     * norm's composite one, as for the separate ops.
      */
     public static Tensor batchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             boolean training, double momentum, double eps) {

@@ -8,10 +8,10 @@ import java.lang.foreign.MemorySegment;
  * {@code channels * inner} apart. Offsets count elements; every segment holds float32 data in native order.
  *
  * <p>Two implementations: {@link ScalarBatchNormKernel} (plain loops, runs everywhere) and {@code
- * VectorBatchNormKernel} (the Vector API, which needs {@code --add-modules jdk.incubator.vector}). They agree on
- * every element-wise step bit for bit and differ only in the order of the channel sums; each is deterministic on its
- * own (the vector one adds whole vectors lane-wise and the lanes in lane order, never {@code reduceLanes}, whose
- * order depends on whether the JIT has compiled it).
+ * VectorBatchNormKernel} (the Vector API, which needs {@code --add-modules jdk.incubator.vector}, on native segments
+ * only: see {@code NativeSegments}). They agree on every element-wise step bit for bit and differ only in the order of
+ * the channel sums; each is deterministic on its own (the vector one adds whole vectors lane-wise and the lanes in lane
+ * order, never {@code reduceLanes}, whose order depends on whether the JIT has compiled it).
  */
 public interface BatchNormKernel {
 
