@@ -2,9 +2,11 @@ package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
  * float32 convolution of small feature maps as one GEMM over the whole batch. With fewer output positions per image
@@ -13,10 +15,23 @@ import org.nnpan.kernels.parallel.Parallel;
  * for a reduction of only 4 or 16 positions. Here the columns of all images sit side by side in one
  * {@code colRows x (batch * outHW)} matrix, which is small precisely because the maps are, so the three products
  * are single well-shaped GEMMs: {@code Y = W * C}, {@code dC = W^T * dY} (then col2im) and {@code dW = dY * C^T}.
+ *
+ * <p>Each image's columns are gathered straight into (and its col2im read straight from) the batch matrix through a
+ * {@link PaddedImage}, one indexed copy per element; the matrices are the calling thread's scratch, reused across
+ * calls. A per-image column matrix copied row by row into the batch one cost as much as the GEMM on 2x2 maps
+ * (4-float rows). Every element sees the same operations in the same order as {@code im2col}, the engine's GEMM and
+ * {@code col2im} on fresh arrays.
  */
 final class BatchColumnsConv {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** The calling thread's matrices, read and written by the pool's threads during a call. */
+    private static final ThreadScratch CALL = new ThreadScratch();
+    private static final int COLUMNS = 0;
+    private static final int OUTPUT_MATRIX = 1;
+    /** A task's col2im accumulator, in the padded layout of a {@link PaddedImage}. */
+    private static final ThreadScratch TASK = new ThreadScratch();
 
     private BatchColumnsConv() {
     }
@@ -32,9 +47,9 @@ final class BatchColumnsConv {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
         MemorySegment cols = batchColumns(g, batch, x, xOffset);
-        MemorySegment out = MemorySegment.ofArray(new float[outChannels * n]);
+        MemorySegment out = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
         gemm().sgemm(false, false, outChannels, n, k, 1f, w, wOffset, k, cols, 0, n, 0f, out, 0, n);
-        moveImages(g, batch, outChannels, out, 0, y, yOffset, false);
+        moveImages(g, batch, outChannels, out, y, yOffset, false);
     }
 
     /** {@code gx = conv(x, w)}'s input gradient for the output gradient {@code gy}, as {@link BatchConv#inputGrad}. */
@@ -42,21 +57,27 @@ final class BatchColumnsConv {
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
-        int hw = Math.toIntExact(g.colCols());
-        MemorySegment gyAll = MemorySegment.ofArray(new float[outChannels * n]);
-        moveImages(g, batch, outChannels, gyAll, 0, gy, gyOffset, true);
-        MemorySegment gCols = MemorySegment.ofArray(new float[k * n]);
-        gemm().sgemm(true, false, k, n, outChannels, 1f, w, wOffset, k, gyAll, 0, n, 0f, gCols, 0, n);
+        MemorySegment gyAll = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
+        moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
+        float[] gCols = CALL.floats(COLUMNS, k * n);
+        gemm().sgemm(true, false, k, n, outChannels, 1f, w, wOffset, k, gyAll, 0, n, 0f, MemorySegment.ofArray(gCols),
+                0, n);
         Parallel.get().parallelFor(batch, grain(batch, gx), (lo, hi) -> {
-            MemorySegment image = MemorySegment.ofArray(new float[k * hw]);
+            Taps taps = new Taps(g);
+            float[] image = TASK.floats(0, taps.paddedSize);
             for (long b = lo; b < hi; b++) {
+                Arrays.fill(image, 0, taps.paddedSize, 0f);
+                // col2im's order: an input element is 0 + its taps' contributions in (c, kh, kw) order; those that
+                // land in the padding are never read.
+                int column = Math.toIntExact(b * taps.outHW);
                 for (int r = 0; r < k; r++) {
-                    MemorySegment.copy(gCols, ((long) r * n + b * hw) * Float.BYTES, image, (long) r * hw * Float.BYTES,
-                            (long) hw * Float.BYTES);
+                    int from = r * n + column;
+                    int tap = taps.offsets[r];
+                    for (int p = 0; p < taps.outHW; p++) {
+                        image[tap + taps.positions[p]] += gCols[from + p];
+                    }
                 }
-                long at = gxOffset + b * g.inputSize();
-                gx.asSlice(at * Float.BYTES, g.inputSize() * Float.BYTES).fill((byte) 0);
-                Im2col.F32.col2im(g, image, 0, gx, at);
+                taps.image.storeInterior(image, gx, gxOffset + b * g.inputSize());
             }
         });
     }
@@ -67,8 +88,8 @@ final class BatchColumnsConv {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
         MemorySegment cols = batchColumns(g, batch, x, xOffset);
-        MemorySegment gyAll = MemorySegment.ofArray(new float[outChannels * n]);
-        moveImages(g, batch, outChannels, gyAll, 0, gy, gyOffset, true);
+        MemorySegment gyAll = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
+        moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
         gemm().sgemm(false, true, outChannels, k, n, 1f, gyAll, 0, n, cols, 0, n, 0f, gw, gwOffset, k);
     }
 
@@ -86,44 +107,73 @@ final class BatchColumnsConv {
         return Math.toIntExact(batch * g.colCols());
     }
 
-    /** The {@code colRows x (batch * outHW)} column matrix of all images, image {@code b} in columns {@code b * outHW...}. */
+    /**
+     * The {@code colRows x (batch * outHW)} column matrix of all images, image {@code b} in columns
+     * {@code b * outHW...}: the calling thread's scratch, valid until its next call here.
+     */
     private static MemorySegment batchColumns(ConvGeometry g, int batch, MemorySegment x, long xOffset) {
         int k = Math.toIntExact(g.colRows());
-        int hw = Math.toIntExact(g.colCols());
-        long n = (long) batch * hw;
-        MemorySegment cols = MemorySegment.ofArray(new float[Math.toIntExact(k * n)]);
+        int n = columns(g, batch);
+        float[] cols = CALL.floats(COLUMNS, k * n);
         Parallel.get().parallelFor(batch, grain(batch, x), (lo, hi) -> {
-            MemorySegment image = MemorySegment.ofArray(new float[k * hw]);
+            Taps taps = new Taps(g);
+            float[] data = taps.image.data;
             for (long b = lo; b < hi; b++) {
-                Im2col.F32.im2col(g, x, xOffset + b * g.inputSize(), image, 0);
+                taps.image.load(x, xOffset + b * g.inputSize());
+                int column = Math.toIntExact(b * taps.outHW);
                 for (int r = 0; r < k; r++) {
-                    MemorySegment.copy(image, (long) r * hw * Float.BYTES, cols, (r * n + b * hw) * Float.BYTES,
-                            (long) hw * Float.BYTES);
+                    int to = r * n + column;
+                    int tap = taps.offsets[r];
+                    for (int p = 0; p < taps.outHW; p++) {
+                        cols[to + p] = data[tap + taps.positions[p]];
+                    }
                 }
             }
         });
-        return cols;
+        return MemorySegment.ofArray(cols);
+    }
+
+    /** A task's staged image with, per column-matrix row and per output position, where its element lies. */
+    private static final class Taps {
+        final PaddedImage image;
+        final int[] offsets;
+        final int[] positions;
+        final int outHW;
+        final int paddedSize;
+
+        Taps(ConvGeometry g) {
+            image = PaddedImage.forThread(g, 0, 0);
+            offsets = image.tapOffsets();
+            outHW = Math.toIntExact(g.colCols());
+            positions = new int[outHW];
+            for (int p = 0; p < outHW; p++) {
+                positions[p] = image.positionOffset(p / g.outW(), p % g.outW());
+            }
+            paddedSize = g.channels() * image.planeSize;
+        }
     }
 
     /**
      * Moves between a {@code [batch, channels, outHW]} tensor at {@code images[imagesOffset]} and the
      * {@code channels x (batch * outHW)} matrix {@code matrix}: into the matrix with {@code toMatrix}, else out of it.
      */
-    private static void moveImages(ConvGeometry g, int batch, int channels, MemorySegment matrix, long matrixOffset,
+    private static void moveImages(ConvGeometry g, int batch, int channels, MemorySegment matrix,
                                    MemorySegment images, long imagesOffset, boolean toMatrix) {
         long hw = g.colCols();
         long n = batch * hw;
         long bytes = hw * Float.BYTES;
-        for (int b = 0; b < batch; b++) {
-            for (int c = 0; c < channels; c++) {
-                long inMatrix = (matrixOffset + c * n + b * hw) * Float.BYTES;
-                long inImages = (imagesOffset + ((long) b * channels + c) * hw) * Float.BYTES;
-                if (toMatrix) {
-                    MemorySegment.copy(images, inImages, matrix, inMatrix, bytes);
-                } else {
-                    MemorySegment.copy(matrix, inMatrix, images, inImages, bytes);
+        Parallel.get().parallelFor(batch, grain(batch, images), (lo, hi) -> {
+            for (long b = lo; b < hi; b++) {
+                for (int c = 0; c < channels; c++) {
+                    long inMatrix = (c * n + b * hw) * Float.BYTES;
+                    long inImages = (imagesOffset + (b * channels + c) * hw) * Float.BYTES;
+                    if (toMatrix) {
+                        MemorySegment.copy(images, inImages, matrix, inMatrix, bytes);
+                    } else {
+                        MemorySegment.copy(matrix, inMatrix, images, inImages, bytes);
+                    }
                 }
             }
-        }
+        });
     }
 }

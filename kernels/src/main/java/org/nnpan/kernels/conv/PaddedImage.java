@@ -74,6 +74,22 @@ final class PaddedImage implements StagedImage {
     }
 
     /**
+     * Writes the interior of {@code padded}, an array in this image's padded layout, to the image at element
+     * {@code offset} of {@code x}: the adjoint of {@link #load}'s placement, for kernels that accumulate a gradient in
+     * the padded layout and drop what lands in the padding.
+     */
+    void storeInterior(float[] padded, MemorySegment x, long offset) {
+        int h = g.height();
+        int w = g.width();
+        for (int c = 0; c < g.channels(); c++) {
+            for (int ih = 0; ih < h; ih++) {
+                System.arraycopy(padded, c * planeSize + (ih + g.padH()) * width + g.padW(), raw, (c * h + ih) * w, w);
+            }
+        }
+        MemorySegment.copy(raw, 0, x, F32, offset * Float.BYTES, rawSize);
+    }
+
+    /**
      * For each row {@code (c*KH + kh)*KW + kw} of the column matrix, the offset in {@link #data} of the element its
      * tap reads for output position 0.
      */
