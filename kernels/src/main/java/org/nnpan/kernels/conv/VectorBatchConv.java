@@ -118,8 +118,7 @@ final class VectorBatchConv implements BatchConv {
             int gradientSize = outChannels * outHW;
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
-            MemorySegment sum = MemorySegment.ofArray(partial).asSlice((long) chunk * sumSize * Float.BYTES,
-                    (long) sumSize * Float.BYTES);
+            int sum = chunk * sumSize;
             for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, transposed);
@@ -130,8 +129,7 @@ final class VectorBatchConv implements BatchConv {
                         for (int j0 = 0; j0 < k; j0 += MR) {
                             SgemmKernel.multiplyInPlaceA(kc, image.data, taps, j0, positions, p0, transposed, panel,
                                     tile);
-                            SgemmKernel.store(tile, MR, NR, 1f, 1f, sum, (long) j0 * channelsPadded + q,
-                                    channelsPadded);
+                            SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
                         }
                     }
                 }

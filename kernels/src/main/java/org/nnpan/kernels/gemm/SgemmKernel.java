@@ -209,6 +209,22 @@ public final class SgemmKernel {
     }
 
     /**
+     * Adds a whole tile to the {@code MR x NR} block of the array {@code c} at {@code cIndex} (row stride {@code ldc}):
+     * {@link #store} with {@code alpha = beta = 1} into a Java array, the same values ({@code 1 * c + 1 * acc} is
+     * {@code c + acc}, rounded once), without a segment access per vector. Kernels that keep partial sums in their own
+     * arrays add each chain's tile with it.
+     */
+    public static void addTile(float[] acc, float[] c, int cIndex, int ldc) {
+        for (int r = 0; r < MR; r++) {
+            for (int v = 0; v < NR; v += L) {
+                int at = cIndex + r * ldc + v;
+                FloatVector.fromArray(SPECIES, c, at).add(FloatVector.fromArray(SPECIES, acc, r * NR + v))
+                        .intoArray(c, at);
+            }
+        }
+    }
+
+    /**
      * Merges the top-left {@code rows x cols} of a tile into {@code C}: {@code C = alpha * acc + beta * C}, where
      * {@code beta == 0} overwrites {@code C} without reading it. {@code cIndex} is the element index of the tile's
      * first element in {@code c}.
