@@ -14,7 +14,8 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * every tile, and a per-image weight gradient reads and writes the whole gradient (9 MiB for a 512-channel layer)
  * for a reduction of only 4 or 16 positions. Here the columns of all images sit side by side in one
  * {@code colRows x (batch * outHW)} matrix, which is small precisely because the maps are, so the three products
- * are single well-shaped GEMMs: {@code Y = W * C}, {@code dC = W^T * dY} (then col2im) and {@code dW = dY * C^T}.
+ * are single well-shaped GEMMs: {@code Y = W * C}, {@code dC = W^T * dY} (then col2im) and {@code dW = dY * C^T} (with
+ * {@code C^T} gathered as such).
  *
  * <p>Each image's columns are gathered straight into (and its col2im read straight from) the batch matrix through a
  * {@link PaddedImage}, one indexed copy per element; the matrices are the calling thread's scratch, reused across
@@ -46,7 +47,7 @@ final class BatchColumnsConv {
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
-        MemorySegment cols = batchColumns(g, batch, x, xOffset);
+        MemorySegment cols = batchColumns(g, batch, x, xOffset, false);
         MemorySegment out = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
         gemm().sgemm(false, false, outChannels, n, k, 1f, w, wOffset, k, cols, 0, n, 0f, out, 0, n);
         moveImages(g, batch, outChannels, out, y, yOffset, false);
@@ -87,10 +88,12 @@ final class BatchColumnsConv {
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
-        MemorySegment cols = batchColumns(g, batch, x, xOffset);
+        // C^T rather than C: the GEMM then packs its B panels with vector copies instead of a scalar transpose, the
+        // same panels.
+        MemorySegment colsT = batchColumns(g, batch, x, xOffset, true);
         MemorySegment gyAll = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
         moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
-        gemm().sgemm(false, true, outChannels, k, n, 1f, gyAll, 0, n, cols, 0, n, 0f, gw, gwOffset, k);
+        gemm().sgemm(false, false, outChannels, k, n, 1f, gyAll, 0, n, colsT, 0, k, 0f, gw, gwOffset, k);
     }
 
     /** One image per task, or all on the caller when pool threads cannot access {@code images} (a confined arena). */
@@ -109,9 +112,11 @@ final class BatchColumnsConv {
 
     /**
      * The {@code colRows x (batch * outHW)} column matrix of all images, image {@code b} in columns
-     * {@code b * outHW...}: the calling thread's scratch, valid until its next call here.
+     * {@code b * outHW...}, or with {@code transposed} its transpose: the calling thread's scratch, valid until its
+     * next call here.
      */
-    private static MemorySegment batchColumns(ConvGeometry g, int batch, MemorySegment x, long xOffset) {
+    private static MemorySegment batchColumns(ConvGeometry g, int batch, MemorySegment x, long xOffset,
+                                              boolean transposed) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
         float[] cols = CALL.floats(COLUMNS, k * n);
@@ -121,11 +126,21 @@ final class BatchColumnsConv {
             for (long b = lo; b < hi; b++) {
                 taps.image.load(x, xOffset + b * g.inputSize());
                 int column = Math.toIntExact(b * taps.outHW);
-                for (int r = 0; r < k; r++) {
-                    int to = r * n + column;
-                    int tap = taps.offsets[r];
+                if (transposed) {
                     for (int p = 0; p < taps.outHW; p++) {
-                        cols[to + p] = data[tap + taps.positions[p]];
+                        int to = (column + p) * k;
+                        int position = taps.positions[p];
+                        for (int r = 0; r < k; r++) {
+                            cols[to + r] = data[taps.offsets[r] + position];
+                        }
+                    }
+                } else {
+                    for (int r = 0; r < k; r++) {
+                        int to = r * n + column;
+                        int tap = taps.offsets[r];
+                        for (int p = 0; p < taps.outHW; p++) {
+                            cols[to + p] = data[tap + taps.positions[p]];
+                        }
                     }
                 }
             }
