@@ -1,7 +1,6 @@
 package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
@@ -24,8 +23,6 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * {@code col2im} on fresh arrays.
  */
 final class BatchColumnsConv {
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** The calling thread's matrices, read and written by the pool's threads during a call. */
     private static final ThreadScratch CALL = new ThreadScratch();
