@@ -31,13 +31,18 @@ class BatchNormKernelTest {
     void bothKernelsMatchTheDoubleReference() {
         Random random = new Random(11);
         for (int trial = 0; trial < 200; trial++) {
-            BatchNormKernel.Layout layout = new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
-                    1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
+            BatchNormKernel.Layout layout = randomLayout(random, trial);
             Case c = Case.random(layout, random);
             for (BatchNormKernel kernel : new BatchNormKernel[] {SCALAR, VECTOR}) {
                 c.check(kernel);
             }
         }
+    }
+
+    /** Up to 5 images and 4 channels; maps of up to 20 elements in even trials (tails), of up to 300 in odd ones. */
+    private static BatchNormKernel.Layout randomLayout(Random random, int trial) {
+        return new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
+                1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
     }
 
     @Test
@@ -53,8 +58,7 @@ class BatchNormKernelTest {
     void fusedReluGivesTheBitsOfReluInAPassOfItsOwn() {
         Random random = new Random(12);
         for (int trial = 0; trial < 200; trial++) {
-            BatchNormKernel.Layout layout = new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
-                    1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
+            BatchNormKernel.Layout layout = randomLayout(random, trial);
             Case c = Case.random(layout, random);
             if (trial % 4 == 0) {
                 c.gy()[random.nextInt(c.gy().length)] = Float.NaN; // NaN·0 stays NaN, as a separate mask pass gives
