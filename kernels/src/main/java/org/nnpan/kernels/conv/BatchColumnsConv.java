@@ -157,10 +157,7 @@ final class BatchColumnsConv {
             image = PaddedImage.forThread(g, 0, 0);
             offsets = image.tapOffsets();
             outHW = Math.toIntExact(g.colCols());
-            positions = new int[outHW];
-            for (int p = 0; p < outHW; p++) {
-                positions[p] = image.positionOffset(p / g.outW(), p % g.outW());
-            }
+            positions = image.positionOffsets(outHW);
             paddedSize = g.channels() * image.planeSize;
         }
     }

@@ -2,6 +2,7 @@ package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
@@ -132,5 +133,20 @@ final class PaddedImage implements StagedImage {
     @Override
     public int positionOffset(int oh, int ow) {
         return oh * g.strideH() * width + ow * g.strideW();
+    }
+
+    /**
+     * {@link #positionOffset} of every output position in row-major order, padded to {@code length} with position 0's
+     * (padded rows of a tile read real pixels and are never stored).
+     */
+    int[] positionOffsets(int length) {
+        int[] offsets = new int[length];
+        for (int oh = 0; oh < g.outH(); oh++) {
+            for (int ow = 0; ow < g.outW(); ow++) {
+                offsets[oh * g.outW() + ow] = positionOffset(oh, ow);
+            }
+        }
+        Arrays.fill(offsets, g.outH() * g.outW(), length, offsets[0]);
+        return offsets;
     }
 }

@@ -113,7 +113,7 @@ final class VectorBatchConv implements BatchConv {
         Parallel.get().forEachChunk(chunks, chunk -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
-            int[] positions = paddedPositionOffsets(g, image, outHW);
+            int[] positions = image.positionOffsets(outHW);
             int depth = Math.min(KC, outHW);
             int gradientSize = outChannels * outHW;
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
@@ -150,21 +150,6 @@ final class VectorBatchConv implements BatchConv {
         int[] padded = Arrays.copyOf(taps, length);
         Arrays.fill(padded, taps.length, length, taps[0]);
         return padded;
-    }
-
-    /**
-     * For every output position, the offset of its receptive field in the staged image relative to a tap's offset,
-     * padded to {@code length} with position 0's (padded rows of a tile read real pixels and are never stored).
-     */
-    private static int[] paddedPositionOffsets(ConvGeometry g, PaddedImage image, int length) {
-        int[] offsets = new int[length];
-        for (int oh = 0; oh < g.outH(); oh++) {
-            for (int ow = 0; ow < g.outW(); ow++) {
-                offsets[oh * g.outW() + ow] = image.positionOffset(oh, ow);
-            }
-        }
-        Arrays.fill(offsets, g.outH() * g.outW(), length, offsets[0]);
-        return offsets;
     }
 
     /**
@@ -353,7 +338,7 @@ final class VectorBatchConv implements BatchConv {
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = image.tapOffsets();
-            int[] positions = paddedPositionOffsets(g, image, Math.ceilDiv(outHW, MR) * MR);
+            int[] positions = image.positionOffsets(Math.ceilDiv(outHW, MR) * MR);
             float[] tile = TASK.floats(TILE, MR * NR);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
