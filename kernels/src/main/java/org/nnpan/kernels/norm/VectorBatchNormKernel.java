@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.nnpan.kernels.memory.NativeSegments;
 
 /**
  * {@link BatchNormKernel} on the Vector API: a run's sums are whole-vector lane-wise additions, its lanes then added
@@ -16,6 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorBatchNormKernel implements BatchNormKernel {
 
+    private static final String KERNEL = "vector batch-norm kernel";
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -28,8 +30,8 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     @Override
     public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
                         double eps, float gamma, float beta, boolean relu, float[] stats) {
-        NativeSegments.require(x, "x");
-        NativeSegments.require(y, "y");
+        NativeSegments.require(x, KERNEL, "x");
+        NativeSegments.require(y, KERNEL, "y");
         int inner = layout.inner();
         int whole = SPECIES.loopBound(inner);
         float[] lanes = LANES.get();
@@ -94,7 +96,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
                              long outOffset, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean,
                              float invStd, float gamma, float[] grads) {
-        NativeSegments.require(out, "out");
+        NativeSegments.require(out, KERNEL, "out");
         backward(layout, ch, gy, gyOffset, out, outOffset, true, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
     }
 
@@ -102,9 +104,9 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
                                  long outOffset, boolean relu, MemorySegment x, long xOffset, MemorySegment gx,
                                  long gxOffset, float mean, float invStd, float gamma, float[] grads) {
-        NativeSegments.require(gy, "gy");
-        NativeSegments.require(x, "x");
-        NativeSegments.require(gx, "gx");
+        NativeSegments.require(gy, KERNEL, "gy");
+        NativeSegments.require(x, KERNEL, "x");
+        NativeSegments.require(gx, KERNEL, "gx");
         int inner = layout.inner();
         int whole = SPECIES.loopBound(inner);
         float[] lanes = LANES.get();
