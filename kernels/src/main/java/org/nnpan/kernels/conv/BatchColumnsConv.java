@@ -1,9 +1,12 @@
 package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.kernels.memory.NativeScratch;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
@@ -17,15 +20,17 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * {@code C^T} gathered as such).
  *
  * <p>Each image's columns are gathered straight into (and its col2im read straight from) the batch matrix through a
- * {@link PaddedImage}, one indexed copy per element; the matrices are the calling thread's scratch, reused across
- * calls. A per-image column matrix copied row by row into the batch one cost as much as the GEMM on 2x2 maps
- * (4-float rows). Every element sees the same operations in the same order as {@code im2col}, the engine's GEMM and
+ * {@link PaddedImage}, one indexed copy per element; the matrices are the calling thread's native scratch, reused
+ * across calls (native because the GEMM reads them: a heap segment there deoptimised every segment-reading kernel of
+ * the JVM, see {@link NativeSegments}). A per-image column matrix copied row by row into the batch one cost as much
+ * as the GEMM on 2x2 maps (4-float rows). Every element sees the same operations in the same order as {@code im2col}, the engine's GEMM and
  * {@code col2im} on fresh arrays.
  */
 final class BatchColumnsConv {
 
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** The calling thread's matrices, read and written by the pool's threads during a call. */
-    private static final ThreadScratch CALL = new ThreadScratch();
+    private static final NativeScratch CALL = new NativeScratch();
     private static final int COLUMNS = 0;
     private static final int OUTPUT_MATRIX = 1;
     /** A task's col2im accumulator, in the padded layout of a {@link PaddedImage}. */
@@ -45,7 +50,7 @@ final class BatchColumnsConv {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
         MemorySegment cols = batchColumns(g, batch, x, xOffset, false);
-        MemorySegment out = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
+        MemorySegment out = CALL.floats(OUTPUT_MATRIX, (long) outChannels * n);
         gemm().sgemm(false, false, outChannels, n, k, 1f, w, wOffset, k, cols, 0, n, 0f, out, 0, n);
         moveImages(g, batch, outChannels, out, y, yOffset, false);
     }
@@ -55,14 +60,14 @@ final class BatchColumnsConv {
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
-        MemorySegment gyAll = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
+        MemorySegment gyAll = CALL.floats(OUTPUT_MATRIX, (long) outChannels * n);
         moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
-        float[] gCols = CALL.floats(COLUMNS, k * n);
-        gemm().sgemm(true, false, k, n, outChannels, 1f, w, wOffset, k, gyAll, 0, n, 0f, MemorySegment.ofArray(gCols),
-                0, n);
+        MemorySegment columns = CALL.floats(COLUMNS, (long) k * n);
+        gemm().sgemm(true, false, k, n, outChannels, 1f, w, wOffset, k, gyAll, 0, n, 0f, columns, 0, n);
         Parallel.get().parallelFor(batch, grain(batch, gx), (lo, hi) -> {
             Taps taps = new Taps(g);
             float[] image = TASK.floats(0, taps.paddedSize);
+            MemorySegment gCols = NativeSegments.typed(columns);
             for (long b = lo; b < hi; b++) {
                 Arrays.fill(image, 0, taps.paddedSize, 0f);
                 // col2im's order: an input element is 0 + its taps' contributions in (c, kh, kw) order; those that
@@ -72,7 +77,7 @@ final class BatchColumnsConv {
                     int from = r * n + column;
                     int tap = taps.offsets[r];
                     for (int p = 0; p < taps.outHW; p++) {
-                        image[tap + taps.positions[p]] += gCols[from + p];
+                        image[tap + taps.positions[p]] += gCols.getAtIndex(F32, from + p);
                     }
                 }
                 taps.image.storeInterior(image, gx, gxOffset + b * g.inputSize());
@@ -88,7 +93,7 @@ final class BatchColumnsConv {
         // C^T rather than C: the GEMM then packs its B panels with vector copies instead of a scalar transpose, the
         // same panels.
         MemorySegment colsT = batchColumns(g, batch, x, xOffset, true);
-        MemorySegment gyAll = MemorySegment.ofArray(CALL.floats(OUTPUT_MATRIX, outChannels * n));
+        MemorySegment gyAll = CALL.floats(OUTPUT_MATRIX, (long) outChannels * n);
         moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
         gemm().sgemm(false, false, outChannels, k, n, 1f, gyAll, 0, n, colsT, 0, k, 0f, gw, gwOffset, k);
     }
@@ -116,8 +121,9 @@ final class BatchColumnsConv {
                                               boolean transposed) {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
-        float[] cols = CALL.floats(COLUMNS, k * n);
+        MemorySegment matrix = CALL.floats(COLUMNS, (long) k * n);
         Parallel.get().parallelFor(batch, grain(batch, x), (lo, hi) -> {
+            MemorySegment cols = NativeSegments.typed(matrix);
             Taps taps = new Taps(g);
             float[] data = taps.image.data;
             for (long b = lo; b < hi; b++) {
@@ -128,7 +134,7 @@ final class BatchColumnsConv {
                         int to = (column + p) * k;
                         int position = taps.positions[p];
                         for (int r = 0; r < k; r++) {
-                            cols[to + r] = data[taps.offsets[r] + position];
+                            cols.setAtIndex(F32, to + r, data[taps.offsets[r] + position]);
                         }
                     }
                 } else {
@@ -136,13 +142,13 @@ final class BatchColumnsConv {
                         int to = r * n + column;
                         int tap = taps.offsets[r];
                         for (int p = 0; p < taps.outHW; p++) {
-                            cols[to + p] = data[tap + taps.positions[p]];
+                            cols.setAtIndex(F32, to + p, data[tap + taps.positions[p]]);
                         }
                     }
                 }
             }
         });
-        return MemorySegment.ofArray(cols);
+        return matrix;
     }
 
     /** A task's staged image with, per column-matrix row and per output position, where its element lies. */
@@ -172,14 +178,16 @@ final class BatchColumnsConv {
         long n = batch * hw;
         long bytes = hw * Float.BYTES;
         Parallel.get().parallelFor(batch, grain(batch, images), (lo, hi) -> {
+            MemorySegment m = NativeSegments.typed(matrix);
+            MemorySegment t = NativeSegments.typed(images);
             for (long b = lo; b < hi; b++) {
                 for (int c = 0; c < channels; c++) {
                     long inMatrix = (c * n + b * hw) * Float.BYTES;
                     long inImages = (imagesOffset + (b * channels + c) * hw) * Float.BYTES;
                     if (toMatrix) {
-                        MemorySegment.copy(images, inImages, matrix, inMatrix, bytes);
+                        MemorySegment.copy(t, inImages, m, inMatrix, bytes);
                     } else {
-                        MemorySegment.copy(matrix, inMatrix, images, inImages, bytes);
+                        MemorySegment.copy(m, inMatrix, t, inImages, bytes);
                     }
                 }
             }

@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * float32 convolution of a whole NCHW batch without materialising a column matrix: each thread stages one
  * zero-padded image at a time and packs GEMM panels straight from it ("implicit GEMM"), with the weight matrix
- * packed once per call. Offsets count elements; all segments hold contiguous float32 data.
+ * packed once per call. Offsets count elements; all segments hold contiguous float32 data and are native (off-heap,
+ * as every tensor's storage is): a heap segment is an {@link IllegalArgumentException} naming the argument.
  *
  * <p>Implementations run images in parallel on {@link org.nnpan.kernels.parallel.Parallel}; every output element is
  * computed by one thread in a fixed order, so results do not depend on the thread count.

@@ -3,6 +3,7 @@ package org.nnpan.kernels.conv;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
@@ -64,7 +65,7 @@ final class PaddedImage implements StagedImage {
 
     @Override
     public void load(MemorySegment x, long offset) {
-        MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, rawSize);
+        MemorySegment.copy(NativeSegments.typed(x), F32, offset * Float.BYTES, raw, 0, rawSize);
         int h = g.height();
         int w = g.width();
         for (int c = 0; c < g.channels(); c++) {
@@ -87,7 +88,7 @@ final class PaddedImage implements StagedImage {
                 System.arraycopy(padded, c * planeSize + (ih + g.padH()) * width + g.padW(), raw, (c * h + ih) * w, w);
             }
         }
-        MemorySegment.copy(raw, 0, x, F32, offset * Float.BYTES, rawSize);
+        MemorySegment.copy(raw, 0, NativeSegments.typed(x), F32, offset * Float.BYTES, rawSize);
     }
 
     /**

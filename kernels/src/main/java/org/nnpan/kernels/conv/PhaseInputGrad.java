@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.nnpan.kernels.gemm.SgemmKernel;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
@@ -62,6 +63,7 @@ final class PhaseInputGrad {
         }
         long grain = Parallel.poolCanAccess(gy, gx) ? 1 : batch;
         Parallel.get().parallelFor(batch, grain, (start, end) -> {
+            MemorySegment out = NativeSegments.typed(gx);
             ShiftedColumns staged = ShiftedColumns.forPhases(outChannels, g.outH(), g.outW(), phases.gridH,
                     phases.gridW, phases.dhMin, phases.dhMax, phases.dwMin, phases.dwMax, NR);
             float[] data = staged.data();
@@ -99,7 +101,7 @@ final class PhaseInputGrad {
                         }
                     }
                 }
-                MemorySegment.copy(image, 0, gx, F32, (gxOffset + b * g.inputSize()) * Float.BYTES,
+                MemorySegment.copy(image, 0, out, F32, (gxOffset + b * g.inputSize()) * Float.BYTES,
                         Math.toIntExact(g.inputSize()));
             }
         });
@@ -136,6 +138,7 @@ final class PhaseInputGrad {
      * {@code pc} starts at {@code t * rowsPadded * O + pc * rowsPadded}.
      */
     private static float[] packWeight(ConvGeometry g, int outChannels, int rowsPadded, MemorySegment w, long wOffset) {
+        MemorySegment weight = NativeSegments.typed(w);
         int c = g.channels();
         int taps = g.kernelH() * g.kernelW();
         float[] packed = CALL.zeroed(PACKED_WEIGHT, taps * rowsPadded * outChannels);
@@ -147,7 +150,7 @@ final class PhaseInputGrad {
                     for (int p = 0; p < kc; p++) {
                         for (int i = 0; i < MR && ir + i < c; i++) {
                             long at = wOffset + ((long) (pc + p) * c + ir + i) * taps + t;
-                            packed[panel + p * MR + i] = w.getAtIndex(F32, at);
+                            packed[panel + p * MR + i] = weight.getAtIndex(F32, at);
                         }
                     }
                 }

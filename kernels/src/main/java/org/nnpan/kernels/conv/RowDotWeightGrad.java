@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
@@ -76,6 +77,7 @@ final class RowDotWeightGrad {
         int sumSize = outChannels * k;
         float[] partial = CALL.zeroed(0, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
+            MemorySegment gradients = NativeSegments.typed(gy);
             PaddedImage[] images = new PaddedImage[group];
             float[][] data = new float[group][];
             for (int i = 0; i < group; i++) {
@@ -96,7 +98,7 @@ final class RowDotWeightGrad {
                         long from = gyOffset + ((b * outChannels + o) * outH) * outW;
                         int to = (i * outChannels + o) * positions;
                         for (int oh = 0; oh < outH; oh++) {
-                            MemorySegment.copy(gy, F32, (from + (long) oh * outW) * Float.BYTES,
+                            MemorySegment.copy(gradients, F32, (from + (long) oh * outW) * Float.BYTES,
                                     gradient, to + oh * paddedWidth, outW);
                         }
                     }
@@ -108,7 +110,7 @@ final class RowDotWeightGrad {
             }
         });
         ChunkSums.addInto(partial, chunks, sumSize, sumSize);
-        MemorySegment.copy(partial, 0, gw, F32, gwOffset * Float.BYTES, sumSize);
+        MemorySegment.copy(partial, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, sumSize);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
@@ -94,7 +95,7 @@ final class ShiftedColumns implements StagedImage {
 
     @Override
     public void load(MemorySegment x, long offset) {
-        MemorySegment.copy(x, F32, offset * Float.BYTES, raw, 0, rawSize);
+        MemorySegment.copy(NativeSegments.typed(x), F32, offset * Float.BYTES, raw, 0, rawSize);
         // Rows outside the image and the columns before first / from end stay zero.
         int rowFirst = Math.max(0, -firstRow);
         int rowEnd = Math.min(rows, height - firstRow);

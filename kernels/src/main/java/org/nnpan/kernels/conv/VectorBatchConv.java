@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.nnpan.kernels.gemm.SgemmKernel;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
@@ -28,10 +29,12 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * the B panels; for the few shapes where that is not shared by enough output channels,
  * {@link RowDotWeightGrad}'s in-place dot products are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
  * buffer here is per-thread scratch reused across calls ({@link ThreadScratch}), so a call allocates (almost) nothing
- * on the Java heap.
+ * on the Java heap. Takes native segments only (every tensor's storage is one; a heap segment is an
+ * {@link IllegalArgumentException}), and each access goes through the native class ({@link NativeSegments}).
  */
 final class VectorBatchConv implements BatchConv {
 
+    private static final String KERNEL = "vector batch convolution";
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Depth of a packed block: a {@code KC x NR} panel must fit in L1, as in the GEMM. */
     private static final int KC = 256;
@@ -54,6 +57,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
+        requireNative(x, "x", w, "w", y, "y");
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
             return;
@@ -64,6 +68,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
+        requireNative(gy, "gy", w, "w", gx, "gx");
         if (!BatchConv.supportsInputGrad(g)) {
             throw new IllegalArgumentException("inputGrad needs a stride above 1 or padding below the kernel size, got "
                     + g);
@@ -94,6 +99,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        requireNative(x, "x", gy, "gy", gw, "gw");
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
             return;
@@ -142,7 +148,15 @@ final class VectorBatchConv implements BatchConv {
                 weight[o * k + j] = partial[j * channelsPadded + o];
             }
         }
-        MemorySegment.copy(weight, 0, gw, F32, gwOffset * Float.BYTES, outChannels * k);
+        MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, outChannels * k);
+    }
+
+    /** Every segment a kernel here reads or writes is native: see {@link NativeSegments} for why. */
+    private static void requireNative(MemorySegment a, String aName, MemorySegment b, String bName, MemorySegment c,
+                                      String cName) {
+        NativeSegments.require(a, KERNEL, aName);
+        NativeSegments.require(b, KERNEL, bName);
+        NativeSegments.require(c, KERNEL, cName);
     }
 
     /** The tap offsets padded to {@code length} with the first one: padded rows of a tile read real pixels, never stored. */
@@ -160,6 +174,7 @@ final class VectorBatchConv implements BatchConv {
      */
     private static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW,
                                           float[] transposed) {
+        MemorySegment gy = NativeSegments.typed(gradient);
         int channelsPadded = Math.ceilDiv(channels, NR) * NR;
         for (int q = 0; q < channelsPadded; q += NR) {
             int panel = q * outHW;
@@ -167,7 +182,7 @@ final class VectorBatchConv implements BatchConv {
                 int o = q + c;
                 if (o < channels) {
                     for (int p = 0; p < outHW; p++) {
-                        transposed[panel + p * NR + c] = gradient.getAtIndex(F32, offset + (long) o * outHW + p);
+                        transposed[panel + p * NR + c] = gy.getAtIndex(F32, offset + (long) o * outHW + p);
                     }
                 } else {
                     for (int p = 0; p < outHW; p++) {
@@ -182,7 +197,7 @@ final class VectorBatchConv implements BatchConv {
     private static float[] read(MemorySegment w, long offset, long count) {
         int n = Math.toIntExact(count);
         float[] a = CALL.floats(WEIGHT, n);
-        MemorySegment.copy(w, F32, offset * Float.BYTES, a, 0, n);
+        MemorySegment.copy(NativeSegments.typed(w), F32, offset * Float.BYTES, a, 0, n);
         return a;
     }
 
@@ -367,11 +382,12 @@ final class VectorBatchConv implements BatchConv {
      */
     private static void storeTransposed(float[] tile, int rows, int cols, boolean accumulate, MemorySegment c,
                                         long index, int ld) {
+        MemorySegment out = NativeSegments.typed(c);
         for (int j = 0; j < cols; j++) {
             long at = index + (long) j * ld;
             for (int i = 0; i < rows; i++) {
                 float v = tile[i * NR + j];
-                c.setAtIndex(F32, at + i, accumulate ? c.getAtIndex(F32, at + i) + v : v);
+                out.setAtIndex(F32, at + i, accumulate ? out.getAtIndex(F32, at + i) + v : v);
             }
         }
     }

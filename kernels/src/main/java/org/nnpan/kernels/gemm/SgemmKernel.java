@@ -5,12 +5,14 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+import org.nnpan.kernels.memory.NativeSegments;
 
 /**
  * The register-blocked inner kernel of {@link VectorGemm}: an {@link #MR} x {@link #NR} tile of {@code C}, held in
  * {@code MR * NR / L} vector accumulators ({@code L} = lanes per vector) while it walks {@code kc} rank-1 updates
  * from packed panels of A and B. Public so that kernels which pack their own panels (the implicit-GEMM
- * convolution) reuse it; like every Vector-API class, load it only when the module is present.
+ * convolution) reuse it; like every Vector-API class, load it only when the module is present. Its stores take
+ * native segments only and write them through the native class ({@link NativeSegments}).
  */
 public final class SgemmKernel {
 
@@ -194,7 +196,8 @@ public final class SgemmKernel {
      * stores, the same arithmetic. Kernels whose tile halves lie in different output rows store each half on its own.
      */
     public static void storeHalf(float[] acc, int column, int rows, int cols, float alpha, float beta,
-                                 MemorySegment c, long cIndex, int ldc) {
+                                 MemorySegment out, long cIndex, int ldc) {
+        MemorySegment c = NativeSegments.typed(out);
         VectorMask<Float> mask = SPECIES.indexInRange(0, cols);
         FloatVector alphaV = FloatVector.broadcast(SPECIES, alpha);
         FloatVector betaV = FloatVector.broadcast(SPECIES, beta);
@@ -230,7 +233,8 @@ public final class SgemmKernel {
      * first element in {@code c}.
      */
     public static void store(float[] acc, int rows, int cols, float alpha, float beta,
-                      MemorySegment c, long cIndex, int ldc) {
+                      MemorySegment out, long cIndex, int ldc) {
+        MemorySegment c = NativeSegments.typed(out);
         if (cols == NR) {
             FloatVector alphaV = FloatVector.broadcast(SPECIES, alpha);
             FloatVector betaV = FloatVector.broadcast(SPECIES, beta);

@@ -10,11 +10,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import org.nnpan.kernels.memory.NativeSegments;
 
 /**
  * Copies blocks of {@code op(A)} and {@code op(B)} into the contiguous panel layout {@link SgemmKernel} streams
  * through, resolving transposition and leading dimensions once per block instead of once per multiply-add. Partial
- * panels are zero-padded so the kernel always computes full tiles.
+ * panels are zero-padded so the kernel always computes full tiles. Operands are native segments, read through the
+ * native class ({@link NativeSegments}).
  */
 final class SgemmPacking {
 
@@ -27,8 +29,9 @@ final class SgemmPacking {
      * Packs {@code op(A)[i0 : i0+mc, p0 : p0+kc]} as consecutive {@code MR x kc} panels, each stored column by
      * column (the {@code MR} values of one k step are adjacent).
      */
-    static void packA(boolean trans, MemorySegment a, long aOffset, int lda,
+    static void packA(boolean trans, MemorySegment matrix, long aOffset, int lda,
                       int i0, int mc, int p0, int kc, float[] dst) {
+        MemorySegment a = NativeSegments.typed(matrix);
         // Each panel is written front to back: scattered writes (4 KiB apart) are several times slower.
         long rowStride = trans ? 1 : lda;
         long colStride = trans ? lda : 1;
@@ -63,8 +66,9 @@ final class SgemmPacking {
      * Packs {@code op(B)[p0 : p0+kc, j0 : j0+nc]} as consecutive {@code kc x NR} panels, each stored row by row
      * (the {@code NR} values of one k step are adjacent).
      */
-    static void packB(boolean trans, MemorySegment b, long bOffset, int ldb,
+    static void packB(boolean trans, MemorySegment matrix, long bOffset, int ldb,
                       int p0, int kc, int j0, int nc, float[] dst) {
+        MemorySegment b = NativeSegments.typed(matrix);
         long rowStride = trans ? 1 : ldb;
         long colStride = trans ? ldb : 1;
         for (int q = 0; q < nc; q += NR) {

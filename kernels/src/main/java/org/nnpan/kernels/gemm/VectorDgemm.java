@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
@@ -14,7 +15,8 @@ import org.nnpan.kernels.parallel.Parallel;
  * {@code MR x KC} panels, and an {@link #MR} x {@link #NR} register tile of {@code C} (eight vector accumulators)
  * walks them. The tile is one vector wide, so the narrow products of small feature maps (SynFlow's batch of one
  * image: 2x2 maps have {@code n = 4}) waste few lanes. Row blocks are spread over {@link Parallel}; every element of
- * {@code C} sees the same operations whatever the split, so results do not depend on the thread count.
+ * {@code C} sees the same operations whatever the split, so results do not depend on the thread count. Operands are
+ * native segments, read and written through the native class ({@link NativeSegments}).
  */
 final class VectorDgemm {
 
@@ -101,8 +103,9 @@ final class VectorDgemm {
      * Packs {@code op(A)[i0 : i0+mc, p0 : p0+kc]} as {@code MR x kc} panels, the {@code MR} values of one k step
      * adjacent; rows past {@code mc} are zero.
      */
-    private static void packA(boolean trans, MemorySegment a, long aOffset, int lda,
+    private static void packA(boolean trans, MemorySegment matrix, long aOffset, int lda,
                               int i0, int mc, int p0, int kc, double[] dst) {
+        MemorySegment a = NativeSegments.typed(matrix);
         long rowStride = trans ? 1 : lda;
         long colStride = trans ? lda : 1;
         for (int r = 0; r < mc; r += MR) {
@@ -131,8 +134,9 @@ final class VectorDgemm {
      * Packs {@code op(B)[p0 : p0+kc, j0 : j0+nc]} as {@code kc x NR} panels, the {@code NR} values of one k step
      * adjacent; columns past {@code nc} are zero.
      */
-    private static void packB(boolean trans, MemorySegment b, long bOffset, int ldb,
+    private static void packB(boolean trans, MemorySegment matrix, long bOffset, int ldb,
                               int p0, int kc, int j0, int nc, double[] dst) {
+        MemorySegment b = NativeSegments.typed(matrix);
         for (int q = 0; q < nc; q += NR) {
             int panel = q * kc;
             int cols = Math.min(NR, nc - q);
@@ -190,7 +194,8 @@ final class VectorDgemm {
      * element index of its first element; {@code beta == 0} writes {@code C} without reading it.
      */
     private static void store(double[] acc, int rows, int cols, double alpha, double beta,
-                              MemorySegment c, long cIndex, int ldc) {
+                              MemorySegment out, long cIndex, int ldc) {
+        MemorySegment c = NativeSegments.typed(out);
         for (int r = 0; r < rows; r++) {
             long row = cIndex + (long) r * ldc;
             if (cols == NR) {

@@ -3,8 +3,10 @@ package org.nnpan.kernels.gemm;
 import static org.nnpan.kernels.gemm.SgemmKernel.MR;
 import static org.nnpan.kernels.gemm.SgemmKernel.NR;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
@@ -17,7 +19,9 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * problems are split over {@link Parallel} along whichever of m and n has more tiles; every thread runs the same
  * blocked loop on its part, packing into its own buffers. Each element of {@code C} sees the same sequence of
  * operations whatever the split, so results do not depend on the thread count. Segments of a confined arena are
- * only accessible to their owner thread, so such calls run on the caller alone.
+ * only accessible to their owner thread, so such calls run on the caller alone. The kernels read native segments
+ * only, each access through the native class ({@link NativeSegments}); heap operands (Java arrays) are copied into
+ * native memory for the call, so a caller with arrays works but pays a copy.
  *
  * <p>dgemm runs the same blocking with a one-vector-wide double tile, in {@link VectorDgemm}.
  */
@@ -43,6 +47,12 @@ public final class VectorGemm implements Gemm {
     private static final int B_PACK = 1;
     private static final int TILE = 2;
 
+    /** A product over operands the caller has made native. */
+    @FunctionalInterface
+    private interface Product {
+        void run(MemorySegment a, MemorySegment b, MemorySegment c);
+    }
+
     @Override
     public String name() {
         return "vector";
@@ -61,6 +71,11 @@ public final class VectorGemm implements Gemm {
                       float beta, MemorySegment c, long cOffset, int ldc) {
         GemmArgs.check(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, Float.BYTES);
         if (m == 0 || n == 0) {
+            return;
+        }
+        if (!allNative(a, b, c)) {
+            onNativeCopies(a, b, c, (na, nb, nc) -> sgemm(transA, transB, m, n, k, alpha, na, aOffset, lda, nb, bOffset,
+                    ldb, beta, nc, cOffset, ldc));
             return;
         }
         if (k == 0 || alpha == 0) {
@@ -136,11 +151,32 @@ public final class VectorGemm implements Gemm {
         if (m == 0 || n == 0) {
             return;
         }
+        if (!allNative(a, b, c)) {
+            onNativeCopies(a, b, c, (na, nb, nc) -> dgemm(transA, transB, m, n, k, alpha, na, aOffset, lda, nb, bOffset,
+                    ldb, beta, nc, cOffset, ldc));
+            return;
+        }
         if (k == 0 || alpha == 0) {
             SCALAR.dgemm(transA, transB, m, n, 0, 0.0, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
         }
         VectorDgemm.multiply(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
+    private static boolean allNative(MemorySegment a, MemorySegment b, MemorySegment c) {
+        return NativeSegments.isNative(a) && NativeSegments.isNative(b) && NativeSegments.isNative(c);
+    }
+
+    /**
+     * Runs {@code product} on native copies of the operands (in a shared arena, so the pool can still split the call)
+     * and copies {@code C} back: the kernels never see a heap segment.
+     */
+    private static void onNativeCopies(MemorySegment a, MemorySegment b, MemorySegment c, Product product) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment nativeC = NativeSegments.copyOf(c, arena);
+            product.run(NativeSegments.copyOf(a, arena), NativeSegments.copyOf(b, arena), nativeC);
+            c.copyFrom(nativeC);
+        }
     }
 
     /** Float lanes of the SIMD registers this kernel uses. */

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.kernels.memory.OffHeap;
 
 /**
  * The whole-batch small-map convolution bit for bit against its definition: {@code im2col} of every image into one
@@ -48,8 +49,8 @@ class BatchColumnsConvTest {
 
             float[] yMatrix = new float[out * n];
             gemm.sgemm(false, false, out, n, k, 1f, seg(w), 0, k, seg(cols), 0, n, 0f, seg(yMatrix), 0, n);
-            MemorySegment y = seg(new float[gy.length]);
-            BatchColumnsConv.forward(g, batch, out, seg(x), 0, seg(w), 0, y, 0);
+            MemorySegment y = OffHeap.zeros(gy.length);
+            BatchColumnsConv.forward(g, batch, out, OffHeap.copy(x), 0, OffHeap.copy(w), 0, y, 0);
             assertBits(g + " forward", toMatrix(y, batch, out, hw), yMatrix);
 
             float[] gCols = new float[k * n];
@@ -62,14 +63,14 @@ class BatchColumnsConvTest {
                 }
                 Im2col.F32.col2im(g, seg(imageCols), 0, seg(gxExpected), b * g.inputSize());
             }
-            MemorySegment gx = seg(new float[x.length]);
-            BatchColumnsConv.inputGrad(g, batch, out, seg(gy), 0, seg(w), 0, gx, 0);
+            MemorySegment gx = OffHeap.zeros(x.length);
+            BatchColumnsConv.inputGrad(g, batch, out, OffHeap.copy(gy), 0, OffHeap.copy(w), 0, gx, 0);
             assertBits(g + " input grad", gx.toArray(F32), gxExpected);
 
             float[] gwExpected = new float[out * k];
             gemm.sgemm(false, true, out, k, n, 1f, seg(gyMatrix), 0, n, seg(cols), 0, n, 0f, seg(gwExpected), 0, k);
-            MemorySegment gw = seg(new float[out * k]);
-            BatchColumnsConv.weightGrad(g, batch, out, seg(x), 0, seg(gy), 0, gw, 0);
+            MemorySegment gw = OffHeap.zeros(out * k);
+            BatchColumnsConv.weightGrad(g, batch, out, OffHeap.copy(x), 0, OffHeap.copy(gy), 0, gw, 0);
             assertBits(g + " weight grad", gw.toArray(F32), gwExpected);
         }
     }
@@ -104,6 +105,7 @@ class BatchColumnsConvTest {
         return toMatrix(images.toArray(F32), batch, channels, hw);
     }
 
+    /** The reference side's arrays (the GEMM copies heap operands; the kernel under test gets native ones). */
     private static MemorySegment seg(float[] a) {
         return MemorySegment.ofArray(a);
     }

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.nnpan.kernels.memory.OffHeap;
 
 /**
  * The vector convolution's float32 results bit for bit, whichever way a geometry's tiles read the staged image
@@ -43,12 +44,12 @@ class ConvSummationOrderTest {
             float[] w = random(rnd, out * (int) g.colRows());
             float[] gy = random(rnd, batch * out * (int) g.colCols());
 
-            MemorySegment y = MemorySegment.ofArray(new float[gy.length]);
-            conv.forward(g, batch, out, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(w), 0, y, 0);
+            MemorySegment y = OffHeap.zeros(gy.length);
+            conv.forward(g, batch, out, OffHeap.copy(x), 0, OffHeap.copy(w), 0, y, 0);
             assertBits(g + " forward", ordered(g, batch, out, x, w), y);
 
-            MemorySegment gx = MemorySegment.ofArray(new float[x.length]);
-            conv.inputGrad(g, batch, out, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(w), 0, gx, 0);
+            MemorySegment gx = OffHeap.zeros(x.length);
+            conv.inputGrad(g, batch, out, OffHeap.copy(gy), 0, OffHeap.copy(w), 0, gx, 0);
             assertBits(g + " input grad", ordered(BatchConv.transposed(g, out), batch, s[0], gy, flipped(w, out, s[0],
                     s[3] * s[3])), gx);
         }

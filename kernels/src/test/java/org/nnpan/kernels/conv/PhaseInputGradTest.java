@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.kernels.memory.OffHeap;
 
 /**
  * The strided input gradient by phases, bit for bit against the path it replaces, {@code col2im(W^T * gY)} per image
@@ -39,8 +40,8 @@ class PhaseInputGradTest {
             int out = s[7];
             float[] w = random(rnd, out * (int) g.colRows());
             float[] gy = random(rnd, batch * out * (int) g.colCols());
-            MemorySegment gx = MemorySegment.ofArray(new float[batch * (int) g.inputSize()]);
-            conv.inputGrad(g, batch, out, MemorySegment.ofArray(gy), 0, MemorySegment.ofArray(w), 0, gx, 0);
+            MemorySegment gx = OffHeap.zeros(batch * (int) g.inputSize());
+            conv.inputGrad(g, batch, out, OffHeap.copy(gy), 0, OffHeap.copy(w), 0, gx, 0);
             MemorySegment expected = col2imOfGemm(g, batch, out, w, gy);
             for (long i = 0; i < batch * g.inputSize(); i++) {
                 int e = Float.floatToRawIntBits(expected.getAtIndex(F32, i));

@@ -1,8 +1,10 @@
 package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.zip.CRC32;
+import org.nnpan.kernels.memory.OffHeap;
 
 /**
  * Run in a child JVM by {@link WeightGradDeterminismTest}: computes one stride-1 weight gradient on the vector kernels
@@ -40,10 +42,11 @@ public final class WeightGradProbe {
         }
         float[] gw = new float[outChannels * (int) geometry.colRows()];
         BatchConv conv = BatchConvs.best();
+        MemorySegment gradient = OffHeap.copy(gw);
         for (int i = 0; i <= warmup; i++) {
-            conv.weightGrad(geometry, BATCH, outChannels, MemorySegment.ofArray(x), 0, MemorySegment.ofArray(gy), 0,
-                    MemorySegment.ofArray(gw), 0);
+            conv.weightGrad(geometry, BATCH, outChannels, OffHeap.copy(x), 0, OffHeap.copy(gy), 0, gradient, 0);
         }
+        gw = gradient.toArray(ValueLayout.JAVA_FLOAT);
         CRC32 crc = new CRC32();
         for (float v : gw) {
             crc.update(Float.floatToRawIntBits(v));
