@@ -174,21 +174,22 @@ final class BatchColumnsConv {
      */
     private static void moveImages(ConvGeometry g, int batch, int channels, MemorySegment matrix,
                                    MemorySegment images, long imagesOffset, boolean toMatrix) {
-        long hw = g.colCols();
-        long n = batch * hw;
-        long bytes = hw * Float.BYTES;
+        long bytes = g.colCols() * Float.BYTES;
+        // Byte offsets of plane (b, c): start + b * perImage + c * perChannel. The direction is chosen here, not in
+        // the loop, where C2 hoisted it as a loop predicate that trapped when the other direction first ran.
+        long[] tensor = {imagesOffset * Float.BYTES, channels * bytes, bytes};
+        long[] batchMatrix = {0, bytes, batch * bytes};
+        long[] from = toMatrix ? tensor : batchMatrix;
+        long[] to = toMatrix ? batchMatrix : tensor;
+        MemorySegment source = toMatrix ? images : matrix;
+        MemorySegment target = toMatrix ? matrix : images;
         Parallel.get().parallelFor(batch, grain(batch, images), (lo, hi) -> {
-            MemorySegment m = NativeSegments.typed(matrix);
-            MemorySegment t = NativeSegments.typed(images);
+            MemorySegment src = NativeSegments.typed(source);
+            MemorySegment dst = NativeSegments.typed(target);
             for (long b = lo; b < hi; b++) {
                 for (int c = 0; c < channels; c++) {
-                    long inMatrix = (c * n + b * hw) * Float.BYTES;
-                    long inImages = (imagesOffset + (b * channels + c) * hw) * Float.BYTES;
-                    if (toMatrix) {
-                        MemorySegment.copy(t, inImages, m, inMatrix, bytes);
-                    } else {
-                        MemorySegment.copy(m, inMatrix, t, inImages, bytes);
-                    }
+                    MemorySegment.copy(src, from[0] + b * from[1] + c * from[2], dst, to[0] + b * to[1] + c * to[2],
+                            bytes);
                 }
             }
         });

@@ -383,11 +383,20 @@ final class VectorBatchConv implements BatchConv {
     private static void storeTransposed(float[] tile, int rows, int cols, boolean accumulate, MemorySegment c,
                                         long index, int ld) {
         MemorySegment out = NativeSegments.typed(c);
-        for (int j = 0; j < cols; j++) {
-            long at = index + (long) j * ld;
-            for (int i = 0; i < rows; i++) {
-                float v = tile[i * NR + j];
-                out.setAtIndex(F32, at + i, accumulate ? out.getAtIndex(F32, at + i) + v : v);
+        // The flag is tested once, outside the loops, for the reason given in SgemmKernel.store.
+        if (accumulate) {
+            for (int j = 0; j < cols; j++) {
+                long at = index + (long) j * ld;
+                for (int i = 0; i < rows; i++) {
+                    out.setAtIndex(F32, at + i, out.getAtIndex(F32, at + i) + tile[i * NR + j]);
+                }
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                long at = index + (long) j * ld;
+                for (int i = 0; i < rows; i++) {
+                    out.setAtIndex(F32, at + i, tile[i * NR + j]);
+                }
             }
         }
     }
