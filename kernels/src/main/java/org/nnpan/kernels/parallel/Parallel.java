@@ -1,12 +1,14 @@
 package org.nnpan.kernels.parallel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The engine's dedicated intra-op thread pool. Work is split into contiguous, statically assigned chunks so a
@@ -15,6 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The pool size defaults to the number of available processors and can be set once at start-up with
  * {@link #setThreads(int)} (the CLI's {@code --threads}) or the system property {@code nnpan.threads}.
  * The JDK's common ForkJoinPool is never used.
+ *
+ * <p>A thread can run a piece of work with a narrower pool of its own ({@link #callWith}), so that independent work on
+ * two threads (a pipeline) shares the cores without each side's loops queuing behind the other's.
  */
 public final class Parallel {
 
@@ -35,6 +40,13 @@ public final class Parallel {
 
     private static volatile Parallel instance;
 
+    /** The pool {@link #callWith} put in place on this thread; null outside such a call. */
+    private static final ThreadLocal<Parallel> OVERRIDE = new ThreadLocal<>();
+
+    /** The narrower pools of {@link #callWith}, one per size, shared by the threads that ask for that size. */
+    private static final ConcurrentHashMap<Integer, Parallel> NARROW =
+            new ConcurrentHashMap<>();
+
     /** Never started; segments it may access are not confined to their owner and can be shared with the pool. */
     private static final Thread ANOTHER_THREAD = new Thread(() -> { });
 
@@ -52,9 +64,13 @@ public final class Parallel {
         this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, factory) : null;
     }
 
-    /** The shared pool, created on first use. */
+    /** The pool of the calling thread: the shared pool, created on first use, or the one {@link #callWith} set. */
     public static Parallel get() {
-        Parallel p = instance;
+        Parallel p = OVERRIDE.get();
+        if (p != null) {
+            return p;
+        }
+        p = instance;
         if (p == null) {
             synchronized (Parallel.class) {
                 p = instance;
@@ -82,6 +98,27 @@ public final class Parallel {
         instance = new Parallel(threads);
         if (old != null && old.pool != null) {
             old.pool.shutdown();
+        }
+    }
+
+    /**
+     * Runs {@code work} on the calling thread with {@link #get()} answering a pool of {@code threads} threads (the
+     * caller included; 1 runs every loop inline), then restores the thread's previous pool. Every loop and every
+     * kernel that sizes its partition by {@link #threads()} then splits its work as with {@code --threads threads}, so
+     * the results are those of a run with that many threads.
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static <T> T callWith(int threads, Supplier<T> work) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+        Parallel previous = OVERRIDE.get();
+        OVERRIDE.set(NARROW.computeIfAbsent(threads, Parallel::new));
+        try {
+            return work.get();
+        } finally {
+            OVERRIDE.set(previous);
         }
     }
 
