@@ -37,10 +37,20 @@ final class DensePass {
      * @throws IllegalArgumentException if the model carries masks
      */
     static Result run(Module model, ScoringBatch batch, LossProbe probe) {
-        Scoring.requireDense(model);
         WeightLayout layout = WeightLayout.of(model);
         Scores snip = Scores.allocate(layout);
         Scores grasp = Scores.allocate(layout);
+        return new Result(snip, grasp, runInto(model, batch, probe, snip, grasp));
+    }
+
+    /**
+     * {@link #run} into scores the caller owns (of {@code model}'s layout), e.g. made once for many batches.
+     *
+     * @return ℓ and G of the dense network by {@code probe}, or null when that is null
+     * @throws IllegalArgumentException if the model carries masks
+     */
+    static LossProbe.Measurement runInto(Module model, ScoringBatch batch, LossProbe probe, Scores snip, Scores grasp) {
+        Scoring.requireDense(model);
         LossProbe.Measurement dense = null;
         try (MemoryScope _ = MemoryScope.open("dense-pass"); ModelSnapshot _ = ModelSnapshot.of(model)) {
             int forward = MemoryScope.current().allocationCount();
@@ -52,6 +62,6 @@ final class DensePass {
                     g -> Scoring.timesThetaInto(model, g, 1, snip));
             Scoring.timesThetaInto(model, hg, 1, grasp);
         }
-        return new Result(snip, grasp, dense);
+        return dense;
     }
 }

@@ -12,6 +12,9 @@ import org.nnpan.tensor.MemoryScope;
  * weights of the current {@link StageTable} stage, and selects the step's density from scratch by global top-k, so
  * a weight pruned at one step can come back at a later one. The last step's mask is the result.
  *
+ * <p>With a pool of more than one thread the next steps' dense passes run ahead on background threads
+ * ({@link DenseLookahead}); the masks are those of a one-thread run with up to 5 threads.
+ *
  * <p>It does not run through {@link Pruner}: that loop scores one saliency on one fixed batch, while Panning scores
  * three on a new batch every step. The model is left untouched; apply the mask yourself ({@link Mask#apply}).
  */
@@ -93,16 +96,23 @@ public final class Panning {
         PanningObserver observer = new PanningObserver(carryOver);
         StageTable.Cursor stage = config.stages().cursor();
         Mask mask = Mask.dense(model);
-        for (int t = 0; t < config.steps(); t++) {
-            Density density = Schedule.EXPONENTIAL.densityAfter(t, config.steps(), config.target());
-            IndexWeights weights = stage.advance(density.sparsity());
-            try (MemoryScope _ = MemoryScope.open("panning-step")) {
-                ScoringBatch batch = batches.draw(t);
-                LossProbe.Measurement dense = scorer.selectInto(model, batch, weights, density, mask,
-                        listener == null ? null : observer.probe());
-                if (listener != null) {
-                    listener.afterStep(new PanningStep(t, config.steps(), density.sparsity(), stage.stage(), weights,
-                            observer.observe(model, mask, batch, dense)), mask);
+        LossProbe probe = listener == null ? null : observer.probe();
+        try (DenseLookahead dense = DenseLookahead.forPool(model, batches, probe, config.steps())) {
+            for (int t = 0; t < config.steps(); t++) {
+                int step = t;
+                Density density = Schedule.EXPONENTIAL.densityAfter(t, config.steps(), config.target());
+                IndexWeights weights = stage.advance(density.sparsity());
+                try (MemoryScope _ = MemoryScope.open("panning-step")) {
+                    ScoringBatch batch = batches.draw(t);
+                    PanningObservation o = dense.callerSide(() -> {
+                        DensePass.Result pass = dense.take(step, batch);
+                        scorer.selectInto(model, batch, weights, density, mask, pass);
+                        return listener == null ? null : observer.observe(model, mask, batch, pass.dense());
+                    });
+                    if (listener != null) {
+                        listener.afterStep(new PanningStep(t, config.steps(), density.sparsity(), stage.stage(),
+                                weights, o), mask);
+                    }
                 }
             }
         }

@@ -32,6 +32,10 @@ import org.nnpan.tensor.MemoryScope;
  * <p>The running extremes start from {@link Config#normalisationBatches} batches at construction. They, the training
  * step count and the number of batches drawn carry over between episodes and are saved by {@link #saveState}. The
  * model is never changed; the mask lives in the scope the environment was built in and is overwritten in place.
+ *
+ * <p>With a pool of more than one thread the dense passes of the next batches run ahead on background threads
+ * ({@link DenseLookahead}) while a step, and the agent's update after it, go on; each side runs on its share of the
+ * pool, so with up to 5 threads every number is that of a one-thread environment.
  */
 public final class PanningEnvironment implements Environment {
     /** Length of the state vector. */
@@ -83,6 +87,8 @@ public final class PanningEnvironment implements Environment {
     private final double maxSparsity;
     private final Extremes loss = new Extremes();
     private final Extremes gradient = new Extremes();
+    /** The dense passes of the batches, run ahead on other threads with a pool of more than one thread. */
+    private final DenseLookahead lookahead;
 
     private Panning.StepListener listener;
     private boolean evaluation;
@@ -105,6 +111,7 @@ public final class PanningEnvironment implements Environment {
         this.mask = Mask.dense(model);
         // 2/N rather than 1/N: the kept count is a floor, and 1 − (1 − 1/N) can round below 1/N.
         this.maxSparsity = Math.min(MAX_SPARSITY, 1 - 2.0 / mask.numel());
+        this.lookahead = DenseLookahead.forPool(model, batches, observer.probe(), Integer.MAX_VALUE);
         for (int i = 0; i < config.normalisationBatches(); i++) {
             try (MemoryScope _ = MemoryScope.open("panning-env-init")) {
                 measureDense();
@@ -154,9 +161,13 @@ public final class PanningEnvironment implements Environment {
         Density density = Schedule.EXPONENTIAL.densityAfter(step, config.steps(), target);
         PanningObservation o;
         try (MemoryScope _ = MemoryScope.open("panning-env-step")) {
-            ScoringBatch batch = nextBatch();
-            o = observer.observe(model, mask, batch,
-                    scorer.selectInto(model, batch, weights, density, mask, observer.probe()));
+            int index = batchesDrawn++;
+            ScoringBatch batch = batches.draw(index);
+            o = lookahead.callerSide(() -> {
+                DensePass.Result dense = lookahead.take(index, batch);
+                scorer.selectInto(model, batch, weights, density, mask, dense);
+                return observer.observe(model, mask, batch, dense.dense());
+            });
             if (listener != null) {
                 listener.afterStep(new PanningStep(step, config.steps(), density.sparsity(), -1, weights, o), mask);
             }
@@ -225,13 +236,9 @@ public final class PanningEnvironment implements Environment {
         return trainingSteps;
     }
 
-    private ScoringBatch nextBatch() {
-        return batches.draw(batchesDrawn++);
-    }
-
     /** ℓ and G of the dense network on a fresh batch, folded into the running extremes. */
     private LossProbe.Measurement measureDense() {
-        LossProbe.Measurement m = observer.probe().dense(model, nextBatch());
+        LossProbe.Measurement m = lookahead.measure(batchesDrawn++);
         loss.include(m.loss());
         gradient.include(m.squaredGradientNorm());
         return m;

@@ -4,9 +4,9 @@ import org.nnpan.nn.Module;
 
 /**
  * The selection at the heart of every panning step (method document §3), shared by the hand-designed
- * {@link Panning} and the {@link PanningEnvironment} of the agent: score SynFlow on the current mask and SNIP and
- * GraSP on the dense network θ₀ (one {@link DensePass}), fuse the three with the step's index weights, and rebuild
- * the mask from scratch by global top-k.
+ * {@link Panning} and the {@link PanningEnvironment} of the agent: score SynFlow on the current mask, take SNIP and
+ * GraSP on the dense network θ₀ from the step's {@link DensePass}, fuse the three with the step's index weights, and
+ * rebuild the mask from scratch by global top-k.
  *
  * <p>One scorer serves a whole run (or many): SynFlow keeps a working copy of the model between calls. SynFlow's
  * scores come from the {@link SynFlowCarryOver} when the previous step's observation left them for this mask.
@@ -24,18 +24,14 @@ final class PanningScorer {
 
     /**
      * Overwrites {@code mask} (the mask before the step, which SynFlow scores) with the top-{@code density} weights
-     * of the fused ranking on {@code batch}. Temporaries go to the current scope.
-     *
-     * @param probe measures the dense network on the same forward pass, or null
-     * @return ℓ and G of the dense network on {@code batch} by {@code probe}; null without a probe
+     * of the fused ranking of SynFlow's scores and the {@code dense} pass's SNIP and GraSP on {@code batch}.
+     * Temporaries go to the current scope.
      */
-    LossProbe.Measurement selectInto(Module model, ScoringBatch batch, IndexWeights weights, Density density,
-                                     Mask mask, LossProbe probe) {
+    void selectInto(Module model, ScoringBatch batch, IndexWeights weights, Density density, Mask mask,
+                    DensePass.Result dense) {
         Scores carried = carryOver.take(model, mask);
         Scores synflowScores = carried != null ? carried : synflow.score(model, mask, batch);
-        DensePass.Result dense = DensePass.run(model, batch, probe);
         Scores fused = fusion.combine(synflowScores, dense.snip(), dense.grasp(), weights);
         MaskSelection.selectInto(fused, density, MaskSelection.Scope.GLOBAL, mask);
-        return dense.dense();
     }
 }

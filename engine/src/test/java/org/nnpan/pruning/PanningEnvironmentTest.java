@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,7 @@ import org.nnpan.agent.Td3Config;
 import org.nnpan.data.ImageDataset;
 import org.nnpan.data.SplitMix64;
 import org.nnpan.data.SyntheticImages;
+import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
@@ -61,8 +65,16 @@ class PanningEnvironmentTest {
         return (x - min) / (max - min);
     }
 
+    /** On one thread, so the reference values below are computed as the environment computes them. */
     @Test
     void stateAtResetAndAfterAStepFollowTheDefinitions() {
+        Parallel.callWith(1, () -> {
+            checkStateAtResetAndAfterAStep();
+            return null;
+        });
+    }
+
+    private static void checkStateAtResetAndAfterAStep() {
         Sequential net = TestNets.batchNormNet(new SplittableRandom(1));
         PanningEnvironment env = environment(net, 10);
         env.setEvaluation(true);
@@ -84,8 +96,8 @@ class PanningEnvironmentTest {
         Environment.Step step = env.step(new double[] {-0.5, 0, 0.5});
         Mask expected = Mask.dense(net);
         Density density = Schedule.EXPONENTIAL.densityAfter(0, 3, TARGET);
-        new PanningScorer(IndexFusion.ADDITIVE, new SynFlowCarryOver()).selectInto(net, batch(4), new IndexWeights(0.5, 1, 1.5), density,
-                expected, null);
+        new PanningScorer(IndexFusion.ADDITIVE, new SynFlowCarryOver()).selectInto(net, batch(4),
+                new IndexWeights(0.5, 1, 1.5), density, expected, DensePass.run(net, batch(4), null));
         assertArrayEquals(expected.flat().toFloatArray(), env.lastMask().flat().toFloatArray());
         PanningObservation o = PanningObservation.of(net, expected, batch(4), probe);
         double lossRange = Arrays.stream(loss).max().orElseThrow() - Arrays.stream(loss).min().orElseThrow();
@@ -99,6 +111,48 @@ class PanningEnvironmentTest {
         assertFalse(step.done());
         assertEquals(o.effectiveSparsity(), step.info().get("effective_sparsity"));
         assertEquals(TARGET.sparsity(), step.info().get("target_sparsity"));
+    }
+
+    /**
+     * With a pool of two threads the dense passes run ahead on another thread, and both sides on one thread each: every
+     * state, reward and mask is bit for bit that of a one-thread environment, across episodes and a jump back in the
+     * batch sequence (loading a saved state).
+     */
+    @Test
+    void lookaheadChangesNoBit(@TempDir Path dir) throws IOException {
+        List<double[]> serial = Parallel.callWith(1, () -> trace(dir.resolve("serial")));
+        List<double[]> ahead = Parallel.callWith(2, () -> trace(dir.resolve("ahead")));
+        assertEquals(serial.size(), ahead.size());
+        for (int i = 0; i < serial.size(); i++) {
+            assertArrayEquals(serial.get(i), ahead.get(i), "record " + i);
+        }
+    }
+
+    /** States, rewards and masks of three episodes, the last after a save and a load that rewinds the batches. */
+    private static List<double[]> trace(Path dir) {
+        List<double[]> records = new ArrayList<>();
+        PanningEnvironment env = environment(TestNets.batchNormNet(new SplittableRandom(1)), 4);
+        try {
+            Files.createDirectories(dir);
+            env.saveState(dir);
+            for (long episode = 0; episode < 3; episode++) {
+                if (episode == 2) {
+                    env.loadState(dir);
+                }
+                records.add(env.reset(new SplitMix64(episode)));
+                Environment.Step step;
+                do {
+                    step = env.step(new double[] {0.3 * episode - 0.5, 0.2, -0.1});
+                    records.add(step.state());
+                    records.add(new double[] {step.reward()});
+                    float[] mask = env.lastMask().flat().toFloatArray();
+                    records.add(IntStream.range(0, mask.length).mapToDouble(k -> mask[k]).toArray());
+                } while (!step.done());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return records;
     }
 
     @Test

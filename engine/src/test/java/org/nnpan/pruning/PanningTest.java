@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.nnpan.data.ImageDataset;
 import org.nnpan.data.SplitMix64;
 import org.nnpan.data.SyntheticImages;
+import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.nn.Module;
@@ -106,6 +107,27 @@ class PanningTest {
         assertEquals(a.steps(), b.steps());
         Mask quiet = Panning.prune(TestNets.batchNormNet(new SplittableRandom(3)), randomBatches(), config);
         assertArrayEquals(a.mask().flat().toFloatArray(), quiet.flat().toFloatArray(), "the listener changes nothing");
+    }
+
+    /**
+     * With a pool of two threads the dense passes run ahead on another thread and every side on one: the steps and
+     * masks are bit for bit those of a one-thread run, with and without the per-step observation.
+     */
+    @Test
+    void lookaheadChangesNoBit() {
+        Panning.Config config = new Panning.Config(Density.ofSparsity(0.95), 6, IndexFusion.ADDITIVE,
+                StageTable.additiveDefaults());
+        Run serial = Parallel.callWith(1, () -> run(TestNets.batchNormNet(new SplittableRandom(4)), randomBatches(),
+                config));
+        Run ahead = Parallel.callWith(2, () -> run(TestNets.batchNormNet(new SplittableRandom(4)), randomBatches(),
+                config));
+        assertEquals(serial.steps(), ahead.steps());
+        for (int i = 0; i < serial.masks().size(); i++) {
+            assertArrayEquals(serial.masks().get(i), ahead.masks().get(i), "step " + i);
+        }
+        Mask quiet = Parallel.callWith(2, () -> Panning.prune(TestNets.batchNormNet(new SplittableRandom(4)),
+                randomBatches(), config));
+        assertArrayEquals(serial.mask().flat().toFloatArray(), quiet.flat().toFloatArray());
     }
 
     @Test
