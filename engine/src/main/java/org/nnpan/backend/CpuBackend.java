@@ -264,10 +264,15 @@ public class CpuBackend extends ReferenceBackend {
         }
     }
 
-    /** One pass instead of the sum's tensor and ReLU's; the same floats. */
+    /**
+     * One pass instead of the sum's tensor and ReLU's; the same floats. Two shapes run in it: {@code b} of
+     * {@code a}'s shape (a residual block) and {@code b} one row repeated over {@code a}'s rows (a linear layer's
+     * bias); others take the two separate ops.
+     */
     @Override
     public Tensor addRelu(Tensor a, Tensor b) {
-        if (!f32(a, b) || !a.isContiguous() || !b.isContiguous() || !a.sameShape(b)) {
+        boolean rowBias = b.dim() >= 1 && b.dim() <= a.dim() && b.numel() == a.size(-1) && b.size(-1) == a.size(-1);
+        if (!f32(a, b) || !a.isContiguous() || !b.isContiguous() || !(a.sameShape(b) || rowBias)) {
             return super.addRelu(a, b);
         }
         Tensor out = alloc(DType.F32, a.shape());
@@ -276,11 +281,25 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment o = out.storage().segment();
         long ao = a.offset();
         long bo = b.offset();
-        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
-            int n = (int) (hi - lo);
-            for (int i = 0; i < n; i++) {
-                float v = as.getAtIndex(F, ao + lo + i) + bs.getAtIndex(F, bo + lo + i);
-                o.setAtIndex(F, lo + i, v > 0f ? v : 0f);
+        if (a.sameShape(b)) {
+            Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+                int n = (int) (hi - lo);
+                for (int i = 0; i < n; i++) {
+                    float v = as.getAtIndex(F, ao + lo + i) + bs.getAtIndex(F, bo + lo + i);
+                    o.setAtIndex(F, lo + i, v > 0f ? v : 0f);
+                }
+            });
+            return out;
+        }
+        int width = a.size(-1);
+        long rows = out.numel() / width;
+        Parallel.get().parallelFor(rows, Math.max(1, GRAIN / width), (lo, hi) -> {
+            for (long r = lo; r < hi; r++) {
+                long row = r * width;
+                for (int j = 0; j < width; j++) {
+                    float v = as.getAtIndex(F, ao + row + j) + bs.getAtIndex(F, bo + j);
+                    o.setAtIndex(F, row + j, v > 0f ? v : 0f);
+                }
             }
         });
         return out;

@@ -31,6 +31,11 @@ public final class Linear extends Module {
         return Linalg.linear(x, weight.effective(), bias == null ? null : bias.value());
     }
 
+    /** {@code relu(forward(x))} with the bias add and the ReLU in one op ({@link Linalg#linearRelu}); same numbers. */
+    public Tensor forwardRelu(Tensor x) {
+        return Linalg.linearRelu(x, weight.effective(), bias == null ? null : bias.value());
+    }
+
     public Parameter weight() {
         return weight;
     }

@@ -59,10 +59,24 @@ public final class Linalg {
 
     /** {@code x @ w^T + b}: a fully connected layer with weight [out, in] and optional bias [out]. */
     public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        Tensor y = product(x, w);
+        return bias == null ? y : Elementwise.add(y, bias);
+    }
+
+    /**
+     * {@code relu(x @ w^T + b)}, a hidden layer of a perceptron, with the bias add and the ReLU as one pass
+     * ({@link Elementwise#addRelu}); the same numbers as {@code relu(linear(x, w, b))}.
+     */
+    public static Tensor linearRelu(Tensor x, Tensor w, Tensor bias) {
+        Tensor y = product(x, w);
+        return bias == null ? Elementwise.relu(y) : Elementwise.addRelu(y, bias);
+    }
+
+    /** {@code x @ w^T} for a linear layer's weight [out, in]. */
+    private static Tensor product(Tensor x, Tensor w) {
         if (w.dim() != 2 || x.size(-1) != w.size(1)) {
             throw new IllegalArgumentException("linear: input " + Shape.str(x.shape()) + " does not match weight " + Shape.str(w.shape()));
         }
-        Tensor y = matmul(x, Shapes.transpose(w, 0, 1));
-        return bias == null ? y : Elementwise.add(y, bias);
+        return matmul(x, Shapes.transpose(w, 0, 1));
     }
 }

@@ -81,6 +81,7 @@ final class OpCases {
             c("batch_norm_relu gradient", OpCases::batchNormReluGradient, s(3, 2, 2, 2), s(2), s(2), s(3, 2, 2, 2)),
             c("add_relu", x -> Elementwise.addRelu(x[0], x[1]), s(2, 3, 2, 2), s(2, 3, 2, 2)),
             c("add_relu broadcast", x -> Elementwise.addRelu(x[0], x[1]), s(3, 4), s(4)),
+            c("linear_relu", x -> Linalg.linearRelu(x[0], x[1], x[2]), s(3, 4), s(5, 4), s(5)),
             c("log_softmax", x -> Losses.logSoftmax(x[0], 1), s(3, 4)),
             c("softmax", x -> Losses.softmax(x[0], -1), s(3, 4)),
             c("cross_entropy mean", x -> Losses.crossEntropy(x[0], Tensor.of(new long[] {0, 2, 1}, 3), Losses.Reduction.MEAN), s(3, 4)),
