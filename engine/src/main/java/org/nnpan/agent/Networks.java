@@ -11,6 +11,7 @@ import org.nnpan.nn.Parameter;
 import org.nnpan.nn.ReLU;
 import org.nnpan.nn.Sequential;
 import org.nnpan.nn.init.InitScheme;
+import org.nnpan.tensor.Tensor;
 
 /** The multilayer perceptrons of the actor and the critics. */
 final class Networks {
@@ -36,6 +37,23 @@ final class Networks {
             InitScheme.PYTORCH.apply(net, rng);
         }
         return net;
+    }
+
+    /**
+     * {@code mlp.forward(x)} for a network of {@link #mlp}, with each hidden layer's bias add and ReLU as one op
+     * ({@link Linear#forwardRelu}): the same numbers, one pass and one activation tensor fewer per hidden layer.
+     */
+    static Tensor forward(Sequential mlp, Tensor x) {
+        Tensor y = x;
+        for (int i = 0; i < mlp.size(); i++) {
+            if (mlp.get(i) instanceof Linear linear && i + 1 < mlp.size() && mlp.get(i + 1) instanceof ReLU) {
+                y = linear.forwardRelu(y);
+                i++;
+            } else {
+                y = mlp.get(i).forward(y);
+            }
+        }
+        return y;
     }
 
     /** The parameters of several modules under {@code prefix + "." + name}, for one optimizer over all of them. */

@@ -47,7 +47,7 @@ public final class Policy {
 
     /** Actions [n, actionSize] for states [n, stateSize]; differentiable with respect to the weights. */
     public Tensor forward(Tensor states) {
-        return Elementwise.tanh(network.forward(states));
+        return Elementwise.tanh(Networks.forward(network, states));
     }
 
     /** The deterministic action for one state. */

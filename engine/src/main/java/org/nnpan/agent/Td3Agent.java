@@ -134,7 +134,7 @@ public final class Td3Agent {
             Tensor stateActions = Shapes.cat(1, batch.states(), batch.actions());
             Tensor criticLoss = null;
             for (Sequential critic : critics) {
-                Tensor error = critic.forward(stateActions).sub(target);
+                Tensor error = Networks.forward(critic, stateActions).sub(target);
                 Tensor loss = error.mul(error).mean();
                 criticLoss = criticLoss == null ? loss : criticLoss.add(loss);
             }
@@ -159,9 +159,9 @@ public final class Td3Agent {
                 nextActions = smoothTargetActions(nextActions);
             }
             Tensor next = Shapes.cat(1, batch.nextStates(), nextActions);
-            Tensor nextQ = criticTargets.getFirst().forward(next);
+            Tensor nextQ = Networks.forward(criticTargets.getFirst(), next);
             for (int i = 1; i < criticTargets.size(); i++) {
-                nextQ = Elementwise.minimum(nextQ, criticTargets.get(i).forward(next));
+                nextQ = Elementwise.minimum(nextQ, Networks.forward(criticTargets.get(i), next));
             }
             return batch.rewards().add(batch.notDones().mul(nextQ).mul(config.gamma()));
         }
@@ -180,7 +180,7 @@ public final class Td3Agent {
         // The critic is a constant here: not recording its weight gradients skips half of its backward products.
         setRequiresGrad(q1, false);
         try {
-            Tensor loss = q1.forward(Shapes.cat(1, states, actor.forward(states))).mean().neg();
+            Tensor loss = Networks.forward(q1, Shapes.cat(1, states, actor.forward(states))).mean().neg();
             minimize(loss, actorParameters, actorOptimizer);
             return loss.item();
         } finally {
