@@ -3,6 +3,9 @@ package org.nnpan.perf;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.nnpan.agent.Td3Agent;
+import org.nnpan.agent.Td3Config;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.models.ModelSpec;
 import org.nnpan.models.ModelZoo;
@@ -125,6 +128,29 @@ public final class Workloads {
                 });
     }
 
+    /**
+     * One update of the panning agent with the paper's settings ({@link Td3Config#defaults()}: minibatch 256, actor
+     * 7→256→256→3, twin critics 10→256→256→1, Adam, a soft update every second call) from a replay buffer of 2,000
+     * seeded random transitions; the agent is built and its buffer filled outside the timing.
+     */
+    public static Workload agentUpdate() {
+        Td3Config config = Td3Config.defaults().toBuilder().replayCapacity(AGENT_TRANSITIONS).build();
+        Td3Agent agent = new Td3Agent(AGENT_STATES, AGENT_ACTIONS, config, SEED);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        for (int i = 0; i < AGENT_TRANSITIONS; i++) {
+            agent.observe(rng.doubles(AGENT_STATES).toArray(), agent.randomAction(), rng.nextGaussian(),
+                    rng.doubles(AGENT_STATES).toArray(), i % 100 == 99);
+        }
+        String hidden = config.hiddenSizes().stream().map(String::valueOf).collect(Collectors.joining("→"));
+        return of("agent-update", String.format(Locale.ROOT, "TD3 update, minibatch %d, actor %d→%s→%d, %d critics"
+                + " %d→%s→1, Adam", config.batchSize(), AGENT_STATES, hidden, AGENT_ACTIONS, config.criticCount(),
+                AGENT_STATES + AGENT_ACTIONS, hidden), 0, agent::update);
+    }
+
+    private static final int AGENT_STATES = 7;
+    private static final int AGENT_ACTIONS = 3;
+    private static final int AGENT_TRANSITIONS = 2000;
+
     /** The 0/1 mask of the {@code k} largest of {@code n} random float32 scores. */
     public static Workload topK(int n, long k) {
         Tensor scores = Tensor.randn(new SplittableRandom(SEED), 1, DType.F32, n);
@@ -134,7 +160,7 @@ public final class Workloads {
 
     /** The workload names {@link #named} accepts. */
     public static final List<String> NAMES = List.of("gemm", "conv", "train-step", "snip", "grasp", "synflow",
-            "synflow-schedule", "top-k", "panning-step");
+            "synflow-schedule", "top-k", "panning-step", "agent-update");
 
     /** The workloads {@code bench} runs when none are named: all but the long SynFlow schedule and panning step. */
     public static final List<String> DEFAULTS = NAMES.stream()
@@ -154,6 +180,7 @@ public final class Workloads {
             case "synflow-schedule" -> synflowSchedule(model, 100);
             case "top-k" -> topK(4_000_000, 80_000);
             case "panning-step" -> panningStep(model, batch);
+            case "agent-update" -> agentUpdate();
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; valid: "
                     + String.join(", ", NAMES));
         };
