@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
                     + " 32x32), train-step (one SGD step of --model), snip, grasp, synflow (one scoring call on"
                     + " --model), synflow-schedule (SynFlow's 100 pruning steps to 2 %% density on --model), top-k"
                     + " (mask of the 2 %% largest of 4M floats), panning-step (one step of the RL panning environment"
-                    + " on --model with random actions)."},
+                    + " on --model with random actions), agent-update (one TD3 update of the panning agent, minibatch"
+                    + " 256)."},
         footer = {"", "Examples:",
             "  nnpan-engine bench                                   # every workload, lenet5, batch 128",
             "  nnpan-engine bench --workloads train-step --model resnet20 --calls 1000 --warmup 20",
@@ -46,7 +47,8 @@ final class BenchCommand implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--workloads", split = ",", paramLabel = "NAME",
-            description = "Comma-separated workloads (default: all but synflow-schedule): ${COMPLETION-CANDIDATES}.",
+            description = "Comma-separated workloads (default: all but synflow-schedule and panning-step):"
+                    + " ${COMPLETION-CANDIDATES}.",
             completionCandidates = WorkloadNames.class)
     private List<String> workloads = Workloads.DEFAULTS;
 
