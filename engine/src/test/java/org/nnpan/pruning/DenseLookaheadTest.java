@@ -34,6 +34,14 @@ class DenseLookaheadTest {
         return TestNets.batch(new SplittableRandom(200 + i), 5, 2, 3, 6);
     }
 
+    /** The batches of {@link #batch}, noting every index drawn in {@code drawn}. */
+    private static Panning.BatchSource recording(Set<Integer> drawn) {
+        return i -> {
+            drawn.add(i);
+            return batch(i);
+        };
+    }
+
     /** Sequential takes, a jump back, a jump forward and a repeat: each is bit for bit a one-thread DensePass. */
     @Test
     void everyTakeIsTheOneThreadPassOfItsBatch() {
@@ -79,10 +87,7 @@ class DenseLookaheadTest {
     void drawsNothingPastTheRun() {
         Sequential net = TestNets.batchNormNet(new SplittableRandom(5));
         Set<Integer> drawn = ConcurrentHashMap.newKeySet();
-        try (DenseLookahead ahead = new DenseLookahead(net, i -> {
-            drawn.add(i);
-            return batch(i);
-        }, null, 2, 4)) {
+        try (DenseLookahead ahead = new DenseLookahead(net, recording(drawn), null, 2, 4)) {
             for (int i = 0; i < 4; i++) {
                 ahead.take(i, null);
             }
@@ -95,10 +100,7 @@ class DenseLookaheadTest {
     void depthZeroRunsThePassInTheTakeOnTheGivenBatch() {
         Sequential net = TestNets.batchNormNet(new SplittableRandom(5));
         Set<Integer> drawn = ConcurrentHashMap.newKeySet();
-        try (DenseLookahead now = new DenseLookahead(net, i -> {
-            drawn.add(i);
-            return batch(i);
-        }, new LossProbe(1), 0, Integer.MAX_VALUE)) {
+        try (DenseLookahead now = new DenseLookahead(net, recording(drawn), new LossProbe(1), 0, Integer.MAX_VALUE)) {
             DensePass.Result got = now.take(3, batch(3));
             assertTrue(drawn.isEmpty(), "the caller's batch is used");
             assertArrayEquals(DensePass.run(net, batch(3), null).grasp().flat().toFloatArray(),
