@@ -63,8 +63,8 @@ final class DenseLookahead implements AutoCloseable {
      * Looks {@code depth} batches ahead of the one taken, with one background thread per batch in flight (none for
      * depth 0). The scores are allocated in the current scope, which must outlive this object.
      *
-     * @param model   the dense network θ₀, which must not change while this object is used
-     * @param batches the run's batches, drawn by index on the background threads (so it must be thread-safe)
+     * @param model      the dense network θ₀, which must not change while this object is used
+     * @param batches    the run's batches, drawn by index on the background threads (so it must be thread-safe)
      * @param probe      measures ℓ and G on the same forward pass, or null; shared by the threads (it keeps no state
      *                   for dense measurements)
      * @param batchCount how many batches the run draws (none is run ahead past them), or
@@ -96,11 +96,12 @@ final class DenseLookahead implements AutoCloseable {
         }
         AtomicInteger count = new AtomicInteger();
         // Idle threads end by themselves, so an owner that is dropped without close() leaks no threads.
-        workers = depth == 0 ? null : new ThreadPoolExecutor(depth, depth, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "nnpan-dense-lookahead-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        workers = depth == 0 ? null : new ThreadPoolExecutor(depth, depth, 5, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "nnpan-dense-lookahead-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         if (workers != null) {
             workers.allowCoreThreadTimeOut(true);
         }
@@ -112,6 +113,9 @@ final class DenseLookahead implements AutoCloseable {
      */
     static DenseLookahead forPool(Module model, Panning.BatchSource batches, LossProbe probe, int batchCount) {
         int depth = Integer.getInteger("nnpan.lookahead", Parallel.get().threads() > 1 ? DEFAULT_DEPTH : 0);
+        if (depth < 0) {
+            throw new IllegalArgumentException("system property nnpan.lookahead must be 0 or more, got " + depth);
+        }
         return new DenseLookahead(model, batches, probe, depth, batchCount);
     }
 
