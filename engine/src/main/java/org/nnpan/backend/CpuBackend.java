@@ -271,7 +271,8 @@ public class CpuBackend extends ReferenceBackend {
      */
     @Override
     public Tensor addRelu(Tensor a, Tensor b) {
-        boolean rowBias = b.dim() >= 1 && b.dim() <= a.dim() && b.numel() == a.size(-1) && b.size(-1) == a.size(-1);
+        boolean rowBias = b.dim() >= 1 && b.dim() <= a.dim() && a.size(-1) > 0 && b.numel() == a.size(-1)
+                && b.size(-1) == a.size(-1);
         if (!f32(a, b) || !a.isContiguous() || !b.isContiguous() || !(a.sameShape(b) || rowBias)) {
             return super.addRelu(a, b);
         }
