@@ -5,11 +5,14 @@ import org.nnpan.kernels.gemm.Gemms;
 /**
  * Picks the {@link BatchConv} the engine uses, if any: {@code VectorBatchConv} when the engine's GEMM is the Vector-API
  * one (its register kernel is what makes the implicit GEMM fast) and the system property {@code nnpan.simd} is not
- * {@code off}. Otherwise there is none and callers keep their im2col + GEMM path, which runs everywhere. The vector
- * class is loaded reflectively and only when chosen, so nothing links against the Vector API unless it is present.
+ * {@code off}, wrapped in {@code WinogradConv} (3x3, stride-1, padding-1 forward convolutions and input gradients by
+ * Winograd F(2x2, 3x3)) unless the system property {@code nnpan.winograd} is {@code off}. Otherwise there is none and
+ * callers keep their im2col + GEMM path, which runs everywhere. The vector classes are loaded reflectively and only
+ * when chosen, so nothing links against the Vector API unless it is present.
  */
 public final class BatchConvs {
 
+    private static volatile BatchConv direct;
     private static volatile BatchConv chosen;
     private static volatile boolean decided;
 
@@ -18,25 +21,42 @@ public final class BatchConvs {
 
     /** The fast batch convolution, or {@code null} when this JVM has none (no Vector API, or SIMD switched off). */
     public static BatchConv best() {
+        decide();
+        return chosen;
+    }
+
+    /**
+     * The implicit-GEMM direct convolution alone (no Winograd), or {@code null} as for {@link #best}: for callers that
+     * need its exact summation order.
+     */
+    public static BatchConv direct() {
+        decide();
+        return direct;
+    }
+
+    private static void decide() {
         if (!decided) {
             synchronized (BatchConvs.class) {
                 if (!decided) {
                     boolean vector = "vector".equals(Gemms.best().name())
                             && !"off".equals(System.getProperty("nnpan.simd", "").trim());
-                    chosen = vector ? newVectorBatchConv() : null;
+                    direct = vector ? create("VectorBatchConv") : null;
+                    boolean winograd = !"off".equals(System.getProperty("nnpan.winograd", "").trim());
+                    chosen = direct != null && winograd ? create("WinogradConv", direct) : direct;
                     decided = true;
                 }
             }
         }
-        return chosen;
     }
 
-    private static BatchConv newVectorBatchConv() {
+    private static BatchConv create(String name, BatchConv... wrapped) {
         try {
-            return Class.forName(BatchConvs.class.getPackageName() + ".VectorBatchConv")
-                    .asSubclass(BatchConv.class).getDeclaredConstructor().newInstance();
+            Class<? extends BatchConv> c = Class.forName(BatchConvs.class.getPackageName() + "." + name)
+                    .asSubclass(BatchConv.class);
+            return wrapped.length == 0 ? c.getDeclaredConstructor().newInstance()
+                    : c.getDeclaredConstructor(BatchConv.class).newInstance(wrapped[0]);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the vector batch convolution", e);
+            throw new IllegalStateException("cannot create the batch convolution " + name, e);
         }
     }
 }

@@ -1,0 +1,450 @@
+package org.nnpan.kernels.conv;
+
+import static org.nnpan.kernels.gemm.SgemmKernel.L;
+import static org.nnpan.kernels.gemm.SgemmKernel.MR;
+import static org.nnpan.kernels.gemm.SgemmKernel.NR;
+import static org.nnpan.kernels.gemm.SgemmKernel.SPECIES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import org.nnpan.kernels.gemm.SgemmKernel;
+import org.nnpan.kernels.memory.NativeSegments;
+import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.parallel.ThreadScratch;
+
+/**
+ * {@link BatchConv} that runs 3x3, stride-1, padding-1 convolutions (forward and input gradient) by Winograd's minimal
+ * filtering F(2x2, 3x3) and hands every other geometry, and every weight gradient, to the direct kernel it wraps.
+ *
+ * <p>Each 2x2 block of output positions (a tile) reads a 4x4 block of the padded input {@code d}. With the weight
+ * transformed once per call, {@code U = G g G^T} (16 values per output and input channel), and each input tile
+ * transformed, {@code V = B^T d B}, the 16 elementwise products summed over input channels are 16 GEMMs
+ * {@code M[xi] = U[xi] * V[xi]} (output channels x input channels times input channels x tiles) on the Vector-API
+ * GEMM's register kernel, and the output tile is {@code A^T M A}: 16 multiply-adds per input channel for 4 outputs
+ * instead of 36 (2.25x fewer). The transforms are additions (and halvings, exact, in {@code G}).
+ *
+ * <p>Layout: per block of whole images (at least one GEMM panel of {@code NR} tiles), tiles are numbered image by
+ * image, row by row. Each image channel is staged as its four 2x2 phases ({@link #stage}), so the 16 input values of
+ * {@code L} consecutive tiles are 16 unit-stride vector loads (neighbouring tiles in a phase plane are one element
+ * apart, tile rows {@code W / 2} apart), masked to zero at the image's border. Hence the shapes: a width whose
+ * {@code W / 2} tiles divide {@code L} (2, 4, 8, 16, 32 with 16 lanes) and an even height.
+ *
+ * <p>Numerics: not bit-identical to the direct kernel (the sums are regrouped), but every output element is computed
+ * by one thread with a fixed sequence of operations that depends on neither the thread count nor the batch split, so
+ * results are reproducible run to run and across thread counts. Against a float64 reference the error stays within a
+ * few units of float32 rounding of the output's magnitude (see {@code WinogradConvTest}). Set the system property
+ * {@code nnpan.winograd=off} to use the direct kernel everywhere ({@link BatchConvs}).
+ */
+final class WinogradConv implements BatchConv {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Depth of one GEMM chain, as in the direct kernels: a {@code KC x NR} panel stays in L1. */
+    private static final int KC = 256;
+    /** Input channels below which the 16 GEMMs are too shallow to beat the direct kernel (3-channel first layers). */
+    private static final int MIN_CHANNELS = 8;
+    /** Zero-free floats on both sides of a phase plane: loads reach up to {@code W / 2 + 1 <= L + 1} tiles away. */
+    private static final int MARGIN = 2 * L;
+    /** The two halves of {@code [a0 b0 a1 b1 ...]} from lanes of {@code a} and {@code b}: output rows interleaved. */
+    private static final FloatVector INTERLEAVE_LOW = interleave(0);
+    private static final FloatVector INTERLEAVE_HIGH = interleave(L / 2);
+
+    /** Buffers of the calling thread, live through one call. */
+    private static final ThreadScratch CALL = new ThreadScratch();
+    private static final int WEIGHT = 0;
+    private static final int TRANSFORMED_WEIGHT = 1;
+    /** Buffers of one parallel task. */
+    private static final ThreadScratch TASK = new ThreadScratch();
+    private static final int PLANES = 0;
+    private static final int TRANSFORMED_INPUT = 1;
+    private static final int CHANNEL = 2;
+    private static final int PRODUCT = 3;
+    private static final int OUTPUT = 4;
+    /** Indices of the 16 product tiles {@code M[xi]}, one per transformed position. */
+    private static final int TILES = 5;
+
+    private final BatchConv direct;
+
+    /** Winograd where {@link #handles} says so, {@code direct} for everything else. */
+    WinogradConv(BatchConv direct) {
+        this.direct = direct;
+    }
+
+    /**
+     * Whether this class computes a forward convolution of geometry {@code g} itself: kernel 3x3, stride 1, padding 1,
+     * an even height, a width of 2, 4, ... up to {@code 2 L} whose half divides {@code L}, and at least
+     * {@link #MIN_CHANNELS} input channels.
+     */
+    static boolean handles(ConvGeometry g) {
+        int tilesPerRow = g.width() / 2;
+        return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1
+                && g.padW() == 1 && g.height() % 2 == 0 && g.width() % 2 == 0 && L % tilesPerRow == 0
+                && g.channels() >= MIN_CHANNELS;
+    }
+
+    @Override
+    public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
+                        MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
+        if (!handles(g)) {
+            direct.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
+            return;
+        }
+        requireNative(x, "x", w, "w", y, "y");
+        float[] u = transformWeight(w, wOffset, outChannels, g.channels(), false);
+        convolve(g, batch, outChannels, x, xOffset, u, y, yOffset);
+    }
+
+    @Override
+    public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
+                          MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
+        ConvGeometry t = g.strideH() == 1 && g.strideW() == 1 ? BatchConv.transposed(g, outChannels) : null;
+        if (t == null || !handles(t)) {
+            direct.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
+            return;
+        }
+        requireNative(gy, "gy", w, "w", gx, "gx");
+        // The forward convolution of gy with the spatially flipped, channel-transposed weight.
+        float[] u = transformWeight(w, wOffset, g.channels(), outChannels, true);
+        convolve(t, batch, g.channels(), gy, gyOffset, u, gx, gxOffset);
+    }
+
+    @Override
+    public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
+                           MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        direct.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+    }
+
+    private static void requireNative(MemorySegment a, String aName, MemorySegment b, String bName, MemorySegment c,
+                                      String cName) {
+        NativeSegments.require(a, "winograd convolution", aName);
+        NativeSegments.require(b, "winograd convolution", bName);
+        NativeSegments.require(c, "winograd convolution", cName);
+    }
+
+    /**
+     * {@code U = G g G^T} for every output and input channel of the convolution computed, as the register kernel's A
+     * panels: per transformed position {@code xi}, an {@code outPadded x in} matrix packed in {@link #KC}-deep blocks of
+     * {@code MR}-row panels stored column by column (rows past {@code out} zero). With {@code flipped}, {@code g} is
+     * the input gradient's kernel: {@code g[o][c] = w[c][o]} turned by 180 degrees, {@code w} being
+     * {@code [in, out, 3, 3]}. Computed in double and rounded once.
+     */
+    private static float[] transformWeight(MemorySegment w, long wOffset, int out, int in, boolean flipped) {
+        int count = out * in * 9;
+        float[] weight = CALL.floats(WEIGHT, count);
+        MemorySegment.copy(NativeSegments.typed(w), F32, wOffset * Float.BYTES, weight, 0, count);
+        int outPadded = Math.ceilDiv(out, MR) * MR;
+        int positionSize = outPadded * in;
+        float[] u = CALL.zeroed(TRANSFORMED_WEIGHT, 16 * positionSize);
+        double[] k = new double[9];
+        double[] gg = new double[12];
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < in; c++) {
+                for (int t = 0; t < 9; t++) {
+                    k[t] = flipped ? weight[(c * out + o) * 9 + 8 - t] : weight[(o * in + c) * 9 + t];
+                }
+                // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the 3x3 kernel, column by column.
+                for (int s = 0; s < 3; s++) {
+                    double g0 = k[s], g1 = k[3 + s], g2 = k[6 + s];
+                    gg[s] = g0;
+                    gg[3 + s] = 0.5 * (g0 + g1 + g2);
+                    gg[6 + s] = 0.5 * (g0 - g1 + g2);
+                    gg[9 + s] = g2;
+                }
+                int pc = c / KC * KC;
+                int at = pc * outPadded + o / MR * MR * Math.min(KC, in - pc) + (c - pc) * MR + o % MR;
+                for (int r = 0; r < 4; r++) {
+                    double g0 = gg[3 * r], g1 = gg[3 * r + 1], g2 = gg[3 * r + 2];
+                    u[(4 * r) * positionSize + at] = (float) g0;
+                    u[(4 * r + 1) * positionSize + at] = (float) (0.5 * (g0 + g1 + g2));
+                    u[(4 * r + 2) * positionSize + at] = (float) (0.5 * (g0 - g1 + g2));
+                    u[(4 * r + 3) * positionSize + at] = (float) g2;
+                }
+            }
+        }
+        return u;
+    }
+
+    /** The convolution of {@code x} (geometry {@code g}, which {@link #handles}) with the transformed weight {@code u}. */
+    private static void convolve(ConvGeometry g, int batch, int out, MemorySegment x, long xOffset, float[] u,
+                                 MemorySegment y, long yOffset) {
+        Tiling tiling = new Tiling(g, out);
+        int blocks = Math.ceilDiv(batch, tiling.imagesPerBlock);
+        long grain = Parallel.poolCanAccess(x, y) ? 1 : blocks;
+        Parallel.get().parallelFor(blocks, grain, (start, end) -> {
+            for (long block = start; block < end; block++) {
+                int b0 = Math.toIntExact(block * tiling.imagesPerBlock);
+                int images = Math.min(tiling.imagesPerBlock, batch - b0);
+                float[] v = transformInput(tiling, x, xOffset + b0 * g.inputSize(), images);
+                multiplyAndTransformOutput(tiling, u, v, images, y, yOffset + (long) b0 * out * g.height() * g.width());
+            }
+        });
+    }
+
+    /**
+     * Sizes of one call: tiles per image and per row, the images of a block (enough for one GEMM panel), the
+     * tile-position masks of a block's lane groups.
+     */
+    private static final class Tiling {
+        final ConvGeometry g;
+        final int out;
+        final int in;
+        final int tilesPerRow;
+        final int tileRows;
+        final int tilesPerImage;
+        final int imagesPerBlock;
+        /** Floats of one phase plane, margins included. */
+        final int planeSize;
+        /** Per tile of a block: not in the first column / last column / first row / last row of its image. */
+        final boolean[] notLeft;
+        final boolean[] notRight;
+        final boolean[] notTop;
+        final boolean[] notBottom;
+
+        Tiling(ConvGeometry g, int out) {
+            this.g = g;
+            this.out = out;
+            this.in = g.channels();
+            this.tilesPerRow = g.width() / 2;
+            this.tileRows = g.height() / 2;
+            this.tilesPerImage = tilesPerRow * tileRows;
+            this.imagesPerBlock = Math.max(1, NR / tilesPerImage);
+            int groups = Math.ceilDiv(imagesPerBlock * tilesPerImage, L) * L;
+            this.planeSize = MARGIN + groups + MARGIN;
+            notLeft = new boolean[groups];
+            notRight = new boolean[groups];
+            notTop = new boolean[groups];
+            notBottom = new boolean[groups];
+            for (int t = 0; t < groups; t++) {
+                int tw = t % tilesPerRow;
+                int th = t % tilesPerImage / tilesPerRow;
+                notLeft[t] = tw != 0;
+                notRight[t] = tw != tilesPerRow - 1;
+                notTop[t] = th != 0;
+                notBottom[t] = th != tileRows - 1;
+            }
+        }
+
+        int tiles(int images) {
+            return images * tilesPerImage;
+        }
+
+        int panels(int images) {
+            return Math.ceilDiv(tiles(images), NR);
+        }
+    }
+
+    /**
+     * {@code V = B^T d B} of every tile of {@code images} images from {@code x}, as the register kernel's B panels:
+     * per transformed position {@code xi} and panel of {@code NR} tiles, an {@code in x NR} panel row by row, at
+     * {@code ((xi * panels + panel) * in + c) * NR}.
+     */
+    private static float[] transformInput(Tiling tl, MemorySegment x, long xOffset, int images) {
+        int in = tl.in;
+        int panels = tl.panels(images);
+        float[] v = TASK.floats(TRANSFORMED_INPUT, 16 * panels * in * NR);
+        float[] planes = TASK.floats(PLANES, 4 * in * tl.planeSize);
+        stage(tl, x, xOffset, images, planes);
+        int tiles = tl.tiles(images);
+        int w = tl.tilesPerRow;
+        int xiStride = panels * in * NR;
+        for (int t0 = 0; t0 < tiles; t0 += L) {
+            VectorMask<Float> left = VectorMask.fromArray(SPECIES, tl.notLeft, t0);
+            VectorMask<Float> right = VectorMask.fromArray(SPECIES, tl.notRight, t0);
+            VectorMask<Float> top = VectorMask.fromArray(SPECIES, tl.notTop, t0);
+            VectorMask<Float> bottom = VectorMask.fromArray(SPECIES, tl.notBottom, t0);
+            VectorMask<Float> topLeft = top.and(left);
+            VectorMask<Float> topRight = top.and(right);
+            VectorMask<Float> bottomLeft = bottom.and(left);
+            VectorMask<Float> bottomRight = bottom.and(right);
+            int out0 = t0 / NR * in * NR + t0 % NR;
+            for (int c = 0; c < in; c++) {
+                // Phase planes of channel c: even row/even column, even/odd, odd/even, odd/odd; q is tile t0's element.
+                int ee = (4 * c) * tl.planeSize + MARGIN + t0;
+                int eo = ee + tl.planeSize;
+                int oe = eo + tl.planeSize;
+                int oo = oe + tl.planeSize;
+                // d[i][j] = padded input row 2 th + i, column 2 tw + j, i.e. image row 2 th + i - 1, column 2 tw + j - 1.
+                FloatVector d00 = FloatVector.fromArray(SPECIES, planes, oo - w - 1, topLeft);
+                FloatVector d01 = FloatVector.fromArray(SPECIES, planes, oe - w, top);
+                FloatVector d02 = FloatVector.fromArray(SPECIES, planes, oo - w, top);
+                FloatVector d03 = FloatVector.fromArray(SPECIES, planes, oe - w + 1, topRight);
+                FloatVector d10 = FloatVector.fromArray(SPECIES, planes, eo - 1, left);
+                FloatVector d11 = FloatVector.fromArray(SPECIES, planes, ee);
+                FloatVector d12 = FloatVector.fromArray(SPECIES, planes, eo);
+                FloatVector d13 = FloatVector.fromArray(SPECIES, planes, ee + 1, right);
+                FloatVector d20 = FloatVector.fromArray(SPECIES, planes, oo - 1, left);
+                FloatVector d21 = FloatVector.fromArray(SPECIES, planes, oe);
+                FloatVector d22 = FloatVector.fromArray(SPECIES, planes, oo);
+                FloatVector d23 = FloatVector.fromArray(SPECIES, planes, oe + 1, right);
+                FloatVector d30 = FloatVector.fromArray(SPECIES, planes, eo + w - 1, bottomLeft);
+                FloatVector d31 = FloatVector.fromArray(SPECIES, planes, ee + w, bottom);
+                FloatVector d32 = FloatVector.fromArray(SPECIES, planes, eo + w, bottom);
+                FloatVector d33 = FloatVector.fromArray(SPECIES, planes, ee + w + 1, bottomRight);
+                int at = out0 + c * NR;
+                // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then (B^T d) B the same on columns.
+                rowTransform(d00.sub(d20), d01.sub(d21), d02.sub(d22), d03.sub(d23), v, at, xiStride);
+                rowTransform(d10.add(d20), d11.add(d21), d12.add(d22), d13.add(d23), v, at + 4 * xiStride, xiStride);
+                rowTransform(d20.sub(d10), d21.sub(d11), d22.sub(d12), d23.sub(d13), v, at + 8 * xiStride, xiStride);
+                rowTransform(d10.sub(d30), d11.sub(d31), d12.sub(d32), d13.sub(d33), v, at + 12 * xiStride, xiStride);
+            }
+        }
+        return v;
+    }
+
+    /** Stores {@code [t0 - t2, t1 + t2, t2 - t1, t1 - t3]} (one row of {@code B^T d B}) at {@code at + j * stride}. */
+    private static void rowTransform(FloatVector t0, FloatVector t1, FloatVector t2, FloatVector t3, float[] v, int at,
+                                     int stride) {
+        t0.sub(t2).intoArray(v, at);
+        t1.add(t2).intoArray(v, at + stride);
+        t2.sub(t1).intoArray(v, at + 2 * stride);
+        t1.sub(t3).intoArray(v, at + 3 * stride);
+    }
+
+    /**
+     * Copies {@code images} images of {@code x} into their channels' four phase planes: plane {@code 2 (r % 2) + s % 2}
+     * of channel {@code c} holds element {@code (r, s)} at tile {@code k * tilesPerImage + (r / 2) * W / 2 + s / 2} of
+     * image {@code k}. The margins are left as they are: every load that reaches them is masked.
+     */
+    private static void stage(Tiling tl, MemorySegment x, long xOffset, int images, float[] planes) {
+        MemorySegment input = NativeSegments.typed(x);
+        int h = tl.g.height();
+        int width = tl.g.width();
+        int hw = h * width;
+        int w = tl.tilesPerRow;
+        float[] channel = TASK.floats(CHANNEL, hw);
+        for (int k = 0; k < images; k++) {
+            for (int c = 0; c < tl.in; c++) {
+                MemorySegment.copy(input, F32, (xOffset + ((long) k * tl.in + c) * hw) * Float.BYTES, channel, 0, hw);
+                int ee = (4 * c) * tl.planeSize + MARGIN + k * tl.tilesPerImage;
+                for (int r = 0; r < h; r += 2) {
+                    int even = ee + r / 2 * w;
+                    int odd = even + 2 * tl.planeSize;
+                    int row = r * width;
+                    for (int s = 0; s < w; s++) {
+                        planes[even + s] = channel[row + 2 * s];
+                        planes[even + tl.planeSize + s] = channel[row + 2 * s + 1];
+                        planes[odd + s] = channel[row + width + 2 * s];
+                        planes[odd + tl.planeSize + s] = channel[row + width + 2 * s + 1];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * For every panel of {@code NR} tiles and every {@code MR} output channels: the 16 products {@code M[xi]} (one
+     * register-kernel tile each, chains of {@link #KC} input channels added in order), then {@code A^T M A} into
+     * {@code y}.
+     */
+    private static void multiplyAndTransformOutput(Tiling tl, float[] u, float[] v, int images, MemorySegment y,
+                                                   long yOffset) {
+        int in = tl.in;
+        int out = tl.out;
+        int panels = tl.panels(images);
+        int outPadded = Math.ceilDiv(out, MR) * MR;
+        int positionSize = outPadded * in;
+        int xiStride = panels * in * NR;
+        float[] product = TASK.floats(PRODUCT, MR * NR);
+        float[][] m = new float[16][];
+        for (int xi = 0; xi < 16; xi++) {
+            m[xi] = TASK.floats(TILES + xi, MR * NR);
+        }
+        float[] outputs = TASK.floats(OUTPUT, 4 * L);
+        int tiles = tl.tiles(images);
+        for (int panel = 0; panel < panels; panel++) {
+            for (int ir = 0; ir < out; ir += MR) {
+                for (int xi = 0; xi < 16; xi++) {
+                    int b = xi * xiStride + panel * in * NR;
+                    for (int pc = 0; pc < in; pc += KC) {
+                        int kc = Math.min(KC, in - pc);
+                        int a = xi * positionSize + pc * outPadded + ir * kc;
+                        if (pc == 0) {
+                            SgemmKernel.multiply(kc, u, a, v, b + pc * NR, m[xi]);
+                        } else {
+                            SgemmKernel.multiply(kc, u, a, v, b + pc * NR, product);
+                            SgemmKernel.addTile(product, m[xi], 0, NR);
+                        }
+                    }
+                }
+                int rows = Math.min(MR, out - ir);
+                for (int half = 0; half < NR && panel * NR + half < tiles; half += L) {
+                    for (int i = 0; i < rows; i++) {
+                        transformOutput(tl, m, i * NR + half, ir + i, panel * NR + half, tiles, y, yOffset, outputs);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code A^T M A} for {@code L} tiles from tile {@code t0} of output channel {@code o} (their products at
+     * {@code at} in each of the 16 tiles {@code m}), stored into {@code y}; tiles from {@code tiles} on are not stored.
+     */
+    private static void transformOutput(Tiling tl, float[][] m, int at, int o, int t0, int tiles, MemorySegment y,
+                                        long yOffset, float[] outputs) {
+        // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3 of the 4x4 product, column by column (t: top, b: bottom row);
+        // then the same on the columns of each row. Locals, not arrays: an array of vectors would box them.
+        FloatVector t0c = column(m, 0, at, true), t1c = column(m, 1, at, true);
+        FloatVector t2c = column(m, 2, at, true), t3c = column(m, 3, at, true);
+        FloatVector b0c = column(m, 0, at, false), b1c = column(m, 1, at, false);
+        FloatVector b2c = column(m, 2, at, false), b3c = column(m, 3, at, false);
+        FloatVector y00 = t0c.add(t1c).add(t2c);
+        FloatVector y01 = t1c.sub(t2c).sub(t3c);
+        FloatVector y10 = b0c.add(b1c).add(b2c);
+        FloatVector y11 = b1c.sub(b2c).sub(b3c);
+        MemorySegment target = NativeSegments.typed(y);
+        int w = tl.tilesPerRow;
+        int width = tl.g.width();
+        long plane = (long) tl.g.height() * width;
+        if (2 * w >= L) {
+            // Each half of an interleaved row pair is L/2 tiles of one tile row: two whole-vector stores per output row.
+            for (int half = 0; half < L && t0 + half < tiles; half += L / 2) {
+                int t = t0 + half;
+                int k = t / tl.tilesPerImage;
+                int th = t % tl.tilesPerImage / w;
+                int tw = t % w;
+                long at0 = (yOffset + ((long) k * tl.out + o) * plane + (long) 2 * th * width + 2 * tw) * Float.BYTES;
+                FloatVector index = half == 0 ? INTERLEAVE_LOW : INTERLEAVE_HIGH;
+                index.selectFrom(y00, y01).intoMemorySegment(target, at0, ORDER);
+                index.selectFrom(y10, y11).intoMemorySegment(target, at0 + (long) width * Float.BYTES,
+                        ORDER);
+            }
+            return;
+        }
+        y00.intoArray(outputs, 0);
+        y01.intoArray(outputs, L);
+        y10.intoArray(outputs, 2 * L);
+        y11.intoArray(outputs, 3 * L);
+        for (int lane = 0; lane < L && t0 + lane < tiles; lane++) {
+            int t = t0 + lane;
+            int k = t / tl.tilesPerImage;
+            int th = t % tl.tilesPerImage / w;
+            int tw = t % w;
+            long at0 = yOffset + ((long) k * tl.out + o) * plane + (long) 2 * th * width + 2 * tw;
+            target.setAtIndex(F32, at0, outputs[lane]);
+            target.setAtIndex(F32, at0 + 1, outputs[L + lane]);
+            target.setAtIndex(F32, at0 + width, outputs[2 * L + lane]);
+            target.setAtIndex(F32, at0 + width + 1, outputs[3 * L + lane]);
+        }
+    }
+
+    /** Row 0 ({@code m0 + m1 + m2}) or row 1 ({@code m1 - m2 - m3}) of {@code A^T M}, column {@code j}. */
+    private static FloatVector column(float[][] m, int j, int at, boolean top) {
+        FloatVector m1 = FloatVector.fromArray(SPECIES, m[4 + j], at);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, m[8 + j], at);
+        return top ? FloatVector.fromArray(SPECIES, m[j], at).add(m1).add(m2)
+                : m1.sub(m2).sub(FloatVector.fromArray(SPECIES, m[12 + j], at));
+    }
+
+    /** Indices {@code from, L + from, from + 1, L + from + 1, ...} into the concatenation of two vectors. */
+    private static FloatVector interleave(int from) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            index[i] = i % 2 == 0 ? from + i / 2 : L + from + i / 2;
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+}
