@@ -44,8 +44,16 @@ final class WinogradConv implements BatchConv {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Depth of one GEMM chain, as in the direct kernels: a {@code KC x NR} panel stays in L1. */
     private static final int KC = 256;
-    /** Input channels below which the 16 GEMMs are too shallow to beat the direct kernel (3-channel first layers). */
-    private static final int MIN_CHANNELS = 8;
+    /**
+     * Input and output channels below which the transforms (whose cost grows with channels, not with their product)
+     * outweigh the multiplies saved: ResNet's 16-channel 32x32 layers took 1.5-2x the direct kernel's CPU.
+     */
+    private static final int MIN_CHANNELS = 32;
+    /**
+     * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
+     * it, and VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow or 2x slower than the direct kernel.
+     */
+    private static final long MAX_WEIGHT_FLOATS = 16L * 256 * 512;
     /** Zero-free floats on both sides of a phase plane: loads reach up to {@code W / 2 + 1 <= L + 1} tiles away. */
     private static final int MARGIN = 2 * L;
     /** The two halves of {@code [a0 b0 a1 b1 ...]} from lanes of {@code a} and {@code b}: output rows interleaved. */
@@ -67,28 +75,45 @@ final class WinogradConv implements BatchConv {
     private static final int TILES = 5;
 
     private final BatchConv direct;
+    private final boolean wherever;
 
     /** Winograd where {@link #handles} says so, {@code direct} for everything else. */
     WinogradConv(BatchConv direct) {
+        this(direct, false);
+    }
+
+    /** With {@code wherever}, Winograd for every geometry that {@link #fits}, measured faster or not (for tests). */
+    WinogradConv(BatchConv direct, boolean wherever) {
         this.direct = direct;
+        this.wherever = wherever;
+    }
+
+    private boolean takes(ConvGeometry g, int out) {
+        return wherever ? fits(g) : handles(g, out);
     }
 
     /**
-     * Whether this class computes a forward convolution of geometry {@code g} itself: kernel 3x3, stride 1, padding 1,
-     * an even height, a width of 2, 4, ... up to {@code 2 L} whose half divides {@code L}, and at least
-     * {@link #MIN_CHANNELS} input channels.
+     * Whether this class computes a forward convolution of geometry {@code g} with {@code out} output channels itself:
+     * kernel 3x3, stride 1, padding 1, an even height, a width of 2, 4, ... up to {@code 2 L} whose half divides
+     * {@code L}, and where it measured faster than the direct kernel (docs/benchmarks.md, ninth session): at least
+     * {@link #MIN_CHANNELS} channels on both sides, and a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}.
      */
-    static boolean handles(ConvGeometry g) {
+    static boolean handles(ConvGeometry g, int out) {
+        return fits(g) && g.channels() >= MIN_CHANNELS && out >= MIN_CHANNELS
+                && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+    }
+
+    /** {@link #handles} without the measured limits: the shapes this class computes correctly. */
+    static boolean fits(ConvGeometry g) {
         int tilesPerRow = g.width() / 2;
         return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1
-                && g.padW() == 1 && g.height() % 2 == 0 && g.width() % 2 == 0 && L % tilesPerRow == 0
-                && g.channels() >= MIN_CHANNELS;
+                && g.padW() == 1 && g.height() % 2 == 0 && g.width() % 2 == 0 && L % tilesPerRow == 0;
     }
 
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
-        if (!handles(g)) {
+        if (!takes(g, outChannels)) {
             direct.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
             return;
         }
@@ -101,7 +126,7 @@ final class WinogradConv implements BatchConv {
     public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
         ConvGeometry t = g.strideH() == 1 && g.strideW() == 1 ? BatchConv.transposed(g, outChannels) : null;
-        if (t == null || !handles(t)) {
+        if (t == null || !takes(t, g.channels())) {
             direct.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
             return;
         }
@@ -174,11 +199,19 @@ final class WinogradConv implements BatchConv {
         int blocks = Math.ceilDiv(batch, tiling.imagesPerBlock);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : blocks;
         Parallel.get().parallelFor(blocks, grain, (start, end) -> {
+            float[] planes = TASK.floats(PLANES, 4 * tiling.in * tiling.planeSize);
+            float[] v = TASK.floats(TRANSFORMED_INPUT, tiling.in * 16 * NR);
+            Products products = new Products();
             for (long block = start; block < end; block++) {
                 int b0 = Math.toIntExact(block * tiling.imagesPerBlock);
                 int images = Math.min(tiling.imagesPerBlock, batch - b0);
-                float[] v = transformInput(tiling, x, xOffset + b0 * g.inputSize(), images);
-                multiplyAndTransformOutput(tiling, u, v, images, y, yOffset + (long) b0 * out * g.height() * g.width());
+                stage(tiling, x, xOffset + b0 * g.inputSize(), images, planes);
+                long yBlock = yOffset + (long) b0 * out * g.height() * g.width();
+                int tiles = tiling.tiles(images);
+                for (int t0 = 0; t0 < tiles; t0 += NR) {
+                    transformInput(tiling, planes, t0, Math.min(NR, tiles - t0), v);
+                    multiplyAndTransformOutput(tiling, u, v, products, t0, tiles, y, yBlock);
+                }
             }
         });
     }
@@ -230,27 +263,18 @@ final class WinogradConv implements BatchConv {
         int tiles(int images) {
             return images * tilesPerImage;
         }
-
-        int panels(int images) {
-            return Math.ceilDiv(tiles(images), NR);
-        }
     }
 
     /**
-     * {@code V = B^T d B} of every tile of {@code images} images from {@code x}, as the register kernel's B panels:
-     * per transformed position {@code xi} and panel of {@code NR} tiles, an {@code in x NR} panel row by row, at
-     * {@code ((xi * panels + panel) * in + c) * NR}.
+     * {@code V = B^T d B} of the {@code count <= NR} tiles from tile {@code first} of the staged block, as one B panel of
+     * the register kernel per transformed position {@code xi}: row {@code c} of panel {@code xi} at
+     * {@code (c * 16 + xi) * NR}, so the transform writes each channel's 16 rows in one run (tiles past {@code count}
+     * hold values never stored).
      */
-    private static float[] transformInput(Tiling tl, MemorySegment x, long xOffset, int images) {
-        int in = tl.in;
-        int panels = tl.panels(images);
-        float[] v = TASK.floats(TRANSFORMED_INPUT, 16 * panels * in * NR);
-        float[] planes = TASK.floats(PLANES, 4 * in * tl.planeSize);
-        stage(tl, x, xOffset, images, planes);
-        int tiles = tl.tiles(images);
+    private static void transformInput(Tiling tl, float[] planes, int first, int count, float[] v) {
         int w = tl.tilesPerRow;
-        int xiStride = panels * in * NR;
-        for (int t0 = 0; t0 < tiles; t0 += L) {
+        for (int lane0 = 0; lane0 < count; lane0 += L) {
+            int t0 = first + lane0;
             VectorMask<Float> left = VectorMask.fromArray(SPECIES, tl.notLeft, t0);
             VectorMask<Float> right = VectorMask.fromArray(SPECIES, tl.notRight, t0);
             VectorMask<Float> top = VectorMask.fromArray(SPECIES, tl.notTop, t0);
@@ -259,9 +283,8 @@ final class WinogradConv implements BatchConv {
             VectorMask<Float> topRight = top.and(right);
             VectorMask<Float> bottomLeft = bottom.and(left);
             VectorMask<Float> bottomRight = bottom.and(right);
-            int out0 = t0 / NR * in * NR + t0 % NR;
-            for (int c = 0; c < in; c++) {
-                // Phase planes of channel c: even row/even column, even/odd, odd/even, odd/odd; q is tile t0's element.
+            for (int c = 0; c < tl.in; c++) {
+                // Tile t0's element in the phase planes of channel c: even row and column, even/odd, odd/even, odd/odd.
                 int ee = (4 * c) * tl.planeSize + MARGIN + t0;
                 int eo = ee + tl.planeSize;
                 int oe = eo + tl.planeSize;
@@ -283,24 +306,31 @@ final class WinogradConv implements BatchConv {
                 FloatVector d31 = FloatVector.fromArray(SPECIES, planes, ee + w, bottom);
                 FloatVector d32 = FloatVector.fromArray(SPECIES, planes, eo + w, bottom);
                 FloatVector d33 = FloatVector.fromArray(SPECIES, planes, ee + w + 1, bottomRight);
-                int at = out0 + c * NR;
-                // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then (B^T d) B the same on columns.
-                rowTransform(d00.sub(d20), d01.sub(d21), d02.sub(d22), d03.sub(d23), v, at, xiStride);
-                rowTransform(d10.add(d20), d11.add(d21), d12.add(d22), d13.add(d23), v, at + 4 * xiStride, xiStride);
-                rowTransform(d20.sub(d10), d21.sub(d11), d22.sub(d12), d23.sub(d13), v, at + 8 * xiStride, xiStride);
-                rowTransform(d10.sub(d30), d11.sub(d31), d12.sub(d32), d13.sub(d33), v, at + 12 * xiStride, xiStride);
+                int at = c * 16 * NR + lane0;
+                // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3 (ri: row i, column j); then (B^T d) B, the same on
+                // the columns of each row. All inline: a vector passed to a method C2 does not inline is boxed.
+                FloatVector r00 = d00.sub(d20), r01 = d01.sub(d21), r02 = d02.sub(d22), r03 = d03.sub(d23);
+                FloatVector r10 = d10.add(d20), r11 = d11.add(d21), r12 = d12.add(d22), r13 = d13.add(d23);
+                FloatVector r20 = d20.sub(d10), r21 = d21.sub(d11), r22 = d22.sub(d12), r23 = d23.sub(d13);
+                FloatVector r30 = d10.sub(d30), r31 = d11.sub(d31), r32 = d12.sub(d32), r33 = d13.sub(d33);
+                r00.sub(r02).intoArray(v, at);
+                r01.add(r02).intoArray(v, at + NR);
+                r02.sub(r01).intoArray(v, at + 2 * NR);
+                r01.sub(r03).intoArray(v, at + 3 * NR);
+                r10.sub(r12).intoArray(v, at + 4 * NR);
+                r11.add(r12).intoArray(v, at + 5 * NR);
+                r12.sub(r11).intoArray(v, at + 6 * NR);
+                r11.sub(r13).intoArray(v, at + 7 * NR);
+                r20.sub(r22).intoArray(v, at + 8 * NR);
+                r21.add(r22).intoArray(v, at + 9 * NR);
+                r22.sub(r21).intoArray(v, at + 10 * NR);
+                r21.sub(r23).intoArray(v, at + 11 * NR);
+                r30.sub(r32).intoArray(v, at + 12 * NR);
+                r31.add(r32).intoArray(v, at + 13 * NR);
+                r32.sub(r31).intoArray(v, at + 14 * NR);
+                r31.sub(r33).intoArray(v, at + 15 * NR);
             }
         }
-        return v;
-    }
-
-    /** Stores {@code [t0 - t2, t1 + t2, t2 - t1, t1 - t3]} (one row of {@code B^T d B}) at {@code at + j * stride}. */
-    private static void rowTransform(FloatVector t0, FloatVector t1, FloatVector t2, FloatVector t3, float[] v, int at,
-                                     int stride) {
-        t0.sub(t2).intoArray(v, at);
-        t1.add(t2).intoArray(v, at + stride);
-        t2.sub(t1).intoArray(v, at + 2 * stride);
-        t1.sub(t3).intoArray(v, at + 3 * stride);
     }
 
     /**
@@ -334,46 +364,61 @@ final class WinogradConv implements BatchConv {
         }
     }
 
+    /** The 16 product tiles {@code M[xi]} of one task and the kernel's row offsets into a transformed panel. */
+    private static final class Products {
+        final float[][] m = new float[16][];
+        final float[] product = TASK.floats(PRODUCT, MR * NR);
+        final float[] outputs = TASK.floats(OUTPUT, 4 * L);
+        /** Row {@code c} of every transformed panel is {@code 16 NR} floats after row {@code c - 1}. */
+        int[] rows = new int[0];
+
+        Products() {
+            for (int xi = 0; xi < 16; xi++) {
+                m[xi] = TASK.floats(TILES + xi, MR * NR);
+            }
+        }
+
+        int[] rows(int in) {
+            if (rows.length < in) {
+                rows = new int[in];
+                for (int c = 0; c < in; c++) {
+                    rows[c] = c * 16 * NR;
+                }
+            }
+            return rows;
+        }
+    }
+
     /**
-     * For every panel of {@code NR} tiles and every {@code MR} output channels: the 16 products {@code M[xi]} (one
-     * register-kernel tile each, chains of {@link #KC} input channels added in order), then {@code A^T M A} into
-     * {@code y}.
+     * For the panel of tiles from {@code t0} (transformed in {@code v}) and every {@code MR} output channels: the 16
+     * products {@code M[xi]} (one register-kernel tile each, chains of {@link #KC} input channels added in order), then
+     * {@code A^T M A} into {@code y}, the block's output; tiles from {@code tiles} on are not stored.
      */
-    private static void multiplyAndTransformOutput(Tiling tl, float[] u, float[] v, int images, MemorySegment y,
-                                                   long yOffset) {
+    private static void multiplyAndTransformOutput(Tiling tl, float[] u, float[] v, Products p, int t0, int tiles,
+                                                   MemorySegment y, long yOffset) {
         int in = tl.in;
         int out = tl.out;
-        int panels = tl.panels(images);
         int outPadded = Math.ceilDiv(out, MR) * MR;
         int positionSize = outPadded * in;
-        int xiStride = panels * in * NR;
-        float[] product = TASK.floats(PRODUCT, MR * NR);
-        float[][] m = new float[16][];
-        for (int xi = 0; xi < 16; xi++) {
-            m[xi] = TASK.floats(TILES + xi, MR * NR);
-        }
-        float[] outputs = TASK.floats(OUTPUT, 4 * L);
-        int tiles = tl.tiles(images);
-        for (int panel = 0; panel < panels; panel++) {
-            for (int ir = 0; ir < out; ir += MR) {
-                for (int xi = 0; xi < 16; xi++) {
-                    int b = xi * xiStride + panel * in * NR;
-                    for (int pc = 0; pc < in; pc += KC) {
-                        int kc = Math.min(KC, in - pc);
-                        int a = xi * positionSize + pc * outPadded + ir * kc;
-                        if (pc == 0) {
-                            SgemmKernel.multiply(kc, u, a, v, b + pc * NR, m[xi]);
-                        } else {
-                            SgemmKernel.multiply(kc, u, a, v, b + pc * NR, product);
-                            SgemmKernel.addTile(product, m[xi], 0, NR);
-                        }
+        int[] rows = p.rows(in);
+        float[][] m = p.m;
+        for (int ir = 0; ir < out; ir += MR) {
+            for (int xi = 0; xi < 16; xi++) {
+                for (int pc = 0; pc < in; pc += KC) {
+                    int kc = Math.min(KC, in - pc);
+                    int a = xi * positionSize + pc * outPadded + ir * kc;
+                    if (pc == 0) {
+                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, m[xi]);
+                    } else {
+                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, p.product);
+                        SgemmKernel.addTile(p.product, m[xi], 0, NR);
                     }
                 }
-                int rows = Math.min(MR, out - ir);
-                for (int half = 0; half < NR && panel * NR + half < tiles; half += L) {
-                    for (int i = 0; i < rows; i++) {
-                        transformOutput(tl, m, i * NR + half, ir + i, panel * NR + half, tiles, y, yOffset, outputs);
-                    }
+            }
+            int outRows = Math.min(MR, out - ir);
+            for (int half = 0; half < NR && t0 + half < tiles; half += L) {
+                for (int i = 0; i < outRows; i++) {
+                    transformOutput(tl, m, i * NR + half, ir + i, t0 + half, tiles, y, yOffset, p.outputs);
                 }
             }
         }
@@ -385,16 +430,25 @@ final class WinogradConv implements BatchConv {
      */
     private static void transformOutput(Tiling tl, float[][] m, int at, int o, int t0, int tiles, MemorySegment y,
                                         long yOffset, float[] outputs) {
-        // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3 of the 4x4 product, column by column (t: top, b: bottom row);
-        // then the same on the columns of each row. Locals, not arrays: an array of vectors would box them.
-        FloatVector t0c = column(m, 0, at, true), t1c = column(m, 1, at, true);
-        FloatVector t2c = column(m, 2, at, true), t3c = column(m, 3, at, true);
-        FloatVector b0c = column(m, 0, at, false), b1c = column(m, 1, at, false);
-        FloatVector b2c = column(m, 2, at, false), b3c = column(m, 3, at, false);
-        FloatVector y00 = t0c.add(t1c).add(t2c);
-        FloatVector y01 = t1c.sub(t2c).sub(t3c);
-        FloatVector y10 = b0c.add(b1c).add(b2c);
-        FloatVector y11 = b1c.sub(b2c).sub(b3c);
+        // A^T M: rows m0 + m1 + m2 (topj) and m1 - m2 - m3 (bottomj) of the 4x4 product (mij: row i, column j), column
+        // by column; then the same on the columns of each row. All inline: a vector passed to or returned from a
+        // method C2 does not inline is boxed.
+        FloatVector m10 = FloatVector.fromArray(SPECIES, m[4], at), m20 = FloatVector.fromArray(SPECIES, m[8], at);
+        FloatVector m11 = FloatVector.fromArray(SPECIES, m[5], at), m21 = FloatVector.fromArray(SPECIES, m[9], at);
+        FloatVector m12 = FloatVector.fromArray(SPECIES, m[6], at), m22 = FloatVector.fromArray(SPECIES, m[10], at);
+        FloatVector m13 = FloatVector.fromArray(SPECIES, m[7], at), m23 = FloatVector.fromArray(SPECIES, m[11], at);
+        FloatVector top0 = FloatVector.fromArray(SPECIES, m[0], at).add(m10).add(m20);
+        FloatVector top1 = FloatVector.fromArray(SPECIES, m[1], at).add(m11).add(m21);
+        FloatVector top2 = FloatVector.fromArray(SPECIES, m[2], at).add(m12).add(m22);
+        FloatVector top3 = FloatVector.fromArray(SPECIES, m[3], at).add(m13).add(m23);
+        FloatVector bottom0 = m10.sub(m20).sub(FloatVector.fromArray(SPECIES, m[12], at));
+        FloatVector bottom1 = m11.sub(m21).sub(FloatVector.fromArray(SPECIES, m[13], at));
+        FloatVector bottom2 = m12.sub(m22).sub(FloatVector.fromArray(SPECIES, m[14], at));
+        FloatVector bottom3 = m13.sub(m23).sub(FloatVector.fromArray(SPECIES, m[15], at));
+        FloatVector y00 = top0.add(top1).add(top2);
+        FloatVector y01 = top1.sub(top2).sub(top3);
+        FloatVector y10 = bottom0.add(bottom1).add(bottom2);
+        FloatVector y11 = bottom1.sub(bottom2).sub(bottom3);
         MemorySegment target = NativeSegments.typed(y);
         int w = tl.tilesPerRow;
         int width = tl.g.width();
@@ -429,14 +483,6 @@ final class WinogradConv implements BatchConv {
             target.setAtIndex(F32, at0 + width, outputs[2 * L + lane]);
             target.setAtIndex(F32, at0 + width + 1, outputs[3 * L + lane]);
         }
-    }
-
-    /** Row 0 ({@code m0 + m1 + m2}) or row 1 ({@code m1 - m2 - m3}) of {@code A^T M}, column {@code j}. */
-    private static FloatVector column(float[][] m, int j, int at, boolean top) {
-        FloatVector m1 = FloatVector.fromArray(SPECIES, m[4 + j], at);
-        FloatVector m2 = FloatVector.fromArray(SPECIES, m[8 + j], at);
-        return top ? FloatVector.fromArray(SPECIES, m[j], at).add(m1).add(m2)
-                : m1.sub(m2).sub(FloatVector.fromArray(SPECIES, m[12 + j], at));
     }
 
     /** Indices {@code from, L + from, from + 1, L + from + 1, ...} into the concatenation of two vectors. */

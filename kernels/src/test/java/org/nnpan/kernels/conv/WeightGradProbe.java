@@ -41,7 +41,7 @@ public final class WeightGradProbe {
             gy[i] = (float) random.nextGaussian();
         }
         float[] gw = new float[outChannels * (int) geometry.colRows()];
-        BatchConv conv = BatchConvs.best();
+        BatchConv conv = BatchConvs.direct();
         MemorySegment gradient = OffHeap.copy(gw);
         for (int i = 0; i <= warmup; i++) {
             conv.weightGrad(geometry, BATCH, outChannels, OffHeap.copy(x), 0, OffHeap.copy(gy), 0, gradient, 0);

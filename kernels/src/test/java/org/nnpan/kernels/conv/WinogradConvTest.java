@@ -36,7 +36,7 @@ class WinogradConvTest {
     void vectorApi() {
         BatchConv direct = BatchConvs.direct();
         assumeTrue(direct != null, "no vector convolution in this JVM");
-        winograd = new WinogradConv(direct);
+        winograd = new WinogradConv(direct, true);
     }
 
     @Test
@@ -48,7 +48,7 @@ class WinogradConvTest {
             ConvGeometry g = wide ? smallGeometry(rnd) : randomGeometry(rnd);
             int batch = 1 + rnd.nextInt(wide ? 2 : 5);
             int out = wide ? 260 + rnd.nextInt(20) : 8 + rnd.nextInt(40);
-            assertTrue(WinogradConv.handles(g), g::toString);
+            assertTrue(WinogradConv.fits(g), g::toString);
             float[] x = random(rnd, batch * (int) g.inputSize());
             float[] w = random(rnd, out * (int) g.colRows());
             float[] gy = random(rnd, batch * out * (int) g.colCols());
@@ -103,12 +103,15 @@ class WinogradConvTest {
 
     @Test
     void otherShapesAreLeftToTheDirectKernel() {
-        assertFalse(WinogradConv.handles(new ConvGeometry(16, 8, 8, 3, 3, 2, 2, 1, 1)), "stride 2");
-        assertFalse(WinogradConv.handles(new ConvGeometry(16, 8, 8, 3, 3, 1, 1, 0, 0)), "padding 0");
-        assertFalse(WinogradConv.handles(new ConvGeometry(16, 8, 8, 5, 5, 1, 1, 2, 2)), "5x5");
-        assertFalse(WinogradConv.handles(new ConvGeometry(16, 7, 8, 3, 3, 1, 1, 1, 1)), "odd height");
-        assertFalse(WinogradConv.handles(new ConvGeometry(16, 12, 12, 3, 3, 1, 1, 1, 1)), "6 tiles per row");
-        assertFalse(WinogradConv.handles(new ConvGeometry(3, 32, 32, 3, 3, 1, 1, 1, 1)), "3 input channels");
+        assertFalse(WinogradConv.fits(new ConvGeometry(64, 8, 8, 3, 3, 2, 2, 1, 1)), "stride 2");
+        assertFalse(WinogradConv.fits(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 0, 0)), "padding 0");
+        assertFalse(WinogradConv.fits(new ConvGeometry(64, 8, 8, 5, 5, 1, 1, 2, 2)), "5x5");
+        assertFalse(WinogradConv.fits(new ConvGeometry(64, 7, 8, 3, 3, 1, 1, 1, 1)), "odd height");
+        assertFalse(WinogradConv.fits(new ConvGeometry(64, 12, 12, 3, 3, 1, 1, 1, 1)), "6 tiles per row");
+        assertTrue(WinogradConv.handles(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 1, 1), 64), "ResNet's 8x8 layers");
+        assertFalse(WinogradConv.handles(new ConvGeometry(3, 32, 32, 3, 3, 1, 1, 1, 1), 16), "3 input channels");
+        assertFalse(WinogradConv.handles(new ConvGeometry(16, 32, 32, 3, 3, 1, 1, 1, 1), 16), "16 channels");
+        assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
     }
 
     /** A 3x3, stride-1, padding-1 geometry with a width whose tiles per row divide the vector's lanes. */
