@@ -2,6 +2,7 @@ package org.nnpan.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nnpan.kernels.conv.BatchConvs;
 import org.nnpan.kernels.gemm.Gemms;
 
 /** Facts about optional accelerations, shared by {@code info} and run reports. */
@@ -21,6 +22,7 @@ final class SystemInfo {
                 ? "enabled"
                 : "not enabled (start java with --add-modules jdk.incubator.vector for SIMD kernels)"));
         lines.add("gemm          " + Gemms.describe());
+        lines.add("convolution   " + BatchConvs.describe());
         return lines;
     }
 }

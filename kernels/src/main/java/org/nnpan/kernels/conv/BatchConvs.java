@@ -19,7 +19,12 @@ public final class BatchConvs {
     private BatchConvs() {
     }
 
-    /** The fast batch convolution, or {@code null} when this JVM has none (no Vector API, or SIMD switched off). */
+    /**
+     * The fast batch convolution, or {@code null} when this JVM has none (no Vector API, or SIMD switched off).
+     *
+     * @throws IllegalArgumentException if {@code nnpan.winograd} is set to something other than {@code on} or
+     *     {@code off}
+     */
     public static BatchConv best() {
         decide();
         return chosen;
@@ -38,15 +43,45 @@ public final class BatchConvs {
         if (!decided) {
             synchronized (BatchConvs.class) {
                 if (!decided) {
+                    // Read first, so a mistyped switch fails on any machine rather than being ignored.
+                    boolean winograd = winogradOn(System.getProperty("nnpan.winograd", "on"));
                     boolean vector = "vector".equals(Gemms.best().name())
                             && !"off".equals(System.getProperty("nnpan.simd", "").trim());
                     direct = vector ? create("VectorBatchConv") : null;
-                    boolean winograd = !"off".equals(System.getProperty("nnpan.winograd", "").trim());
                     chosen = direct != null && winograd ? create("WinogradConv", direct) : direct;
                     decided = true;
                 }
             }
         }
+    }
+
+    /**
+     * A line for {@code info}: which convolution float32 layers get.
+     *
+     * @throws IllegalArgumentException as {@link #best} does
+     */
+    public static String describe() {
+        decide();
+        if (direct == null) {
+            return "im2col + GEMM (no Vector API, or -Dnnpan.simd=off)";
+        }
+        return chosen == direct ? "implicit GEMM (Winograd off)"
+                : "implicit GEMM; Winograd F(2x2,3x3) for 3x3 stride-1 layers of 32+ channels (-Dnnpan.winograd=off: "
+                + "direct only)";
+    }
+
+    /**
+     * Whether a value of {@code nnpan.winograd} allows Winograd: {@code on} (the default) does, {@code off} does not.
+     *
+     * @throws IllegalArgumentException for any other value
+     */
+    static boolean winogradOn(String property) {
+        String value = property.trim();
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("nnpan.winograd must be on or off, got '" + value + "'");
+        };
     }
 
     private static BatchConv create(String name, BatchConv... wrapped) {

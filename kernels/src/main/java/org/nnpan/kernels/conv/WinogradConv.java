@@ -151,9 +151,9 @@ final class WinogradConv implements BatchConv {
 
     /**
      * {@code U = G g G^T} for every output and input channel of the convolution computed, as the register kernel's A
-     * panels: per transformed position {@code xi}, an {@code outPadded x in} matrix packed in {@link #KC}-deep blocks of
-     * {@code MR}-row panels stored column by column (rows past {@code out} zero). With {@code flipped}, {@code g} is
-     * the input gradient's kernel: {@code g[o][c] = w[c][o]} turned by 180 degrees, {@code w} being
+     * panels: per transformed position {@code xi}, an {@code outPadded x in} matrix packed in {@link #KC}-deep blocks
+     * of {@code MR}-row panels stored column by column (rows past {@code out} zero). With {@code flipped}, {@code g}
+     * is the input gradient's kernel: {@code g[o][c] = w[c][o]} turned by 180 degrees, {@code w} being
      * {@code [in, out, 3, 3]}. Computed in double and rounded once.
      */
     private static float[] transformWeight(MemorySegment w, long wOffset, int out, int in, boolean flipped) {
@@ -192,7 +192,7 @@ final class WinogradConv implements BatchConv {
         return u;
     }
 
-    /** The convolution of {@code x} (geometry {@code g}, which {@link #handles}) with the transformed weight {@code u}. */
+    /** The convolution of {@code x} (geometry {@code g}, which {@link #fits}) with the transformed weight {@code u}. */
     private static void convolve(ConvGeometry g, int batch, int out, MemorySegment x, long xOffset, float[] u,
                                  MemorySegment y, long yOffset) {
         Tiling tiling = new Tiling(g, out);
@@ -266,8 +266,8 @@ final class WinogradConv implements BatchConv {
     }
 
     /**
-     * {@code V = B^T d B} of the {@code count <= NR} tiles from tile {@code first} of the staged block, as one B panel of
-     * the register kernel per transformed position {@code xi}: row {@code c} of panel {@code xi} at
+     * {@code V = B^T d B} of the {@code count <= NR} tiles from tile {@code first} of the staged block, as one B panel
+     * of the register kernel per transformed position {@code xi}: row {@code c} of panel {@code xi} at
      * {@code (c * 16 + xi) * NR}, so the transform writes each channel's 16 rows in one run (tiles past {@code count}
      * hold values never stored).
      */
@@ -283,54 +283,54 @@ final class WinogradConv implements BatchConv {
             VectorMask<Float> topRight = top.and(right);
             VectorMask<Float> bottomLeft = bottom.and(left);
             VectorMask<Float> bottomRight = bottom.and(right);
+            VectorMask<Float> all = SPECIES.maskAll(true);
             for (int c = 0; c < tl.in; c++) {
                 // Tile t0's element in the phase planes of channel c: even row and column, even/odd, odd/even, odd/odd.
                 int ee = (4 * c) * tl.planeSize + MARGIN + t0;
                 int eo = ee + tl.planeSize;
                 int oe = eo + tl.planeSize;
                 int oo = oe + tl.planeSize;
-                // d[i][j] = padded input row 2 th + i, column 2 tw + j, i.e. image row 2 th + i - 1, column 2 tw + j - 1.
-                FloatVector d00 = FloatVector.fromArray(SPECIES, planes, oo - w - 1, topLeft);
-                FloatVector d01 = FloatVector.fromArray(SPECIES, planes, oe - w, top);
-                FloatVector d02 = FloatVector.fromArray(SPECIES, planes, oo - w, top);
-                FloatVector d03 = FloatVector.fromArray(SPECIES, planes, oe - w + 1, topRight);
-                FloatVector d10 = FloatVector.fromArray(SPECIES, planes, eo - 1, left);
-                FloatVector d11 = FloatVector.fromArray(SPECIES, planes, ee);
-                FloatVector d12 = FloatVector.fromArray(SPECIES, planes, eo);
-                FloatVector d13 = FloatVector.fromArray(SPECIES, planes, ee + 1, right);
-                FloatVector d20 = FloatVector.fromArray(SPECIES, planes, oo - 1, left);
-                FloatVector d21 = FloatVector.fromArray(SPECIES, planes, oe);
-                FloatVector d22 = FloatVector.fromArray(SPECIES, planes, oo);
-                FloatVector d23 = FloatVector.fromArray(SPECIES, planes, oe + 1, right);
-                FloatVector d30 = FloatVector.fromArray(SPECIES, planes, eo + w - 1, bottomLeft);
-                FloatVector d31 = FloatVector.fromArray(SPECIES, planes, ee + w, bottom);
-                FloatVector d32 = FloatVector.fromArray(SPECIES, planes, eo + w, bottom);
-                FloatVector d33 = FloatVector.fromArray(SPECIES, planes, ee + w + 1, bottomRight);
                 int at = c * 16 * NR + lane0;
-                // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3 (ri: row i, column j); then (B^T d) B, the same on
-                // the columns of each row. All inline: a vector passed to a method C2 does not inline is boxed.
-                FloatVector r00 = d00.sub(d20), r01 = d01.sub(d21), r02 = d02.sub(d22), r03 = d03.sub(d23);
-                FloatVector r10 = d10.add(d20), r11 = d11.add(d21), r12 = d12.add(d22), r13 = d13.add(d23);
-                FloatVector r20 = d20.sub(d10), r21 = d21.sub(d11), r22 = d22.sub(d12), r23 = d23.sub(d13);
-                FloatVector r30 = d10.sub(d30), r31 = d11.sub(d31), r32 = d12.sub(d32), r33 = d13.sub(d33);
-                r00.sub(r02).intoArray(v, at);
-                r01.add(r02).intoArray(v, at + NR);
-                r02.sub(r01).intoArray(v, at + 2 * NR);
-                r01.sub(r03).intoArray(v, at + 3 * NR);
-                r10.sub(r12).intoArray(v, at + 4 * NR);
-                r11.add(r12).intoArray(v, at + 5 * NR);
-                r12.sub(r11).intoArray(v, at + 6 * NR);
-                r11.sub(r13).intoArray(v, at + 7 * NR);
-                r20.sub(r22).intoArray(v, at + 8 * NR);
-                r21.add(r22).intoArray(v, at + 9 * NR);
-                r22.sub(r21).intoArray(v, at + 10 * NR);
-                r21.sub(r23).intoArray(v, at + 11 * NR);
-                r30.sub(r32).intoArray(v, at + 12 * NR);
-                r31.add(r32).intoArray(v, at + 13 * NR);
-                r32.sub(r31).intoArray(v, at + 14 * NR);
-                r31.sub(r33).intoArray(v, at + 15 * NR);
+                // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3, where row i of d is image row 2 th + i - 1:
+                // the odd rows of tile row th - 1 and th (i = 0, 2), the even rows of th and th + 1 (i = 1, 3).
+                transformRow(planes, oe - w, oo - w, topLeft, top, topRight, oe, oo, left, all, right, false, v, at);
+                transformRow(planes, ee, eo, left, all, right, oe, oo, left, all, right, true, v, at + 4 * NR);
+                transformRow(planes, oe, oo, left, all, right, ee, eo, left, all, right, false, v, at + 8 * NR);
+                transformRow(planes, ee, eo, left, all, right, ee + w, eo + w, bottomLeft, bottom, bottomRight, false,
+                        v, at + 12 * NR);
             }
         }
+    }
+
+    /**
+     * One row of {@code B^T d B} for {@code L} tiles: with {@code a} and {@code b} two rows of their input tiles, the
+     * row {@code r = a + b} ({@code add}) or {@code a - b}, and then {@code [r0 - r2, r1 + r2, r2 - r1, r1 - r3]}
+     * stored at {@code at + j * NR}. A row of input tiles is read from its even-column plane at {@code even} and
+     * odd-column plane at {@code odd}: columns {@code 2 tw - 1 .. 2 tw + 2} are {@code odd - 1}, {@code even}, {@code odd},
+     * {@code even + 1}, each load masked to zero outside the image. (One method per row rather than one for the whole
+     * transform: C1 gave up on that one, "out of virtual registers", which left it interpreted, every vector operation
+     * boxed, until C2 compiled it seconds later.)
+     */
+    private static void transformRow(float[] planes, int aEven, int aOdd, VectorMask<Float> aLeft,
+                                     VectorMask<Float> aMid, VectorMask<Float> aRight, int bEven, int bOdd,
+                                     VectorMask<Float> bLeft, VectorMask<Float> bMid, VectorMask<Float> bRight,
+                                     boolean add, float[] v, int at) {
+        FloatVector a0 = FloatVector.fromArray(SPECIES, planes, aOdd - 1, aLeft);
+        FloatVector a1 = FloatVector.fromArray(SPECIES, planes, aEven, aMid);
+        FloatVector a2 = FloatVector.fromArray(SPECIES, planes, aOdd, aMid);
+        FloatVector a3 = FloatVector.fromArray(SPECIES, planes, aEven + 1, aRight);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, planes, bOdd - 1, bLeft);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, planes, bEven, bMid);
+        FloatVector b2 = FloatVector.fromArray(SPECIES, planes, bOdd, bMid);
+        FloatVector b3 = FloatVector.fromArray(SPECIES, planes, bEven + 1, bRight);
+        FloatVector r0 = add ? a0.add(b0) : a0.sub(b0);
+        FloatVector r1 = add ? a1.add(b1) : a1.sub(b1);
+        FloatVector r2 = add ? a2.add(b2) : a2.sub(b2);
+        FloatVector r3 = add ? a3.add(b3) : a3.sub(b3);
+        r0.sub(r2).intoArray(v, at);
+        r1.add(r2).intoArray(v, at + NR);
+        r2.sub(r1).intoArray(v, at + 2 * NR);
+        r1.sub(r3).intoArray(v, at + 3 * NR);
     }
 
     /**
@@ -454,7 +454,8 @@ final class WinogradConv implements BatchConv {
         int width = tl.g.width();
         long plane = (long) tl.g.height() * width;
         if (2 * w >= L) {
-            // Each half of an interleaved row pair is L/2 tiles of one tile row: two whole-vector stores per output row.
+            // Each half of an interleaved row pair is L/2 tiles of one tile row: two whole-vector stores per output
+            // row.
             for (int half = 0; half < L && t0 + half < tiles; half += L / 2) {
                 int t = t0 + half;
                 int k = t / tl.tilesPerImage;
