@@ -66,7 +66,7 @@ public final class BatchConvs {
             return "im2col + GEMM (no Vector API, or -Dnnpan.simd=off)";
         }
         return chosen == direct ? "implicit GEMM (Winograd off)"
-                : "implicit GEMM; Winograd F(2x2,3x3) for 3x3 stride-1 layers of 32+ channels (-Dnnpan.winograd=off: "
+                : "implicit GEMM; Winograd F(2x2,3x3) for 3x3 stride-1 layers of 64+ channels (-Dnnpan.winograd=off: "
                 + "direct only)";
     }
 

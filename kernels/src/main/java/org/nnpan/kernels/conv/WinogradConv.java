@@ -30,7 +30,10 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * image, row by row. Each image channel is staged as its four 2x2 phases ({@link #stage}), so the 16 input values of
  * {@code L} consecutive tiles are 16 unit-stride vector loads (neighbouring tiles in a phase plane are one element
  * apart, tile rows {@code W / 2} apart), masked to zero at the image's border. Hence the shapes: a width whose
- * {@code W / 2} tiles divide {@code L} (2, 4, 8, 16, 32 with 16 lanes) and an even height.
+ * {@code W / 2} tiles divide {@code L} (2, 4, 8, 16, 32 with 16 lanes) and an even height. One panel of {@code NR}
+ * tiles at a time is transformed ({@code [channel][xi][tile]}, written in one run per channel, at most 1 MB), read
+ * in place by the register kernel ({@link SgemmKernel#multiplyInPlaceB}) for every {@code MR} output channels, and
+ * the 16 product tiles are transformed back and stored at once.
  *
  * <p>Numerics: not bit-identical to the direct kernel (the sums are regrouped), but every output element is computed
  * by one thread with a fixed sequence of operations that depends on neither the thread count nor the batch split, so
@@ -46,9 +49,10 @@ final class WinogradConv implements BatchConv {
     private static final int KC = 256;
     /**
      * Input and output channels below which the transforms (whose cost grows with channels, not with their product)
-     * outweigh the multiplies saved: ResNet's 16-channel 32x32 layers took 1.5-2x the direct kernel's CPU.
+     * outweigh the multiplies saved: ResNet's 16-channel 32x32 layers took 1.3-1.6x the direct kernel's CPU, its
+     * 32-channel 16x16 layers 0.87-1.28x (no clear gain), its 64-channel 8x8 layers 0.91-0.97x.
      */
-    private static final int MIN_CHANNELS = 32;
+    private static final int MIN_CHANNELS = 64;
     /**
      * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
      * it, and VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow or 2x slower than the direct kernel.
@@ -305,11 +309,11 @@ final class WinogradConv implements BatchConv {
     /**
      * One row of {@code B^T d B} for {@code L} tiles: with {@code a} and {@code b} two rows of their input tiles, the
      * row {@code r = a + b} ({@code add}) or {@code a - b}, and then {@code [r0 - r2, r1 + r2, r2 - r1, r1 - r3]}
-     * stored at {@code at + j * NR}. A row of input tiles is read from its even-column plane at {@code even} and
-     * odd-column plane at {@code odd}: columns {@code 2 tw - 1 .. 2 tw + 2} are {@code odd - 1}, {@code even}, {@code odd},
-     * {@code even + 1}, each load masked to zero outside the image. (One method per row rather than one for the whole
-     * transform: C1 gave up on that one, "out of virtual registers", which left it interpreted, every vector operation
-     * boxed, until C2 compiled it seconds later.)
+     * stored at {@code at + j * NR}. A row of input tiles is read from its even-column plane (offset {@code aEven},
+     * {@code bEven}) and its odd-column plane ({@code aOdd}, {@code bOdd}): columns {@code 2 tw - 1 .. 2 tw + 2} are
+     * odd {@code - 1}, even, odd, even {@code + 1}, each load masked to zero outside the image. (One method per row
+     * rather than one for the whole transform: C1 gave up on that one, "out of virtual registers", which left it
+     * interpreted, every vector operation boxed, until C2 compiled it seconds later.)
      */
     private static void transformRow(float[] planes, int aEven, int aOdd, VectorMask<Float> aLeft,
                                      VectorMask<Float> aMid, VectorMask<Float> aRight, int bEven, int bOdd,

@@ -111,6 +111,8 @@ class WinogradConvTest {
         assertTrue(WinogradConv.handles(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 1, 1), 64), "ResNet's 8x8 layers");
         assertFalse(WinogradConv.handles(new ConvGeometry(3, 32, 32, 3, 3, 1, 1, 1, 1), 16), "3 input channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(16, 32, 32, 3, 3, 1, 1, 1, 1), 16), "16 channels");
+        assertFalse(WinogradConv.handles(new ConvGeometry(32, 16, 16, 3, 3, 1, 1, 1, 1), 32), "32 channels");
+        assertTrue(WinogradConv.handles(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 512), "256 -> 512 channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
     }
 
