@@ -58,7 +58,10 @@ final class WinogradConv implements BatchConv {
      * it, and VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow or 2x slower than the direct kernel.
      */
     private static final long MAX_WEIGHT_FLOATS = 16L * 256 * 512;
-    /** Zero-free floats on both sides of a phase plane: loads reach up to {@code W / 2 + 1 <= L + 1} tiles away. */
+    /**
+     * Floats on both sides of a phase plane, of any value: loads reach up to {@code W / 2 + 1 <= L + 1} tiles beyond a
+     * block's, and every such lane is masked or belongs to a tile that is never stored.
+     */
     private static final int MARGIN = 2 * L;
     /** The two halves of {@code [a0 b0 a1 b1 ...]} from lanes of {@code a} and {@code b}: output rows interleaved. */
     private static final FloatVector INTERLEAVE_LOW = interleave(0);
