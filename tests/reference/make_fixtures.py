@@ -353,6 +353,12 @@ def build_ops():
            one(lambda x: x[:, 1:3].contiguous()))
     b.case("flatten_start1_2x3x4x5", "flatten", {"start_dim": 1, "end_dim": -1}, [randn(2, 3, 4, 5)],
            one(lambda x: torch.flatten(x, 1)))
+    # Last, so the cases above keep their random draws. 64 channels each side on an even map: the shape nnpan's
+    # float32 CPU path computes by Winograd F(2x2,3x3) (forward and input gradient); first order only, since the
+    # second-order references of a 64x64x3x3 weight would double the file.
+    b.case("conv2d_1x64x4x4_w64x64x3x3_s1_p1_nobias", "conv2d", {"stride": 1, "padding": 1, "bias": False},
+           [randn(1, 64, 4, 4), randn(64, 64, 3, 3) * 0.05],
+           one(lambda x, w: F.conv2d(x, w, None, stride=1, padding=1)), second_order=False)
     return b
 
 
