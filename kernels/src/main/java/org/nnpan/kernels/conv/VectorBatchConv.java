@@ -57,7 +57,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
-        requireNative(x, "x", w, "w", y, "y");
+        requireNative(KERNEL, x, "x", w, "w", y, "y");
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
             return;
@@ -68,7 +68,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
-        requireNative(gy, "gy", w, "w", gx, "gx");
+        requireNative(KERNEL, gy, "gy", w, "w", gx, "gx");
         if (!BatchConv.supportsInputGrad(g)) {
             throw new IllegalArgumentException("inputGrad needs a stride above 1 or padding below the kernel size, got "
                     + g);
@@ -99,7 +99,7 @@ final class VectorBatchConv implements BatchConv {
     @Override
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
-        requireNative(x, "x", gy, "gy", gw, "gw");
+        requireNative(KERNEL, x, "x", gy, "gy", gw, "gw");
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
             return;
@@ -151,12 +151,15 @@ final class VectorBatchConv implements BatchConv {
         MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, outChannels * k);
     }
 
-    /** Every segment a kernel here reads or writes is native: see {@link NativeSegments} for why. */
-    private static void requireNative(MemorySegment a, String aName, MemorySegment b, String bName, MemorySegment c,
-                                      String cName) {
-        NativeSegments.require(a, KERNEL, aName);
-        NativeSegments.require(b, KERNEL, bName);
-        NativeSegments.require(c, KERNEL, cName);
+    /**
+     * Every segment a convolution kernel reads or writes is native: see {@link NativeSegments} for why. Shared with
+     * {@link WinogradConv}, whose {@code kernel} name the message carries.
+     */
+    static void requireNative(String kernel, MemorySegment a, String aName, MemorySegment b, String bName,
+                              MemorySegment c, String cName) {
+        NativeSegments.require(a, kernel, aName);
+        NativeSegments.require(b, kernel, bName);
+        NativeSegments.require(c, kernel, cName);
     }
 
     /** The tap offsets padded to {@code length} with the first one: padded rows of a tile read real pixels, never stored. */

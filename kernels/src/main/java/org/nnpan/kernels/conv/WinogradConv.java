@@ -43,6 +43,7 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  */
 final class WinogradConv implements BatchConv {
 
+    private static final String KERNEL = "winograd convolution";
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Depth of one GEMM chain, as in the direct kernels: a {@code KC x NR} panel stays in L1. */
@@ -124,7 +125,7 @@ final class WinogradConv implements BatchConv {
             direct.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
             return;
         }
-        requireNative(x, "x", w, "w", y, "y");
+        VectorBatchConv.requireNative(KERNEL, x, "x", w, "w", y, "y");
         float[] u = transformWeight(w, wOffset, outChannels, g.channels(), false);
         convolve(g, batch, outChannels, x, xOffset, u, y, yOffset);
     }
@@ -137,7 +138,7 @@ final class WinogradConv implements BatchConv {
             direct.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
             return;
         }
-        requireNative(gy, "gy", w, "w", gx, "gx");
+        VectorBatchConv.requireNative(KERNEL, gy, "gy", w, "w", gx, "gx");
         // The forward convolution of gy with the spatially flipped, channel-transposed weight.
         float[] u = transformWeight(w, wOffset, g.channels(), outChannels, true);
         convolve(t, batch, g.channels(), gy, gyOffset, u, gx, gxOffset);
@@ -147,13 +148,6 @@ final class WinogradConv implements BatchConv {
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
         direct.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
-    }
-
-    private static void requireNative(MemorySegment a, String aName, MemorySegment b, String bName, MemorySegment c,
-                                      String cName) {
-        NativeSegments.require(a, "winograd convolution", aName);
-        NativeSegments.require(b, "winograd convolution", bName);
-        NativeSegments.require(c, "winograd convolution", cName);
     }
 
     /**
