@@ -103,7 +103,7 @@ public class CpuBackend extends ReferenceBackend {
             MemorySegment s = t.storage().segment();
             long base = t.offset();
             boolean f64 = t.dtype() == DType.F64;
-            Parallel.get().parallelFor(t.numel(), GRAIN, (lo, hi) -> {
+            Parallel.get().balancedFor(t.numel(), GRAIN, (lo, hi) -> {
                 for (long i = lo; i < hi; i++) {
                     if (f64) {
                         s.setAtIndex(D, base + i, value);
@@ -170,11 +170,11 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment o = out.storage().segment();
         long base = xd.offset();
         if (x.dtype() == DType.F64) {
-            Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> doubleUnaryLoop(op, in, base, o, lo, hi));
+            Parallel.get().balancedFor(out.numel(), GRAIN, (lo, hi) -> doubleUnaryLoop(op, in, base, o, lo, hi));
             return out;
         }
         FloatUnary f = floatFn(op);
-        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(op, f, in, base, o, lo, hi));
+        Parallel.get().balancedFor(out.numel(), GRAIN, (lo, hi) -> unaryLoop(op, f, in, base, o, lo, hi));
         return out;
     }
 
@@ -236,7 +236,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment o = out.storage().segment();
         long go = g.offset();
         long yo = y.offset();
-        Parallel.get().parallelFor(out.numel(), GRAIN, g.dtype() == DType.F64
+        Parallel.get().balancedFor(out.numel(), GRAIN, g.dtype() == DType.F64
                 ? (lo, hi) -> reluBackwardF64(gs, go + lo, ys, yo + lo, o, lo, (int) (hi - lo))
                 : (lo, hi) -> reluBackwardF32(gs, go + lo, ys, yo + lo, o, lo, (int) (hi - lo)));
         return out;
@@ -283,7 +283,7 @@ public class CpuBackend extends ReferenceBackend {
         long ao = a.offset();
         long bo = b.offset();
         if (a.sameShape(b)) {
-            Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+            Parallel.get().balancedFor(out.numel(), GRAIN, (lo, hi) -> {
                 int n = (int) (hi - lo);
                 for (int i = 0; i < n; i++) {
                     float v = as.getAtIndex(F, ao + lo + i) + bs.getAtIndex(F, bo + lo + i);
@@ -294,7 +294,7 @@ public class CpuBackend extends ReferenceBackend {
         }
         int width = a.size(-1);
         long rows = out.numel() / width;
-        Parallel.get().parallelFor(rows, Math.max(1, GRAIN / width), (lo, hi) -> {
+        Parallel.get().balancedFor(rows, Math.max(1, GRAIN / width), (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
                 long row = r * width;
                 for (int j = 0; j < width; j++) {
@@ -321,7 +321,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment y = b.storage().segment();
         MemorySegment o = out.storage().segment();
         long bStep = bScalar ? 0 : 1;
-        Parallel.get().parallelFor(out.numel(), GRAIN, (lo, hi) -> {
+        Parallel.get().balancedFor(out.numel(), GRAIN, (lo, hi) -> {
             for (long i = lo; i < hi; i++) {
                 o.setAtIndex(F, i, c.getAtIndex(F, cond.offset() + i) != 0 ? x.getAtIndex(F, a.offset() + i)
                         : y.getAtIndex(F, b.offset() + i * bStep));
@@ -345,11 +345,11 @@ public class CpuBackend extends ReferenceBackend {
         long runs = l.outer();
         if (runs == 1) {
             // One long run: split the run itself across threads.
-            Parallel.get().parallelFor(inner, GRAIN, (lo, hi) -> k.run(out.offset() + lo * io, io,
+            Parallel.get().balancedFor(inner, GRAIN, (lo, hi) -> k.run(out.offset() + lo * io, io,
                     a.offset() + lo * ia, ia, b.offset() + lo * ib, ib, (int) (hi - lo)));
             return;
         }
-        Parallel.get().parallelFor(runs, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
+        Parallel.get().balancedFor(runs, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
                 k.run(out.offset() + l.outerOffset(0, r), io, a.offset() + l.outerOffset(1, r), ia,
                         b.offset() + l.outerOffset(2, r), ib, inner);
@@ -544,7 +544,7 @@ public class CpuBackend extends ReferenceBackend {
         long innerRuns = inner.outer();
         int runLen = inner.inner();
         int runStride = inner.innerStride(0);
-        Parallel.get().parallelFor(outputs, Math.max(1, GRAIN / Math.max(1, perOutput)), (lo, hi) -> {
+        Parallel.get().balancedFor(outputs, Math.max(1, GRAIN / Math.max(1, perOutput)), (lo, hi) -> {
             for (long q = lo; q < hi; q++) {
                 long base = x.offset() + (kept == 0 ? 0 : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
                 double acc = op.identity();
@@ -619,7 +619,7 @@ public class CpuBackend extends ReferenceBackend {
         Tensor mean = alloc(DType.F32, layout.channels());
         Tensor invStd = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
-        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+        Parallel.get().balancedFor(layout.channels(), 1, (lo, hi) -> {
             float[] stats = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
                 kernel.forward(layout, ch, x.storage().segment(), x.offset(), y.storage().segment(), 0, eps,
@@ -655,7 +655,7 @@ public class CpuBackend extends ReferenceBackend {
         Tensor gGamma = alloc(DType.F32, layout.channels());
         Tensor gBeta = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
-        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+        Parallel.get().balancedFor(layout.channels(), 1, (lo, hi) -> {
             float[] grads = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
                 float m = mean.storage().segment().getAtIndex(F, ch);
@@ -693,7 +693,7 @@ public class CpuBackend extends ReferenceBackend {
                 x.storage().segment(), x.offset(), g.storage().segment(), g.offset(),
                 ofX ? upstream.storage().segment() : null, ofX ? upstream.offset() : 0,
                 dx == null ? null : dx.storage().segment(), dg == null ? null : dg.storage().segment());
-        Parallel.get().parallelFor(layout.channels(), 1, (lo, hi) -> {
+        Parallel.get().balancedFor(layout.channels(), 1, (lo, hi) -> {
             for (int ch = (int) lo; ch < hi; ch++) {
                 double s = ofX ? 0 : valueOr(upstream, ch, 0);
                 double dGammaCh = BatchNormSecondOrder.channel(of, operands, ch, eps, valueOr(gamma, ch, 1), s);
@@ -730,7 +730,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment idx = out.storage().segment();
         long planes = (long) xs[0] * xs[1];
         boolean twoByTwo = g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0;
-        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / ((long) h * w)), (lo, hi) -> {
+        Parallel.get().balancedFor(planes, Math.max(1, GRAIN / ((long) h * w)), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 long src = xc.offset() + p * h * w;
                 long dst = p * oh * ow;
@@ -800,7 +800,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment ix = ic.storage().segment();
         MemorySegment o = out.storage().segment();
         long planes = (long) is[0] * is[1];
-        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
+        Parallel.get().balancedFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 long src = xc.offset() + p * hw;
                 for (int i = 0; i < per; i++) {
@@ -828,7 +828,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment o = out.storage().segment();
         long planes = (long) is[0] * is[1];
         // Planes are disjoint, so threads never write the same element.
-        Parallel.get().parallelFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
+        Parallel.get().balancedFor(planes, Math.max(1, GRAIN / Math.max(1, per)), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 long dst = p * hw;
                 for (int i = 0; i < per; i++) {
@@ -856,7 +856,7 @@ public class CpuBackend extends ReferenceBackend {
         Tensor out = alloc(DType.F32, x.size(0), x.size(1), 1, 1);
         MemorySegment in = xc.storage().segment();
         MemorySegment o = out.storage().segment();
-        Parallel.get().parallelFor(out.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
+        Parallel.get().balancedFor(out.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 long base = xc.offset() + p * hw;
                 double acc = 0;
@@ -880,7 +880,7 @@ public class CpuBackend extends ReferenceBackend {
         Tensor out = alloc(DType.F32, inputShape);
         MemorySegment g = gc.storage().segment();
         MemorySegment o = out.storage().segment();
-        Parallel.get().parallelFor(gc.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
+        Parallel.get().balancedFor(gc.numel(), Math.max(1, GRAIN / hw), (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 // 0.0 + ...: the reference's sum starts from 0, which turns a −0 into +0.
                 float v = (float) (0.0 + g.getAtIndex(F, gc.offset() + p) / (double) hw);
@@ -950,7 +950,7 @@ public class CpuBackend extends ReferenceBackend {
         long as = ad.strides()[0];
         long bs = bd.strides()[0];
         // One GEMM per batch entry; several entries run side by side, each GEMM then single-threaded.
-        Parallel.get().parallelFor(batch, 1, (lo, hi) -> {
+        Parallel.get().balancedFor(batch, 1, (lo, hi) -> {
             for (long p = lo; p < hi; p++) {
                 gemm(dt, la.transposed(), lb.transposed(), m, n, k,
                         ad.storage().segment(), ad.offset() + p * as, la.ld(),

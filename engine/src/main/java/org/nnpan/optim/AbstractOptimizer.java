@@ -104,7 +104,7 @@ abstract sealed class AbstractOptimizer implements Optimizer permits Sgd, Adam {
                 state[i] = slot.buffers()[i].storage().segment();
             }
             // Elementwise, so chunks are independent and the result does not depend on the thread count.
-            Parallel.get().parallelFor(p.numel(), GRAIN, (from, to) -> update(param, g, mask, state, from, to));
+            Parallel.get().balancedFor(p.numel(), GRAIN, (from, to) -> update(param, g, mask, state, from, to));
         }
     }
 

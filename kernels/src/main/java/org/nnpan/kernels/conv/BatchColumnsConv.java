@@ -64,7 +64,7 @@ final class BatchColumnsConv {
         moveImages(g, batch, outChannels, gyAll, gy, gyOffset, true);
         MemorySegment columns = CALL.floats(COLUMNS, (long) k * n);
         gemm().sgemm(true, false, k, n, outChannels, 1f, w, wOffset, k, gyAll, 0, n, 0f, columns, 0, n);
-        Parallel.get().parallelFor(batch, grain(batch, gx), (lo, hi) -> {
+        Parallel.get().balancedFor(batch, grain(batch, gx), (lo, hi) -> {
             Taps taps = new Taps(g);
             float[] image = TASK.floats(0, taps.paddedSize);
             MemorySegment gCols = NativeSegments.typed(columns);
@@ -122,7 +122,7 @@ final class BatchColumnsConv {
         int k = Math.toIntExact(g.colRows());
         int n = columns(g, batch);
         MemorySegment matrix = CALL.floats(COLUMNS, (long) k * n);
-        Parallel.get().parallelFor(batch, grain(batch, x), (lo, hi) -> {
+        Parallel.get().balancedFor(batch, grain(batch, x), (lo, hi) -> {
             MemorySegment cols = NativeSegments.typed(matrix);
             Taps taps = new Taps(g);
             float[] data = taps.image.data;
@@ -183,7 +183,7 @@ final class BatchColumnsConv {
         long[] to = toMatrix ? batchMatrix : tensor;
         MemorySegment source = toMatrix ? images : matrix;
         MemorySegment target = toMatrix ? matrix : images;
-        Parallel.get().parallelFor(batch, grain(batch, images), (lo, hi) -> {
+        Parallel.get().balancedFor(batch, grain(batch, images), (lo, hi) -> {
             MemorySegment src = NativeSegments.typed(source);
             MemorySegment dst = NativeSegments.typed(target);
             for (long b = lo; b < hi; b++) {

@@ -62,7 +62,7 @@ final class PhaseInputGrad {
             }
         }
         long grain = Parallel.poolCanAccess(gy, gx) ? 1 : batch;
-        Parallel.get().parallelFor(batch, grain, (start, end) -> {
+        Parallel.get().balancedFor(batch, grain, (start, end) -> {
             MemorySegment out = NativeSegments.typed(gx);
             ShiftedColumns staged = ShiftedColumns.forPhases(outChannels, g.outH(), g.outW(), phases.gridH,
                     phases.gridW, phases.dhMin, phases.dhMax, phases.dwMin, phases.dwMax, NR);

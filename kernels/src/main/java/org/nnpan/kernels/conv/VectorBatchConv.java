@@ -226,7 +226,7 @@ final class VectorBatchConv implements BatchConv {
         LiveTaps[] liveTaps = (inPlace || widened) && g.padH() > 0 ? liveTaps(g, rowWidth, positions, rowsPadded) : null;
         float[] liveWeight = liveTaps == null ? null : gatherLive(liveTaps, packedWeight);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
-        Parallel.get().parallelFor(batch, grain, (start, end) -> {
+        Parallel.get().balancedFor(batch, grain, (start, end) -> {
             StagedImage image = shifted ? ShiftedColumns.forThread(g, NR)
                     : PaddedImage.forThread(g, 0, 0, rowWidth + g.kernelW() - 1);
             float[] data = image.data();
@@ -353,7 +353,7 @@ final class VectorBatchConv implements BatchConv {
             }
         }
         long grain = Parallel.poolCanAccess(x, y) ? 1 : batch;
-        Parallel.get().parallelFor(batch, grain, (start, end) -> {
+        Parallel.get().balancedFor(batch, grain, (start, end) -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = image.tapOffsets();
             int[] positions = image.positionOffsets(Math.ceilDiv(outHW, MR) * MR);

@@ -199,7 +199,7 @@ final class WinogradConv implements BatchConv {
         Tiling tiling = new Tiling(g, out);
         int blocks = Math.ceilDiv(batch, tiling.imagesPerBlock);
         long grain = Parallel.poolCanAccess(x, y) ? 1 : blocks;
-        Parallel.get().parallelFor(blocks, grain, (start, end) -> {
+        Parallel.get().balancedFor(blocks, grain, (start, end) -> {
             float[] planes = TASK.floats(PLANES, 4 * tiling.in * tiling.planeSize);
             float[] v = TASK.floats(TRANSFORMED_INPUT, tiling.in * 16 * NR);
             Products products = new Products();

@@ -2,17 +2,13 @@ package org.nnpan.kernels.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * The engine's dedicated intra-op thread pool. Work is split into contiguous, statically assigned chunks so a
- * given thread count always partitions a loop the same way, which keeps reductions deterministic.
+ * The engine's dedicated intra-op thread pool. A loop is cut into contiguous pieces whose boundaries depend only on
+ * the loop and the thread count, so a given thread count always partitions a loop the same way, which keeps
+ * reductions deterministic; the caller and the pool's threads claim the pieces one at a time, so a thread that is
+ * late (still waking up, or preempted) leaves its pieces to the others instead of holding up the loop.
  *
  * <p>The pool size defaults to the number of available processors and can be set once at start-up with
  * {@link #setThreads(int)} (the CLI's {@code --threads}) or the system property {@code nnpan.threads}.
@@ -29,16 +25,19 @@ public final class Parallel {
         void run(long start, long end);
     }
 
-    private static final class Worker extends Thread {
-        Worker(Runnable r, String name) {
-            super(r, name);
-        }
-    }
-
     /** Set while the calling thread runs a chunk of a parallel loop (workers are always inside one). */
     private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private static volatile Parallel instance;
+
+    /**
+     * How long an idle pool thread, or a caller waiting for the pool, spins before parking: system property
+     * {@code nnpan.spinMicros} (microseconds, 0 parks at once), default 200.
+     */
+    private static final long SPIN_NANOS = spinMicros() * 1000L;
+
+    /** How finely {@link #balancedFor} cuts a loop: enough pieces to even out a late thread, few enough to be cheap. */
+    private static final int PIECES_PER_THREAD = 4;
 
     /** The pool {@link #callWith} put in place on this thread; null outside such a call. */
     private static final ThreadLocal<Parallel> OVERRIDE = new ThreadLocal<>();
@@ -51,17 +50,15 @@ public final class Parallel {
     private static final Thread ANOTHER_THREAD = new Thread(() -> { });
 
     private final int threads;
-    private final ExecutorService pool;
+    private final Crew pool;
+    private final long spinNanos;
 
     private Parallel(int threads) {
         this.threads = threads;
-        AtomicInteger counter = new AtomicInteger();
-        ThreadFactory factory = r -> {
-            Thread t = new Worker(r, "nnpan-intraop-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, factory) : null;
+        // Spinning only pays while every pool thread has a core; oversubscribed, a spinner steals the core its
+        // partner needs.
+        this.spinNanos = threads <= Runtime.getRuntime().availableProcessors() ? SPIN_NANOS : 0;
+        this.pool = threads > 1 ? new Crew(threads - 1, "nnpan-intraop", spinNanos) : null;
     }
 
     /** The pool of the calling thread: the shared pool, created on first use, or the one {@link #callWith} set. */
@@ -122,6 +119,23 @@ public final class Parallel {
         }
     }
 
+    private static long spinMicros() {
+        String prop = System.getProperty("nnpan.spinMicros");
+        if (prop == null || prop.isBlank()) {
+            return 200;
+        }
+        try {
+            long us = Long.parseLong(prop.trim());
+            if (us >= 0 && us <= 1_000_000) {
+                return us;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the error
+        }
+        throw new IllegalArgumentException(
+                "system property nnpan.spinMicros must be an integer from 0 to 1000000 (microseconds), got '" + prop + "'");
+    }
+
     private static int defaultThreads() {
         String prop = System.getProperty("nnpan.threads");
         if (prop != null && !prop.isBlank()) {
@@ -143,7 +157,7 @@ public final class Parallel {
      * callers of native libraries with their own threads (OpenBLAS) should ask them for one thread.
      */
     public static boolean inParallelRegion() {
-        return Thread.currentThread() instanceof Worker || IN_REGION.get()[0];
+        return Thread.currentThread() instanceof Crew.Worker || IN_REGION.get()[0];
     }
 
     /** Whether pool threads may access all of {@code segments} (false for segments of a confined arena). */
@@ -164,7 +178,8 @@ public final class Parallel {
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks, never smaller
      * than {@code grain} elements (small loops run inline on the caller). Chunk boundaries depend only on
-     * {@code n}, {@code grain} and the thread count.
+     * {@code n}, {@code grain} and the thread count; which thread runs a chunk does not. Returns when every chunk
+     * has run, rethrowing the first failure of any.
      */
     public void parallelFor(long n, long grain, RangeBody body) {
         if (n <= 0) {
@@ -177,52 +192,49 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        CountDownLatch done = new CountDownLatch(chunks - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int c = 1; c < chunks; c++) {
-            long start = n * c / chunks;
-            long end = n * (c + 1) / chunks;
-            pool.execute(() -> {
-                try {
-                    body.run(start, end);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
+        run(chunks, new Loop(n, chunks, body));
+    }
+
+    /**
+     * Like {@link #parallelFor}, for a body whose results do not depend on how {@code [0, n)} is split (every index
+     * computed on its own, as in an elementwise op or a convolution over the images of a batch): the range is cut into
+     * up to {@value #PIECES_PER_THREAD} pieces per thread, never smaller than {@code grain}, handed to threads as
+     * they free up, so a thread that starts late or is preempted holds up the loop for one small piece.
+     */
+    public void balancedFor(long n, long grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int pieces = (int) Math.min((long) threads * PIECES_PER_THREAD, Math.max(1, n / Math.max(1, grain)));
+        if (pieces <= 1 || pool == null || inParallelRegion()) {
+            body.run(0, n);
+            return;
+        }
+        run(Math.min(threads, pieces), new Loop(n, pieces, body));
+    }
+
+    /** Runs {@code loop} on the caller and {@code threads - 1} workers. */
+    private void run(int threads, Loop loop) {
+        for (int w = 1; w < threads; w++) {
+            pool.execute(loop);
         }
         boolean[] region = IN_REGION.get();
         region[0] = true;
         try {
-            body.run(0, n / chunks);
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
+            loop.run();
         } finally {
             region[0] = false;
         }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for parallel work", e);
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException re) {
-            throw re;
-        } else if (t instanceof Error err) {
-            throw err;
-        } else if (t != null) {
-            throw new IllegalStateException(t);
-        }
+        loop.awaitAndRethrow(spinNanos);
     }
 
     /**
-     * Runs {@code task(i)} for every chunk index {@code i} in {@code [0, chunks)}, one chunk per task, spread over the
-     * pool. Used where a kernel partitions work itself (e.g. GEMM macro-tiles).
+     * Runs {@code task(i)} for every chunk index {@code i} in {@code [0, chunks)}, spread over the pool as by
+     * {@link #balancedFor} (a chunk's result cannot depend on which thread runs it). Used where a kernel partitions
+     * work itself (e.g. GEMM macro-tiles, or one partial sum per chunk).
      */
     public void forEachChunk(int chunks, java.util.function.IntConsumer task) {
-        parallelFor(chunks, 1, (s, e) -> {
+        balancedFor(chunks, 1, (s, e) -> {
             for (long i = s; i < e; i++) {
                 task.accept((int) i);
             }

@@ -3,15 +3,213 @@ package org.nnpan.kernels.parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** The per-thread pools of {@link Parallel#callWith}: what {@link Parallel#get()} answers, where loops run. */
+/**
+ * The pools' loops ({@link Parallel#parallelFor}, {@link Parallel#balancedFor}, {@link Parallel#forEachChunk}): every
+ * index runs once, piece boundaries depend only on the loop and the thread count, failures and interrupts; and the
+ * per-thread pools of {@link Parallel#callWith}: what {@link Parallel#get()} answers, where loops run.
+ */
+// A lost piece shows as a loop that never ends; the separate thread turns that into a failure.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParallelTest {
+
+    /** The pieces a loop was cut into, as sorted {@code start, end} pairs, checked to tile {@code [0, n)}. */
+    private static List<long[]> pieces(boolean balanced, int threads, long n, long grain) {
+        List<long[]> seen = Collections.synchronizedList(new ArrayList<>());
+        AtomicIntegerArray hits = new AtomicIntegerArray((int) n);
+        Parallel.callWith(threads, () -> {
+            Parallel.RangeBody body = (s, e) -> {
+                seen.add(new long[] {s, e});
+                for (long i = s; i < e; i++) {
+                    hits.incrementAndGet((int) i);
+                }
+            };
+            if (balanced) {
+                Parallel.get().balancedFor(n, grain, body);
+            } else {
+                Parallel.get().parallelFor(n, grain, body);
+            }
+            return null;
+        });
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, hits.get(i), "index " + i + " of " + n + " ran once");
+        }
+        List<long[]> sorted = new ArrayList<>(seen);
+        sorted.sort((a, b) -> Long.compare(a[0], b[0]));
+        long at = 0;
+        for (long[] piece : sorted) {
+            assertEquals(at, piece[0], "pieces are contiguous");
+            assertTrue(piece[1] > piece[0], "no empty piece");
+            at = piece[1];
+        }
+        assertEquals(n, at);
+        return sorted;
+    }
+
+    @Test
+    void everyIndexRunsOnceAndPiecesDependOnlyOnTheLoopAndTheThreadCount() {
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int trial = 0; trial < 60; trial++) {
+            long n = 1 + rng.nextInt(3000);
+            long grain = 1 + rng.nextInt(200);
+            int threads = 1 + rng.nextInt(4);
+            for (boolean balanced : new boolean[] {false, true}) {
+                List<long[]> first = pieces(balanced, threads, n, grain);
+                List<long[]> again = pieces(balanced, threads, n, grain);
+                assertEquals(first.size(), again.size());
+                for (int i = 0; i < first.size(); i++) {
+                    assertEquals(first.get(i)[0], again.get(i)[0]);
+                    assertEquals(first.get(i)[1], again.get(i)[1]);
+                }
+                int most = balanced && threads > 1 ? 4 * threads : threads;
+                long expected = Math.min(most, Math.max(1, n / grain));
+                assertEquals(expected, first.size(), (balanced ? "balanced" : "static") + " loop of " + n
+                        + " with grain " + grain + " on " + threads + " threads");
+                for (long[] piece : first) {
+                    assertTrue(first.size() == 1 || piece[1] - piece[0] >= grain, "pieces are at least a grain");
+                }
+            }
+        }
+    }
+
+    @Test
+    void forEachChunkRunsEveryChunkOnce() {
+        for (int chunks : new int[] {1, 2, 3, 7, 8, 9, 64, 1000}) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(chunks);
+            Parallel.callWith(2, () -> {
+                Parallel.get().forEachChunk(chunks, hits::incrementAndGet);
+                return null;
+            });
+            for (int i = 0; i < chunks; i++) {
+                assertEquals(1, hits.get(i), "chunk " + i + " of " + chunks);
+            }
+        }
+    }
+
+    @Test
+    void aPieceLeftByABusyWorkerIsRunByTheCaller() throws InterruptedException {
+        // Hold the only worker of a 2-thread pool in another loop; the caller's loop must still finish, on its own.
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread blocker = new Thread(() -> Parallel.callWith(2, () -> {
+            // Both pieces wait for the release, so the caller sits in one and the worker has to take the other.
+            Parallel.get().parallelFor(2, 1, (s, e) -> {
+                if (Thread.currentThread().getName().startsWith("nnpan-intraop")) {
+                    holding.countDown();
+                }
+                await(release);
+            });
+            return null;
+        }));
+        blocker.start();
+        try {
+            assertTrue(holding.await(10, TimeUnit.SECONDS), "the worker took the blocking piece");
+            Set<Thread> ran = ConcurrentHashMap.newKeySet();
+            Parallel.callWith(2, () -> {
+                Parallel.get().balancedFor(100, 1, (s, e) -> ran.add(Thread.currentThread()));
+                Parallel.get().parallelFor(100, 1, (s, e) -> ran.add(Thread.currentThread()));
+                return null;
+            });
+            assertEquals(Set.of(Thread.currentThread()), ran);
+        } finally {
+            release.countDown();
+            blocker.join();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aFailingPieceIsRethrownAfterEveryPieceHasRun() {
+        for (boolean balanced : new boolean[] {false, true}) {
+            Set<Long> done = new TreeSet<>();
+            IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> Parallel.callWith(3,
+                    () -> {
+                        Parallel.RangeBody body = (s, e) -> {
+                            if (s > 0 && s <= 500 && 500 < e) {
+                                throw new IllegalArgumentException("piece with 500");
+                            }
+                            synchronized (done) {
+                                done.add(s);
+                            }
+                        };
+                        if (balanced) {
+                            Parallel.get().balancedFor(1000, 1, body);
+                        } else {
+                            Parallel.get().parallelFor(1000, 1, body);
+                        }
+                        return null;
+                    }));
+            assertEquals("piece with 500", thrown.getMessage());
+            assertEquals(balanced ? 11 : 2, done.size(), "every other piece ran");
+        }
+    }
+
+    @Test
+    void anInterruptDoesNotCutTheWaitShortAndIsKept() {
+        AtomicIntegerArray hits = new AtomicIntegerArray(4);
+        Parallel.callWith(2, () -> {
+            Thread.currentThread().interrupt();
+            Parallel.get().parallelFor(4, 1, (s, e) -> {
+                sleep(20);
+                for (long i = s; i < e; i++) {
+                    hits.incrementAndGet((int) i);
+                }
+            });
+            return null;
+        });
+        assertTrue(Thread.interrupted(), "the interrupt status survives the loop (and is cleared here)");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(1, hits.get(i));
+        }
+    }
+
+    private static void sleep(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void nestedLoopsRunInlineOnTheThreadOfTheirPiece() {
+        Set<String> mismatches = ConcurrentHashMap.newKeySet();
+        Parallel.callWith(2, () -> {
+            Parallel.get().balancedFor(8, 1, (s, e) -> {
+                Thread outer = Thread.currentThread();
+                assertTrue(Parallel.inParallelRegion());
+                Parallel.get().parallelFor(100, 1, (a, b) -> {
+                    if (Thread.currentThread() != outer || a != 0 || b != 100) {
+                        mismatches.add(a + ".." + b + " on " + Thread.currentThread().getName());
+                    }
+                });
+            });
+            return null;
+        });
+        assertEquals(Set.of(), mismatches);
+        assertTrue(!Parallel.inParallelRegion(), "the caller leaves the region after the loop");
+    }
 
     @Test
     void callWithSetsThePoolForTheCallOnlyAndNests() {
