@@ -213,9 +213,9 @@ public final class Parallel {
         run(Math.min(threads, pieces), new Loop(n, pieces, body));
     }
 
-    /** Runs {@code loop} on the caller and {@code threads - 1} workers. */
-    private void run(int threads, Loop loop) {
-        for (int w = 1; w < threads; w++) {
+    /** Runs {@code loop} on the caller and {@code sharers - 1} workers. */
+    private void run(int sharers, Loop loop) {
+        for (int w = 1; w < sharers; w++) {
             pool.execute(loop);
         }
         boolean[] region = IN_REGION.get();
