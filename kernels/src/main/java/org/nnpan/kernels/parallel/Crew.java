@@ -43,7 +43,10 @@ final class Crew {
         }
     }
 
-    /** Queues {@code task} for the first free worker, waking a parked one if no worker is spinning for work. */
+    /**
+     * Queues {@code task} for the first free worker and wakes one parked worker, if any (a spinning worker may take the
+     * task first; the woken one then finds the queue empty, spins and parks again).
+     */
     void execute(Runnable task) {
         tasks.offer(task);
         // Offer-then-check pairs with the worker's flag-then-poll, so a task is never left with every worker asleep.
