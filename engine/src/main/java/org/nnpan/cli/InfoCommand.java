@@ -21,7 +21,9 @@ final class InfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("nnpan-engine %s%n", Main.version());
         out.printf("JDK           %s (%s)%n", Runtime.version(), System.getProperty("java.vm.vendor"));
-        out.printf("threads       %d intra-op (set with --threads or -Dnnpan.threads=N)%n", Parallel.get().threads());
+        Parallel pool = Parallel.get();
+        out.printf("threads       %d intra-op (set with --threads or -Dnnpan.threads=N); idle ones spin %d µs before "
+                + "sleeping (-Dnnpan.spinMicros=N)%n", pool.threads(), pool.spinMicros());
         out.printf("backend       %s (default for new tensors)%n", Backends.current().name());
         for (String line : SystemInfo.lines()) {
             out.println(line);

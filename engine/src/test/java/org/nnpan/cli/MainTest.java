@@ -52,6 +52,7 @@ class MainTest {
         String[] r = run("info");
         assertEquals("0", r[0]);
         assertTrue(r[1].contains("threads"), r[1]);
+        assertTrue(r[1].contains("-Dnnpan.spinMicros"), r[1]);
         assertTrue(r[1].contains("backend       cpu"), r[1]);
         assertTrue(r[1].contains("gemm          "), r[1]);
     }

@@ -30,12 +30,6 @@ public final class Parallel {
 
     private static volatile Parallel instance;
 
-    /**
-     * How long an idle pool thread, or a caller waiting for the pool, spins before parking: system property
-     * {@code nnpan.spinMicros} (microseconds, 0 parks at once), default 200.
-     */
-    private static final long SPIN_NANOS = spinMicros() * 1000L;
-
     /** How finely {@link #balancedFor} cuts a loop: enough pieces to even out a late thread, few enough to be cheap. */
     private static final int PIECES_PER_THREAD = 4;
 
@@ -55,9 +49,10 @@ public final class Parallel {
 
     private Parallel(int threads) {
         this.threads = threads;
+        long spin = spinMicrosProperty() * 1000L;
         // Spinning only pays while every pool thread has a core; oversubscribed, a spinner steals the core its
         // partner needs.
-        this.spinNanos = threads <= Runtime.getRuntime().availableProcessors() ? SPIN_NANOS : 0;
+        this.spinNanos = threads <= Runtime.getRuntime().availableProcessors() ? spin : 0;
         this.pool = threads > 1 ? new Crew(threads - 1, "nnpan-intraop", spinNanos) : null;
     }
 
@@ -119,7 +114,12 @@ public final class Parallel {
         }
     }
 
-    private static long spinMicros() {
+    /**
+     * How long an idle pool thread, or a caller waiting for the pool, spins before parking: system property
+     * {@code nnpan.spinMicros} (microseconds, 0 parks at once), default 200. Read per pool, so a bad value is an
+     * {@link IllegalArgumentException} from {@link #get()}, like a bad {@code nnpan.threads}.
+     */
+    private static long spinMicrosProperty() {
         String prop = System.getProperty("nnpan.spinMicros");
         if (prop == null || prop.isBlank()) {
             return 200;
@@ -173,6 +173,14 @@ public final class Parallel {
     /** Number of threads that work on a parallel loop, including the calling thread. */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * How long, in microseconds, this pool's idle threads (and a caller waiting at a join) spin before parking:
+     * {@code nnpan.spinMicros}, or 0 when the pool has more threads than the machine has processors.
+     */
+    public long spinMicros() {
+        return spinNanos / 1000;
     }
 
     /**

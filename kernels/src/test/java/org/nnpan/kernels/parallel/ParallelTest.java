@@ -267,6 +267,26 @@ class ParallelTest {
     }
 
     @Test
+    void poolsSpinByDefaultUnlessOversubscribed() {
+        assertEquals(200, Parallel.callWith(1, () -> Parallel.get().spinMicros()), "nnpan.spinMicros is not set here");
+        int oversubscribed = Runtime.getRuntime().availableProcessors() + 1;
+        assertEquals(0, Parallel.callWith(oversubscribed, () -> Parallel.get().spinMicros()));
+    }
+
+    @Test
+    void aBadSpinPropertyIsAClearErrorNamingIt() {
+        // Each pool reads the property when it is made; 97 threads is a size no other test asks for.
+        System.setProperty("nnpan.spinMicros", "abc");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Parallel.callWith(97, () -> null));
+            assertTrue(e.getMessage().contains("nnpan.spinMicros") && e.getMessage().contains("'abc'"), e.getMessage());
+        } finally {
+            System.clearProperty("nnpan.spinMicros");
+        }
+    }
+
+    @Test
     void rejectsAThreadCountBelowOne() {
         assertThrows(IllegalArgumentException.class, () -> Parallel.callWith(0, () -> null));
     }
