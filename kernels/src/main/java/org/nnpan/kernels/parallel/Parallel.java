@@ -120,36 +120,34 @@ public final class Parallel {
      * {@link IllegalArgumentException} from {@link #get()}, like a bad {@code nnpan.threads}.
      */
     private static long spinMicrosProperty() {
-        String prop = System.getProperty("nnpan.spinMicros");
+        return boundedProperty("nnpan.spinMicros", 200, 0, 1_000_000, "an integer from 0 to 1000000 (microseconds)");
+    }
+
+    private static int defaultThreads() {
+        return (int) boundedProperty("nnpan.threads", Math.max(1, Runtime.getRuntime().availableProcessors()), 1,
+                Integer.MAX_VALUE, "a positive integer");
+    }
+
+    /**
+     * The integer system property {@code name}, or {@code fallback} when it is unset or blank.
+     *
+     * @throws IllegalArgumentException naming the property and what it {@code mustBe} if it is not an integer in
+     *     {@code [min, max]}
+     */
+    private static long boundedProperty(String name, long fallback, long min, long max, String mustBe) {
+        String prop = System.getProperty(name);
         if (prop == null || prop.isBlank()) {
-            return 200;
+            return fallback;
         }
         try {
-            long us = Long.parseLong(prop.trim());
-            if (us >= 0 && us <= 1_000_000) {
-                return us;
+            long value = Long.parseLong(prop.trim());
+            if (value >= min && value <= max) {
+                return value;
             }
         } catch (NumberFormatException ignored) {
             // fall through to the error
         }
-        throw new IllegalArgumentException(
-                "system property nnpan.spinMicros must be an integer from 0 to 1000000 (microseconds), got '" + prop + "'");
-    }
-
-    private static int defaultThreads() {
-        String prop = System.getProperty("nnpan.threads");
-        if (prop != null && !prop.isBlank()) {
-            try {
-                int n = Integer.parseInt(prop.trim());
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to the processor count
-            }
-            throw new IllegalArgumentException("system property nnpan.threads must be a positive integer, got '" + prop + "'");
-        }
-        return Math.max(1, Runtime.getRuntime().availableProcessors());
+        throw new IllegalArgumentException("system property " + name + " must be " + mustBe + ", got '" + prop + "'");
     }
 
     /**
