@@ -172,7 +172,7 @@ class ParallelTest {
         Parallel.callWith(2, () -> {
             Thread.currentThread().interrupt();
             Parallel.get().parallelFor(4, 1, (s, e) -> {
-                sleep(20);
+                spinFor(20);
                 for (long i = s; i < e; i++) {
                     hits.incrementAndGet((int) i);
                 }
@@ -185,7 +185,8 @@ class ParallelTest {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Busy-waits: Thread.sleep would throw on the interrupt this test sets. */
+    private static void spinFor(long millis) {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
             Thread.onSpinWait();
