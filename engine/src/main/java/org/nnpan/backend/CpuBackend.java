@@ -9,6 +9,8 @@ import org.nnpan.kernels.conv.BatchConv;
 import org.nnpan.kernels.conv.BatchConvs;
 import org.nnpan.kernels.conv.ConvGeometry;
 import org.nnpan.kernels.conv.Im2col;
+import org.nnpan.kernels.elementwise.Elementwise;
+import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.norm.BatchNormKernel;
@@ -21,8 +23,8 @@ import org.nnpan.tensor.Shape;
 import org.nnpan.tensor.Tensor;
 
 /**
- * The production CPU backend: float32 fast paths (merged-dimension loops the JIT vectorises, the intra-op thread
- * pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other case
+ * The production CPU backend: float32 fast paths (merged-dimension loops, the element-wise kernels, the intra-op
+ * thread pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other case
  * (int64, float64 reductions and pooling). Float64, which SynFlow and the path analysis run in, has fast
  * elementwise arithmetic, fills, copies, matmul and convolution.
  */
@@ -33,6 +35,8 @@ public class CpuBackend extends ReferenceBackend {
     private static final Set<BinaryOp> ARITHMETIC = EnumSet.of(BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV);
     /** Elements per task below which splitting work across threads costs more than it saves. */
     private static final long GRAIN = 1 << 15;
+    /** The hot element-wise loops (Vector API where available). */
+    private static final Elementwise ELEMENTWISE = ElementwiseKernels.best();
 
     @Override
     public String name() {
@@ -62,10 +66,10 @@ public class CpuBackend extends ReferenceBackend {
 
     private static FloatBinary floatFn(BinaryOp op) {
         return switch (op) {
-            case ADD -> new Fast(op, (a, b) -> a + b);
-            case SUB -> new Fast(op, (a, b) -> a - b);
-            case MUL -> new Fast(op, (a, b) -> a * b);
-            case DIV -> new Fast(op, (a, b) -> a / b);
+            case ADD -> new Fast(op, Elementwise.Arithmetic.ADD, (a, b) -> a + b);
+            case SUB -> new Fast(op, Elementwise.Arithmetic.SUB, (a, b) -> a - b);
+            case MUL -> new Fast(op, Elementwise.Arithmetic.MUL, (a, b) -> a * b);
+            case DIV -> new Fast(op, Elementwise.Arithmetic.DIV, (a, b) -> a / b);
             case MAX -> Math::max;
             case MIN -> Math::min;
             case GT -> (a, b) -> a > b ? 1f : 0f;
@@ -178,21 +182,23 @@ public class CpuBackend extends ReferenceBackend {
         return out;
     }
 
-    /** Like {@link #binaryRun}: ReLU and its derivative, the hot unary ops, get dedicated loops. */
+    /** Like {@link #binaryRun}: ReLU and its derivative, the hot unary ops, run in the element-wise kernels. */
     private static void unaryLoop(UnaryOp op, FloatUnary f, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
+        int n = (int) (hi - lo);
         switch (op) {
-            case RELU -> { for (long i = lo; i < hi; i++) { float x = in.getAtIndex(F, base + i); o.setAtIndex(F, i, x > 0f ? x : 0f); } }
-            case STEP -> { for (long i = lo; i < hi; i++) { o.setAtIndex(F, i, in.getAtIndex(F, base + i) > 0f ? 1f : 0f); } }
+            case RELU -> ELEMENTWISE.reluF32(o, lo, in, base + lo, n);
+            case STEP -> ELEMENTWISE.stepF32(o, lo, in, base + lo, n);
             default -> { for (long i = lo; i < hi; i++) { o.setAtIndex(F, i, f.apply(in.getAtIndex(F, base + i))); } }
         }
     }
 
-    /** {@link #unaryLoop} in float64, with SynFlow's hot ops (ReLU, its derivative, |x|) in their own loops. */
+    /** {@link #unaryLoop} in float64, with SynFlow's hot ops (ReLU, its derivative, |x|) in the kernels. */
     private static void doubleUnaryLoop(UnaryOp op, MemorySegment in, long base, MemorySegment o, long lo, long hi) {
+        int n = (int) (hi - lo);
         switch (op) {
-            case RELU -> { for (long i = lo; i < hi; i++) { double x = in.getAtIndex(D, base + i); o.setAtIndex(D, i, x > 0 ? x : 0.0); } }
-            case STEP -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, in.getAtIndex(D, base + i) > 0 ? 1.0 : 0.0); } }
-            case ABS -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, Math.abs(in.getAtIndex(D, base + i))); } }
+            case RELU -> ELEMENTWISE.reluF64(o, lo, in, base + lo, n);
+            case STEP -> ELEMENTWISE.stepF64(o, lo, in, base + lo, n);
+            case ABS -> ELEMENTWISE.absF64(o, lo, in, base + lo, n);
             default -> { for (long i = lo; i < hi; i++) { o.setAtIndex(D, i, op.apply(in.getAtIndex(D, base + i))); } }
         }
     }
@@ -217,12 +223,10 @@ public class CpuBackend extends ReferenceBackend {
     }
 
     /**
-     * One output tensor instead of a step mask and a product: each chunk writes step(y) into the output, then
-     * multiplies it by g in place, the same floats (g·1 or g·0, signed zeros and NaN kept). Two simple loops because
-     * C2 vectorises them, and not the single loop {@code g * (y > 0 ? 1 : 0)}, which ran 7× slower. One method per
-     * dtype: with one shared by the float64 calls (SynFlow, path analysis) and the float32 calls of a panning step, C2
-     * could leave a bounds check per element in the loop (one profile of a LeNet-5 environment step: 18 % of its
-     * samples there).
+     * One output tensor instead of a step mask and a product, in one pass of the element-wise kernel: g·1 or g·0 per
+     * element, the floats of the two ops (signed zeros and NaN kept). One kernel method per dtype: with one loop
+     * shared by the float64 calls (SynFlow, path analysis) and the float32 calls of a panning step, C2 could leave a
+     * bounds check per element in it.
      */
     @Override
     public Tensor reluBackward(Tensor g, Tensor y) {
@@ -237,31 +241,9 @@ public class CpuBackend extends ReferenceBackend {
         long go = g.offset();
         long yo = y.offset();
         Parallel.get().balancedFor(out.numel(), GRAIN, g.dtype() == DType.F64
-                ? (lo, hi) -> reluBackwardF64(gs, go + lo, ys, yo + lo, o, lo, (int) (hi - lo))
-                : (lo, hi) -> reluBackwardF32(gs, go + lo, ys, yo + lo, o, lo, (int) (hi - lo)));
+                ? (lo, hi) -> ELEMENTWISE.reluBackwardF64(o, lo, gs, go + lo, ys, yo + lo, (int) (hi - lo))
+                : (lo, hi) -> ELEMENTWISE.reluBackwardF32(o, lo, gs, go + lo, ys, yo + lo, (int) (hi - lo)));
         return out;
-    }
-
-    /** {@link #reluBackward}'s float32 chunk of {@code n} elements. */
-    private static void reluBackwardF32(MemorySegment g, long go, MemorySegment y, long yo, MemorySegment o, long oo,
-                                        int n) {
-        for (int i = 0; i < n; i++) {
-            o.setAtIndex(F, oo + i, y.getAtIndex(F, yo + i) > 0f ? 1f : 0f);
-        }
-        for (int i = 0; i < n; i++) {
-            o.setAtIndex(F, oo + i, g.getAtIndex(F, go + i) * o.getAtIndex(F, oo + i));
-        }
-    }
-
-    /** {@link #reluBackward}'s float64 chunk of {@code n} elements. */
-    private static void reluBackwardF64(MemorySegment g, long go, MemorySegment y, long yo, MemorySegment o, long oo,
-                                        int n) {
-        for (int i = 0; i < n; i++) {
-            o.setAtIndex(D, oo + i, y.getAtIndex(D, yo + i) > 0 ? 1.0 : 0.0);
-        }
-        for (int i = 0; i < n; i++) {
-            o.setAtIndex(D, oo + i, g.getAtIndex(D, go + i) * o.getAtIndex(D, oo + i));
-        }
     }
 
     /**
@@ -283,13 +265,8 @@ public class CpuBackend extends ReferenceBackend {
         long ao = a.offset();
         long bo = b.offset();
         if (a.sameShape(b)) {
-            Parallel.get().balancedFor(out.numel(), GRAIN, (lo, hi) -> {
-                int n = (int) (hi - lo);
-                for (int i = 0; i < n; i++) {
-                    float v = as.getAtIndex(F, ao + lo + i) + bs.getAtIndex(F, bo + lo + i);
-                    o.setAtIndex(F, lo + i, v > 0f ? v : 0f);
-                }
-            });
+            Parallel.get().balancedFor(out.numel(), GRAIN,
+                    (lo, hi) -> ELEMENTWISE.addReluF32(o, lo, as, ao + lo, bs, bo + lo, (int) (hi - lo)));
             return out;
         }
         int width = a.size(-1);
@@ -297,10 +274,7 @@ public class CpuBackend extends ReferenceBackend {
         Parallel.get().balancedFor(rows, Math.max(1, GRAIN / width), (lo, hi) -> {
             for (long r = lo; r < hi; r++) {
                 long row = r * width;
-                for (int j = 0; j < width; j++) {
-                    float v = as.getAtIndex(F, ao + row + j) + bs.getAtIndex(F, bo + j);
-                    o.setAtIndex(F, row + j, v > 0f ? v : 0f);
-                }
+                ELEMENTWISE.addReluF32(o, row, as, ao + row, bs, bo, width);
             }
         });
         return out;
@@ -400,7 +374,10 @@ public class CpuBackend extends ReferenceBackend {
         });
     }
 
-    /** {@link #denseRun} and {@link #scalarRun} in float64: b is dense ({@code bs == 1}) or one value ({@code 0}). */
+    /**
+     * The element-wise kernels' dense and scalar arithmetic in float64 (plain loops): b is dense ({@code bs == 1}) or
+     * one value ({@code 0}).
+     */
     private static void doubleRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b,
             long bo, int bs, int n) {
         if (bs == 0) {
@@ -432,21 +409,22 @@ public class CpuBackend extends ReferenceBackend {
 
     /**
      * One inner run. Calling {@code f} through an interface costs a virtual call per element because one loop serves
-     * every op, so the hot ops on the common stride patterns get their own loops, which the JIT vectorises.
+     * every op, so the hot ops on the common stride patterns get their own loops (the element-wise kernels' on dense
+     * runs).
      */
     private static void binaryRun(FloatBinary f, MemorySegment o, long oo, int os, MemorySegment a, long ao, int as,
             MemorySegment b, long bo, int bs, int n) {
-        BinaryOp op = f instanceof Fast fast ? fast.op : null;
-        if (op != null && os == 1 && as == 1 && (bs == 1 || bs == 0)) {
+        Fast fast = f instanceof Fast x ? x : null;
+        if (fast != null && os == 1 && as == 1 && (bs == 1 || bs == 0)) {
             if (bs == 1) {
-                denseRun(op, o, oo, a, ao, b, bo, n);
+                ELEMENTWISE.binaryF32(fast.arithmetic, o, oo, a, ao, b, bo, n);
             } else {
-                scalarRun(op, o, oo, a, ao, b.getAtIndex(F, bo), n);
+                ELEMENTWISE.binaryScalarF32(fast.arithmetic, o, oo, a, ao, b.getAtIndex(F, bo), n);
             }
             return;
         }
-        if (op != null) {
-            stridedRun(op, o, oo, os, a, ao, as, b, bo, bs, n);
+        if (fast != null) {
+            stridedRun(fast.op, o, oo, os, a, ao, as, b, bo, bs, n);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -454,21 +432,11 @@ public class CpuBackend extends ReferenceBackend {
         }
     }
 
-    /** An op with dedicated loops; {@link #apply} is the fallback for other layouts. */
-    private record Fast(BinaryOp op, FloatBinary fn) implements FloatBinary {
+    /** An op with dedicated loops (the kernels' on dense runs); {@link #apply} is the fallback for other layouts. */
+    private record Fast(BinaryOp op, Elementwise.Arithmetic arithmetic, FloatBinary fn) implements FloatBinary {
         @Override
         public float apply(float a, float b) {
             return fn.apply(a, b);
-        }
-    }
-
-    private static void denseRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
-        switch (op) {
-            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b.getAtIndex(F, bo + i)); } }
-            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b.getAtIndex(F, bo + i)); } }
-            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i)); } }
-            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b.getAtIndex(F, bo + i)); } }
-            default -> throw new IllegalStateException("no dense loop for " + op);
         }
     }
 
@@ -485,16 +453,6 @@ public class CpuBackend extends ReferenceBackend {
             case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) * b.getAtIndex(F, bo + (long) i * bs)); } }
             case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + (long) i * os, a.getAtIndex(F, ao + (long) i * as) / b.getAtIndex(F, bo + (long) i * bs)); } }
             default -> throw new IllegalStateException("no strided loop for " + op);
-        }
-    }
-
-    private static void scalarRun(BinaryOp op, MemorySegment o, long oo, MemorySegment a, long ao, float b, int n) {
-        switch (op) {
-            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b); } }
-            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b); } }
-            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b); } }
-            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b); } }
-            default -> throw new IllegalStateException("no scalar loop for " + op);
         }
     }
 

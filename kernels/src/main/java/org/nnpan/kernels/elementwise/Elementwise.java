@@ -1,0 +1,56 @@
+package org.nnpan.kernels.elementwise;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The element-wise loops of the CPU backend's hot ops: arithmetic, ReLU, its derivative and its backward. Each call
+ * runs one contiguous run of {@code n} elements; offsets count elements, every segment holds float32 (or, for the
+ * {@code F64} methods, float64) data in native order, and the caller splits long runs across threads.
+ *
+ * <p>Two implementations with identical results, element for element and bit for bit (each output element is one
+ * IEEE operation or a select, so lanes cannot round differently): {@link ScalarElementwise}, plain loops that run
+ * everywhere, and {@code VectorElementwise}, the Vector API, which needs {@code --add-modules jdk.incubator.vector}
+ * and takes native segments (it hands any other to the scalar loops). {@link ElementwiseKernels#best()} picks one.
+ * The vector one exists because C2 leaves these {@code MemorySegment} loops scalar or barely vectorised: 3–7× slower
+ * on cache-resident runs (docs/benchmarks.md, eleventh session).
+ */
+public interface Elementwise {
+
+    /** The arithmetic with dedicated loops. */
+    enum Arithmetic {
+        ADD, SUB, MUL, DIV
+    }
+
+    /** {@code o[oo + i] = a[ao + i] op b[bo + i]}, float32. */
+    void binaryF32(Arithmetic op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n);
+
+    /** {@code o[oo + i] = a[ao + i] op b}, float32. */
+    void binaryScalarF32(Arithmetic op, MemorySegment o, long oo, MemorySegment a, long ao, float b, int n);
+
+    /** {@code o[oo + i] = x > 0 ? x : 0} for {@code x = in[io + i]}, float32 (NaN and −0 give +0). */
+    void reluF32(MemorySegment o, long oo, MemorySegment in, long io, int n);
+
+    /** {@code o[oo + i] = in[io + i] > 0 ? 1 : 0}, float32: ReLU's derivative. */
+    void stepF32(MemorySegment o, long oo, MemorySegment in, long io, int n);
+
+    /**
+     * ReLU's backward, {@code o[oo + i] = g[go + i] * (y[yo + i] > 0 ? 1 : 0)}, float32: the product, so a masked
+     * element is a signed zero, or NaN where {@code g} is NaN or infinite.
+     */
+    void reluBackwardF32(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n);
+
+    /** {@code o[oo + i] = v > 0 ? v : 0} for {@code v = a[ao + i] + b[bo + i]}, float32: a sum and ReLU in one pass. */
+    void addReluF32(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n);
+
+    /** {@link #reluF32} in float64. */
+    void reluF64(MemorySegment o, long oo, MemorySegment in, long io, int n);
+
+    /** {@link #stepF32} in float64. */
+    void stepF64(MemorySegment o, long oo, MemorySegment in, long io, int n);
+
+    /** {@code o[oo + i] = |in[io + i]|}, float64 ({@link Math#abs(double)}: the sign bit cleared). */
+    void absF64(MemorySegment o, long oo, MemorySegment in, long io, int n);
+
+    /** {@link #reluBackwardF32} in float64. */
+    void reluBackwardF64(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n);
+}

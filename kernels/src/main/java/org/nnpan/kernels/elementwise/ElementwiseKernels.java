@@ -1,0 +1,34 @@
+package org.nnpan.kernels.elementwise;
+
+/**
+ * Picks the {@link Elementwise} implementation: the vector one when the module {@code jdk.incubator.vector} is in the
+ * boot layer and the system property {@code nnpan.simd} is not {@code off} (as for the batch-norm kernels), otherwise
+ * the scalar one. The vector class is loaded reflectively and only then, so nothing links against the Vector API
+ * unless it is present.
+ */
+public final class ElementwiseKernels {
+
+    private ElementwiseKernels() {
+    }
+
+    /** The implementation this JVM uses (chosen when first asked for). */
+    public static Elementwise best() {
+        return Chosen.BEST;
+    }
+
+    /** The Vector-API implementation; the module must be present. */
+    static Elementwise vector() {
+        try {
+            return Class.forName(ElementwiseKernels.class.getPackageName() + ".VectorElementwise")
+                    .asSubclass(Elementwise.class).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create the vector element-wise kernels", e);
+        }
+    }
+
+    /** Holder: the choice is made on first use, once. */
+    private static final class Chosen {
+        static final Elementwise BEST = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !"off".equals(System.getProperty("nnpan.simd", "").trim()) ? vector() : new ScalarElementwise();
+    }
+}

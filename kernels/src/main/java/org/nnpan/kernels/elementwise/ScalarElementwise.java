@@ -1,0 +1,95 @@
+package org.nnpan.kernels.elementwise;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@link Elementwise} in plain loops, on any segment. The vector implementation runs its tails and heap segments
+ * through these loops, so both compute every element with the same expression.
+ */
+public final class ScalarElementwise implements Elementwise {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+
+    /** One loop per op, so that no loop switches per element. */
+    @Override
+    public void binaryF32(Arithmetic op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo,
+                          int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b.getAtIndex(F, bo + i)); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b.getAtIndex(F, bo + i)); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i)); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b.getAtIndex(F, bo + i)); } }
+        }
+    }
+
+    @Override
+    public void binaryScalarF32(Arithmetic op, MemorySegment o, long oo, MemorySegment a, long ao, float b, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) + b); } }
+            case SUB -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) - b); } }
+            case MUL -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) * b); } }
+            case DIV -> { for (int i = 0; i < n; i++) { o.setAtIndex(F, oo + i, a.getAtIndex(F, ao + i) / b); } }
+        }
+    }
+
+    @Override
+    public void reluF32(MemorySegment o, long oo, MemorySegment in, long io, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = in.getAtIndex(F, io + i);
+            o.setAtIndex(F, oo + i, x > 0f ? x : 0f);
+        }
+    }
+
+    @Override
+    public void stepF32(MemorySegment o, long oo, MemorySegment in, long io, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(F, oo + i, in.getAtIndex(F, io + i) > 0f ? 1f : 0f);
+        }
+    }
+
+    @Override
+    public void reluBackwardF32(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(F, oo + i, g.getAtIndex(F, go + i) * (y.getAtIndex(F, yo + i) > 0f ? 1f : 0f));
+        }
+    }
+
+    @Override
+    public void addReluF32(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = a.getAtIndex(F, ao + i) + b.getAtIndex(F, bo + i);
+            o.setAtIndex(F, oo + i, v > 0f ? v : 0f);
+        }
+    }
+
+    @Override
+    public void reluF64(MemorySegment o, long oo, MemorySegment in, long io, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = in.getAtIndex(D, io + i);
+            o.setAtIndex(D, oo + i, x > 0 ? x : 0.0);
+        }
+    }
+
+    @Override
+    public void stepF64(MemorySegment o, long oo, MemorySegment in, long io, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(D, oo + i, in.getAtIndex(D, io + i) > 0 ? 1.0 : 0.0);
+        }
+    }
+
+    @Override
+    public void absF64(MemorySegment o, long oo, MemorySegment in, long io, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(D, oo + i, Math.abs(in.getAtIndex(D, io + i)));
+        }
+    }
+
+    @Override
+    public void reluBackwardF64(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(D, oo + i, g.getAtIndex(D, go + i) * (y.getAtIndex(D, yo + i) > 0 ? 1.0 : 0.0));
+        }
+    }
+}

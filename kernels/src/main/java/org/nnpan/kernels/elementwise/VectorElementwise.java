@@ -1,0 +1,200 @@
+package org.nnpan.kernels.elementwise;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nnpan.kernels.memory.NativeSegments;
+
+/**
+ * {@link Elementwise} with the Vector API on the preferred species: whole vectors here, the tail (and any call with a
+ * heap segment) in {@link ScalarElementwise}'s loops. Every lane is the scalar loop's operation (IEEE arithmetic, or a
+ * compare and select), so the results are the same bits. The only class of the package that links against {@code
+ * jdk.incubator.vector}; {@link ElementwiseKernels} loads it reflectively. Segments are cast to the native class
+ * first ({@link NativeSegments#typed}), which keeps C2's loop predication from trapping on them.
+ */
+final class VectorElementwise implements Elementwise {
+
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final FloatVector ZERO = FloatVector.zero(FLOATS);
+    private static final FloatVector ONE = FloatVector.broadcast(FLOATS, 1f);
+    private static final DoubleVector ZERO64 = DoubleVector.zero(DOUBLES);
+    private static final DoubleVector ONE64 = DoubleVector.broadcast(DOUBLES, 1.0);
+    private static final ScalarElementwise SCALAR = new ScalarElementwise();
+
+    @Override
+    public void binaryF32(Arithmetic op, MemorySegment o0, long oo, MemorySegment a0, long ao, MemorySegment b0,
+                          long bo, int n) {
+        int whole = natives(o0, a0, b0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment a = NativeSegments.typed(a0);
+            MemorySegment b = NativeSegments.typed(b0);
+            int step = FLOATS.length();
+            // One loop per op: the Vector API compiles an operation to an instruction only where it is a constant.
+            switch (op) {
+                case ADD -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).add(f(b, bo + i)), o, oo + i); } }
+                case SUB -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).sub(f(b, bo + i)), o, oo + i); } }
+                case MUL -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).mul(f(b, bo + i)), o, oo + i); } }
+                case DIV -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).div(f(b, bo + i)), o, oo + i); } }
+            }
+        }
+        SCALAR.binaryF32(op, o0, oo + whole, a0, ao + whole, b0, bo + whole, n - whole);
+    }
+
+    @Override
+    public void binaryScalarF32(Arithmetic op, MemorySegment o0, long oo, MemorySegment a0, long ao, float b, int n) {
+        int whole = natives(o0, a0, a0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment a = NativeSegments.typed(a0);
+            FloatVector bv = FloatVector.broadcast(FLOATS, b);
+            int step = FLOATS.length();
+            switch (op) {
+                case ADD -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).add(bv), o, oo + i); } }
+                case SUB -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).sub(bv), o, oo + i); } }
+                case MUL -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).mul(bv), o, oo + i); } }
+                case DIV -> { for (int i = 0; i < whole; i += step) { store(f(a, ao + i).div(bv), o, oo + i); } }
+            }
+        }
+        SCALAR.binaryScalarF32(op, o0, oo + whole, a0, ao + whole, b, n - whole);
+    }
+
+    @Override
+    public void reluF32(MemorySegment o0, long oo, MemorySegment in0, long io, int n) {
+        int whole = natives(o0, in0, in0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += FLOATS.length()) {
+                FloatVector x = f(in, io + i);
+                store(ZERO.blend(x, x.compare(VectorOperators.GT, 0f)), o, oo + i);
+            }
+        }
+        SCALAR.reluF32(o0, oo + whole, in0, io + whole, n - whole);
+    }
+
+    @Override
+    public void stepF32(MemorySegment o0, long oo, MemorySegment in0, long io, int n) {
+        int whole = natives(o0, in0, in0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += FLOATS.length()) {
+                store(ZERO.blend(ONE, f(in, io + i).compare(VectorOperators.GT, 0f)), o, oo + i);
+            }
+        }
+        SCALAR.stepF32(o0, oo + whole, in0, io + whole, n - whole);
+    }
+
+    @Override
+    public void reluBackwardF32(MemorySegment o0, long oo, MemorySegment g0, long go, MemorySegment y0, long yo,
+                                int n) {
+        int whole = natives(o0, g0, y0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment g = NativeSegments.typed(g0);
+            MemorySegment y = NativeSegments.typed(y0);
+            for (int i = 0; i < whole; i += FLOATS.length()) {
+                FloatVector step = ZERO.blend(ONE, f(y, yo + i).compare(VectorOperators.GT, 0f));
+                store(f(g, go + i).mul(step), o, oo + i);
+            }
+        }
+        SCALAR.reluBackwardF32(o0, oo + whole, g0, go + whole, y0, yo + whole, n - whole);
+    }
+
+    @Override
+    public void addReluF32(MemorySegment o0, long oo, MemorySegment a0, long ao, MemorySegment b0, long bo, int n) {
+        int whole = natives(o0, a0, b0) ? FLOATS.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment a = NativeSegments.typed(a0);
+            MemorySegment b = NativeSegments.typed(b0);
+            for (int i = 0; i < whole; i += FLOATS.length()) {
+                FloatVector v = f(a, ao + i).add(f(b, bo + i));
+                store(ZERO.blend(v, v.compare(VectorOperators.GT, 0f)), o, oo + i);
+            }
+        }
+        SCALAR.addReluF32(o0, oo + whole, a0, ao + whole, b0, bo + whole, n - whole);
+    }
+
+    @Override
+    public void reluF64(MemorySegment o0, long oo, MemorySegment in0, long io, int n) {
+        int whole = natives(o0, in0, in0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                DoubleVector x = d(in, io + i);
+                store(ZERO64.blend(x, x.compare(VectorOperators.GT, 0.0)), o, oo + i);
+            }
+        }
+        SCALAR.reluF64(o0, oo + whole, in0, io + whole, n - whole);
+    }
+
+    @Override
+    public void stepF64(MemorySegment o0, long oo, MemorySegment in0, long io, int n) {
+        int whole = natives(o0, in0, in0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                store(ZERO64.blend(ONE64, d(in, io + i).compare(VectorOperators.GT, 0.0)), o, oo + i);
+            }
+        }
+        SCALAR.stepF64(o0, oo + whole, in0, io + whole, n - whole);
+    }
+
+    @Override
+    public void absF64(MemorySegment o0, long oo, MemorySegment in0, long io, int n) {
+        int whole = natives(o0, in0, in0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                store(d(in, io + i).abs(), o, oo + i);
+            }
+        }
+        SCALAR.absF64(o0, oo + whole, in0, io + whole, n - whole);
+    }
+
+    @Override
+    public void reluBackwardF64(MemorySegment o0, long oo, MemorySegment g0, long go, MemorySegment y0, long yo,
+                                int n) {
+        int whole = natives(o0, g0, y0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment g = NativeSegments.typed(g0);
+            MemorySegment y = NativeSegments.typed(y0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                DoubleVector step = ZERO64.blend(ONE64, d(y, yo + i).compare(VectorOperators.GT, 0.0));
+                store(d(g, go + i).mul(step), o, oo + i);
+            }
+        }
+        SCALAR.reluBackwardF64(o0, oo + whole, g0, go + whole, y0, yo + whole, n - whole);
+    }
+
+    private static boolean natives(MemorySegment a, MemorySegment b, MemorySegment c) {
+        return NativeSegments.isNative(a) && NativeSegments.isNative(b) && NativeSegments.isNative(c);
+    }
+
+    private static FloatVector f(MemorySegment s, long index) {
+        return FloatVector.fromMemorySegment(FLOATS, s, index * Float.BYTES, ORDER);
+    }
+
+    private static DoubleVector d(MemorySegment s, long index) {
+        return DoubleVector.fromMemorySegment(DOUBLES, s, index * Double.BYTES, ORDER);
+    }
+
+    private static void store(FloatVector v, MemorySegment s, long index) {
+        v.intoMemorySegment(s, index * Float.BYTES, ORDER);
+    }
+
+    private static void store(DoubleVector v, MemorySegment s, long index) {
+        v.intoMemorySegment(s, index * Double.BYTES, ORDER);
+    }
+}
