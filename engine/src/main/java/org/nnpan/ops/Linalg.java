@@ -72,11 +72,28 @@ public final class Linalg {
         return bias == null ? Elementwise.relu(y) : Elementwise.addRelu(y, bias);
     }
 
-    /** {@code x @ w^T} for a linear layer's weight [out, in]. */
+    /**
+     * {@code x @ w^T} for a linear layer's weight [out, in]. For a batch of rows ({@code x} [B, in]) the weight's
+     * gradient is computed as {@code g^T @ x}, a contiguous [out, in] tensor, where {@link #matmul}'s rule gives
+     * {@code x^T @ g} and the transpose's backward hands the weight a transposed view of it: every later op on that
+     * gradient (GraSP's double backward, the optimizers, the loss probe's norm) then ran strided loops, and copying it
+     * contiguous column by column. The same products summed in the same order (the GEMM sums each element over the
+     * batch in index order either way), so the same floats.
+     */
     private static Tensor product(Tensor x, Tensor w) {
         if (w.dim() != 2 || x.size(-1) != w.size(1)) {
             throw new IllegalArgumentException("linear: input " + Shape.str(x.shape()) + " does not match weight " + Shape.str(w.shape()));
         }
-        return matmul(x, Shapes.transpose(w, 0, 1));
+        if (x.dim() != 2) {
+            return matmul(x, Shapes.transpose(w, 0, 1));
+        }
+        Tensor y;
+        try (var _ = Autograd.noGrad()) {
+            y = matmul(x, Shapes.transpose(w, 0, 1));
+        }
+        return Autograd.record(y, "linear", new Tensor[] {x, w},
+                new Tensor[] {w.requiresGrad() ? x : null, x.requiresGrad() ? w : null}, g -> new Tensor[] {
+            x.requiresGrad() ? matmul(g, w) : null,
+            w.requiresGrad() ? matmul(Shapes.transpose(g, 0, 1), x) : null});
     }
 }
