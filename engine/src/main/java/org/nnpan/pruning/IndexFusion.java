@@ -66,9 +66,10 @@ public enum IndexFusion {
             throw new IllegalArgumentException("indices to fuse have different layouts: " + layout + ", "
                     + snip.layout() + ", " + grasp.layout());
         }
-        Moments mSynflow = Moments.of(synflow.flat());
-        Moments mSnip = Moments.of(snip.flat());
-        Moments mGrasp = Moments.of(grasp.flat());
+        Moments[] moments = Moments.ofThree(synflow.flat(), snip.flat(), grasp.flat());
+        Moments mSynflow = moments[0];
+        Moments mSnip = moments[1];
+        Moments mGrasp = moments[2];
         Scores out = Scores.allocate(layout);
         MemorySegment sSynflow = synflow.flat().storage().segment();
         MemorySegment sSnip = snip.flat().storage().segment();
@@ -99,20 +100,47 @@ public enum IndexFusion {
     record Moments(double mean, double std) {
         /** The moments of the float32 vector {@code flat} (contiguous, as {@link Scores#flat()} is). */
         static Moments of(Tensor flat) {
-            MemorySegment s = flat.storage().segment();
-            long offset = flat.offset();
-            long n = flat.numel();
-            double sum = 0;
+            return ofThree(flat, flat, flat)[0];
+        }
+
+        /**
+         * {@link #of} of three vectors of one length: each one's sums in index order, as {@link #of} adds them, but
+         * the three chains in one loop, so they overlap. A chain of dependent float64 adds runs at the adder's
+         * latency; on LeNet-5 (431,080 weights) the three moments one after the other were 3 % of an environment
+         * step.
+         */
+        static Moments[] ofThree(Tensor a, Tensor b, Tensor c) {
+            MemorySegment sa = a.storage().segment();
+            MemorySegment sb = b.storage().segment();
+            MemorySegment sc = c.storage().segment();
+            long oa = a.offset();
+            long ob = b.offset();
+            long oc = c.offset();
+            long n = a.numel();
+            double sumA = 0;
+            double sumB = 0;
+            double sumC = 0;
             for (long i = 0; i < n; i++) {
-                sum += s.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i);
+                sumA += sa.getAtIndex(ValueLayout.JAVA_FLOAT, oa + i);
+                sumB += sb.getAtIndex(ValueLayout.JAVA_FLOAT, ob + i);
+                sumC += sc.getAtIndex(ValueLayout.JAVA_FLOAT, oc + i);
             }
-            double mean = sum / n;
-            double squares = 0;
+            double meanA = sumA / n;
+            double meanB = sumB / n;
+            double meanC = sumC / n;
+            double squaresA = 0;
+            double squaresB = 0;
+            double squaresC = 0;
             for (long i = 0; i < n; i++) {
-                double centred = s.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i) - mean;
-                squares += centred * centred;
+                double centredA = sa.getAtIndex(ValueLayout.JAVA_FLOAT, oa + i) - meanA;
+                double centredB = sb.getAtIndex(ValueLayout.JAVA_FLOAT, ob + i) - meanB;
+                double centredC = sc.getAtIndex(ValueLayout.JAVA_FLOAT, oc + i) - meanC;
+                squaresA += centredA * centredA;
+                squaresB += centredB * centredB;
+                squaresC += centredC * centredC;
             }
-            return new Moments(mean, Math.sqrt(squares / n));
+            return new Moments[] {new Moments(meanA, Math.sqrt(squaresA / n)), new Moments(meanB, Math.sqrt(squaresB / n)),
+                    new Moments(meanC, Math.sqrt(squaresC / n))};
         }
 
         /** (s − mean) / std, or s − mean where std = 0. */
