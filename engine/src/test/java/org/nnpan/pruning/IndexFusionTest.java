@@ -45,6 +45,33 @@ class IndexFusionTest {
     }
 
     @Test
+    void threeMomentsAtOnceAreEachSummedInIndexOrder() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int trial = 0; trial < 20; trial++) {
+            float[][] values = new float[3][10];
+            for (float[] v : values) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) ((random.nextDouble() - 0.3) * Math.pow(10, random.nextInt(-3, 6)));
+                }
+            }
+            IndexFusion.Moments[] moments = IndexFusion.Moments.ofThree(scores(values[0]).flat(),
+                    scores(values[1]).flat(), scores(values[2]).flat());
+            for (int k = 0; k < 3; k++) {
+                double sum = 0;
+                for (float v : values[k]) {
+                    sum += v;
+                }
+                double mean = sum / 10;
+                double squares = 0;
+                for (float v : values[k]) {
+                    squares += (v - mean) * (v - mean);
+                }
+                assertEquals(new IndexFusion.Moments(mean, Math.sqrt(squares / 10)), moments[k], "trial " + trial);
+            }
+        }
+    }
+
+    @Test
     void signedZScoreHasMeanZeroAndUnitPopulationStdOverAllLayers() {
         double[] z = zScores(SIGNED);
         double mean = 0;
