@@ -25,8 +25,8 @@ import org.nnpan.tensor.Tensor;
 
 /**
  * The production CPU backend: float32 fast paths (merged-dimension loops, the element-wise kernels, the intra-op
- * thread pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other case
- * (int64, float64 reductions and pooling). Float64, which SynFlow and the path analysis run in, has fast
+ * thread pool, GEMM-based matmul and convolution) over the {@link ReferenceBackend}, which still serves every other
+ * case (int64, float64 reductions and pooling). Float64, which SynFlow and the path analysis run in, has fast
  * elementwise arithmetic, fills, copies, matmul and convolution.
  */
 public class CpuBackend extends ReferenceBackend {
@@ -503,8 +503,8 @@ public class CpuBackend extends ReferenceBackend {
         long innerRuns = inner.outer();
         int runLen = inner.inner();
         int runStride = inner.innerStride(0);
-        LongUnaryOperator baseOf = q -> x.offset()
-                + (kept == 0 ? 0 : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
+        LongUnaryOperator baseOf = q -> x.offset() + (kept == 0 ? 0
+                : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
         Parallel.get().balancedFor(outputs, Math.max(1, GRAIN / Math.max(1, perOutput)), (lo, hi) -> {
             long q = lo;
             if (op == ReduceOp.SUM && runStride == 1) {

@@ -139,8 +139,8 @@ public enum IndexFusion {
                 squaresB += centredB * centredB;
                 squaresC += centredC * centredC;
             }
-            return new Moments[] {new Moments(meanA, Math.sqrt(squaresA / n)), new Moments(meanB, Math.sqrt(squaresB / n)),
-                    new Moments(meanC, Math.sqrt(squaresC / n))};
+            return new Moments[] {new Moments(meanA, Math.sqrt(squaresA / n)),
+                    new Moments(meanB, Math.sqrt(squaresB / n)), new Moments(meanC, Math.sqrt(squaresC / n))};
         }
 
         /** (s − mean) / std, or s − mean where std = 0. */

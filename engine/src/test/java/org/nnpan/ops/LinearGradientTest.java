@@ -40,8 +40,8 @@ class LinearGradientTest {
     }
 
     /**
-     * dL/dx, dL/dw and the Hessian-gradient product d‖dL/dw‖²/dw of L = Σ y⁴ with {@code y = layer(x, w)} (a loss
-     * with a non-zero second derivative), each through the recorded graph.
+     * dL/dx, dL/dw and the Hessian-gradient product d‖dL/dw‖²/dw of L = Σ y⁴ with {@code y = layer(x, w)} (a
+     * loss with a non-zero second derivative), each through the recorded graph.
      */
     private static Tensor[] gradients(Tensor x, Tensor w, BiFunction<Tensor, Tensor, Tensor> layer) {
         Tensor y = layer.apply(x, w);
