@@ -14,6 +14,10 @@ import org.nnpan.kernels.memory.NativeSegments;
  * compare and select), so the results are the same bits. The only class of the package that links against {@code
  * jdk.incubator.vector}; {@link ElementwiseKernels} loads it reflectively. Segments are cast to the native class
  * first ({@link NativeSegments#typed}), which keeps C2's loop predication from trapping on them.
+ *
+ * <p>Every method spells out its own loop around the same frame (cast, whole vectors, scalar tail): one loop shared
+ * through a lambda would be one call site for every operation, which C2 does not inline, and the Vector API boxes
+ * each vector of a loop it cannot compile to instructions.
  */
 final class VectorElementwise implements Elementwise {
 
