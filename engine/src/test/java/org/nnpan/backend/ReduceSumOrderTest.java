@@ -9,9 +9,9 @@ import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
 
 /**
- * The CPU backend's float32 sum over an NCHW tensor's batch and spatial axes (a convolution's bias gradient), which
- * runs four channels at a time, gives each channel the float64 sum in the documented order: per image the plane's
- * values in index order from zero, those plane sums added image by image from zero, then rounded to float32.
+ * The CPU backend's float32 sum over an NCHW tensor's batch and spatial axes (a convolution's bias gradient) gives
+ * each channel the float64 sum in the documented order: per image the plane's values in index order from zero, those
+ * plane sums added image by image from zero, then rounded to float32. Pins the order a faster loop must keep.
  */
 class ReduceSumOrderTest {
 
