@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.DoubleBinaryOperator;
-import java.util.function.LongUnaryOperator;
 import org.nnpan.kernels.conv.BatchConv;
 import org.nnpan.kernels.conv.BatchConvs;
 import org.nnpan.kernels.conv.ConvGeometry;
@@ -503,18 +502,9 @@ public class CpuBackend extends ReferenceBackend {
         long innerRuns = inner.outer();
         int runLen = inner.inner();
         int runStride = inner.innerStride(0);
-        LongUnaryOperator baseOf = q -> x.offset() + (kept == 0 ? 0
-                : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
         Parallel.get().balancedFor(outputs, Math.max(1, GRAIN / Math.max(1, perOutput)), (lo, hi) -> {
-            long q = lo;
-            if (op == ReduceOp.SUM && runStride == 1) {
-                for (; q + 4 <= hi; q += 4) {
-                    sumFour(in, baseOf.applyAsLong(q), baseOf.applyAsLong(q + 1), baseOf.applyAsLong(q + 2),
-                            baseOf.applyAsLong(q + 3), inner, innerRuns, runLen, o, q);
-                }
-            }
-            for (; q < hi; q++) {
-                long base = baseOf.applyAsLong(q);
+            for (long q = lo; q < hi; q++) {
+                long base = x.offset() + (kept == 0 ? 0 : outer.outerOffset(0, q / outer.inner()) + (q % outer.inner()) * outer.innerStride(0));
                 double acc = op.identity();
                 for (long r = 0; r < innerRuns; r++) {
                     acc = reduceRun(op, in, base + inner.outerOffset(0, r), runStride, runLen, acc);
@@ -523,41 +513,6 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return out;
-    }
-
-    /**
-     * Four outputs of a float32 sum over contiguous runs ({@link #reduceRun}'s {@code SUM} with stride 1) at once:
-     * each output's sums in the same order, four independent chains in one loop so they overlap. One chain of
-     * dependent float64 adds runs at the adder's latency: a bias gradient over a batch of 24x24 maps (57,600 values a
-     * channel) was 3 % of a LeNet-5 environment step that way.
-     */
-    private static void sumFour(MemorySegment in, long b0, long b1, long b2, long b3, StridedLayout inner, long runs,
-            int runLen, MemorySegment o, long q) {
-        double acc0 = 0;
-        double acc1 = 0;
-        double acc2 = 0;
-        double acc3 = 0;
-        for (long r = 0; r < runs; r++) {
-            long run = inner.outerOffset(0, r);
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
-            for (int i = 0; i < runLen; i++) {
-                s0 += in.getAtIndex(F, b0 + run + i);
-                s1 += in.getAtIndex(F, b1 + run + i);
-                s2 += in.getAtIndex(F, b2 + run + i);
-                s3 += in.getAtIndex(F, b3 + run + i);
-            }
-            acc0 += s0;
-            acc1 += s1;
-            acc2 += s2;
-            acc3 += s3;
-        }
-        o.setAtIndex(F, q, (float) acc0);
-        o.setAtIndex(F, q + 1, (float) acc1);
-        o.setAtIndex(F, q + 2, (float) acc2);
-        o.setAtIndex(F, q + 3, (float) acc3);
     }
 
     /** Folds one strided run into {@code acc}; sums accumulate in double for accuracy over long runs. */
