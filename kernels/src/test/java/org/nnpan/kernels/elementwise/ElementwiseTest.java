@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.function.DoubleBinaryOperator;
-import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,8 +42,8 @@ class ElementwiseTest {
                     case MUL -> (x, y) -> (float) x * (float) y;
                     case DIV -> (x, y) -> (float) x / (float) y;
                 };
-                Floats c = Floats.random(random, trial);
-                c.check((k, o) -> k.binaryF32(op, o, c.oo, c.a, c.ao, c.b, c.bo, c.n), (x, y) -> ref.applyAsDouble(x, y));
+                Run c = Run.random(random, trial, false);
+                c.check((k, o) -> k.binaryF32(op, o, c.oo, c.a, c.ao, c.b, c.bo, c.n), ref);
                 float s = c.n > 0 ? c.a.getAtIndex(F, c.ao) : 2f;
                 c.check((k, o) -> k.binaryScalarF32(op, o, c.oo, c.a, c.ao, s, c.n), (x, y) -> ref.applyAsDouble(x, s));
             }
@@ -55,7 +54,7 @@ class ElementwiseTest {
     void float32ReluFamilyMatchesTheReference() {
         Random random = new Random(22);
         for (int trial = 0; trial < TRIALS; trial++) {
-            Floats c = Floats.random(random, trial);
+            Run c = Run.random(random, trial, false);
             c.check((k, o) -> k.reluF32(o, c.oo, c.a, c.ao, c.n), (x, y) -> (float) x > 0f ? (float) x : 0f);
             c.check((k, o) -> k.stepF32(o, c.oo, c.a, c.ao, c.n), (x, y) -> (float) x > 0f ? 1f : 0f);
             c.check((k, o) -> k.reluBackwardF32(o, c.oo, c.a, c.ao, c.b, c.bo, c.n),
@@ -71,12 +70,11 @@ class ElementwiseTest {
     void float64ReluFamilyMatchesTheReference() {
         Random random = new Random(23);
         for (int trial = 0; trial < TRIALS; trial++) {
-            Doubles c = Doubles.random(random, trial);
-            c.check((k, o) -> k.reluF64(o, c.oo, c.a, c.ao, c.n), x -> x > 0 ? x : 0.0, null);
-            c.check((k, o) -> k.stepF64(o, c.oo, c.a, c.ao, c.n), x -> x > 0 ? 1.0 : 0.0, null);
-            c.check((k, o) -> k.absF64(o, c.oo, c.a, c.ao, c.n), Math::abs, null);
-            c.check((k, o) -> k.reluBackwardF64(o, c.oo, c.a, c.ao, c.b, c.bo, c.n), null,
-                    (g, y) -> g * (y > 0 ? 1.0 : 0.0));
+            Run c = Run.random(random, trial, true);
+            c.check((k, o) -> k.reluF64(o, c.oo, c.a, c.ao, c.n), (x, y) -> x > 0 ? x : 0.0);
+            c.check((k, o) -> k.stepF64(o, c.oo, c.a, c.ao, c.n), (x, y) -> x > 0 ? 1.0 : 0.0);
+            c.check((k, o) -> k.absF64(o, c.oo, c.a, c.ao, c.n), (x, y) -> Math.abs(x));
+            c.check((k, o) -> k.reluBackwardF64(o, c.oo, c.a, c.ao, c.b, c.bo, c.n), (g, y) -> g * (y > 0 ? 1.0 : 0.0));
         }
     }
 
@@ -104,71 +102,58 @@ class ElementwiseTest {
         return random.nextInt(trial % 2 == 0 ? 70 : 2000);
     }
 
-    private record Floats(MemorySegment a, long ao, MemorySegment b, long bo, long oo, int n) {
+    /** One random run of {@code n} elements of float32 or float64 operands and output, at random offsets. */
+    private record Run(boolean f64, MemorySegment a, long ao, MemorySegment b, long bo, long oo, int n) {
 
-        static Floats random(Random random, int trial) {
+        static Run random(Random random, int trial, boolean f64) {
             int n = length(random, trial);
             int ao = random.nextInt(5);
             int bo = random.nextInt(5);
-            return new Floats(values(random, ao + n), ao, values(random, bo + n), bo, random.nextInt(5), n);
+            return new Run(f64, values(random, ao + n, f64), ao, values(random, bo + n, f64), bo, random.nextInt(5), n);
         }
 
-        private static MemorySegment values(Random random, int n) {
-            MemorySegment s = Arena.ofAuto().allocate(F, Math.max(1, n));
+        private static MemorySegment values(Random random, int n, boolean f64) {
+            MemorySegment s = Arena.ofAuto().allocate(f64 ? D : F, Math.max(1, n));
             for (int i = 0; i < n; i++) {
-                s.setAtIndex(F, i, random.nextInt(4) == 0 ? SPECIAL[random.nextInt(SPECIAL.length)]
-                        : (float) random.nextGaussian());
+                float special = SPECIAL[random.nextInt(SPECIAL.length)];
+                boolean pick = random.nextInt(4) == 0;
+                if (f64) {
+                    // A NaN of its own payload: float32 NaNs widened would all carry a float's payload.
+                    s.setAtIndex(D, i, !pick ? random.nextGaussian()
+                            : Float.isNaN(special) ? Double.longBitsToDouble(0xfff8000000000123L) : special);
+                } else {
+                    s.setAtIndex(F, i, pick ? special : (float) random.nextGaussian());
+                }
             }
             return s;
         }
 
-        /** Runs {@code call} on both implementations and checks every output against {@code ref(a[i], b[i])}. */
+        double a(int i) {
+            return f64 ? a.getAtIndex(D, ao + i) : a.getAtIndex(F, ao + i);
+        }
+
+        double b(int i) {
+            return f64 ? b.getAtIndex(D, bo + i) : b.getAtIndex(F, bo + i);
+        }
+
+        /**
+         * Runs {@code call} on both implementations and checks every output against {@code ref(a[i], b[i])}, rounded
+         * to the run's type, and that nothing was written past the run.
+         */
         void check(Call call, DoubleBinaryOperator ref) {
             for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
-                MemorySegment o = Arena.ofAuto().allocate(F, oo + n + 1);
+                MemorySegment o = Arena.ofAuto().allocate(f64 ? D : F, oo + n + 1);
                 call.run(kernel, o);
+                String where = kernel.getClass().getSimpleName() + " element %d of " + n;
                 for (int i = 0; i < n; i++) {
-                    float expected = (float) ref.applyAsDouble(a.getAtIndex(F, ao + i), b.getAtIndex(F, bo + i));
-                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(o.getAtIndex(F, oo + i)),
-                            kernel.getClass().getSimpleName() + " element " + i + " of " + n);
+                    double expected = ref.applyAsDouble(a(i), b(i));
+                    long expectedBits = f64 ? Double.doubleToLongBits(expected)
+                            : Float.floatToIntBits((float) expected);
+                    long actualBits = f64 ? Double.doubleToLongBits(o.getAtIndex(D, oo + i))
+                            : Float.floatToIntBits(o.getAtIndex(F, oo + i));
+                    assertEquals(expectedBits, actualBits, where.formatted(i));
                 }
-                assertEquals(0f, o.getAtIndex(F, oo + n), "wrote past the run");
-            }
-        }
-    }
-
-    private record Doubles(MemorySegment a, long ao, MemorySegment b, long bo, long oo, int n) {
-
-        static Doubles random(Random random, int trial) {
-            int n = length(random, trial);
-            int ao = random.nextInt(5);
-            int bo = random.nextInt(5);
-            return new Doubles(values(random, ao + n), ao, values(random, bo + n), bo, random.nextInt(5), n);
-        }
-
-        private static MemorySegment values(Random random, int n) {
-            MemorySegment s = Arena.ofAuto().allocate(D, Math.max(1, n));
-            for (int i = 0; i < n; i++) {
-                double special = SPECIAL[random.nextInt(SPECIAL.length)];
-                s.setAtIndex(D, i, random.nextInt(4) == 0 ? (Double.isNaN(special)
-                        ? Double.longBitsToDouble(0xfff8000000000123L) : special) : random.nextGaussian());
-            }
-            return s;
-        }
-
-        /** Like {@link Floats#check}, with a unary reference of a[i] or a binary one of (a[i], b[i]). */
-        void check(Call call, DoubleUnaryOperator unary, DoubleBinaryOperator binary) {
-            for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
-                MemorySegment o = Arena.ofAuto().allocate(D, oo + n + 1);
-                call.run(kernel, o);
-                for (int i = 0; i < n; i++) {
-                    double x = a.getAtIndex(D, ao + i);
-                    double expected = unary != null ? unary.applyAsDouble(x)
-                            : binary.applyAsDouble(x, b.getAtIndex(D, bo + i));
-                    assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(o.getAtIndex(D, oo + i)),
-                            kernel.getClass().getSimpleName() + " element " + i + " of " + n);
-                }
-                assertEquals(0.0, o.getAtIndex(D, oo + n), "wrote past the run");
+                assertEquals(0.0, f64 ? o.getAtIndex(D, oo + n) : o.getAtIndex(F, oo + n), "wrote past the run");
             }
         }
     }
