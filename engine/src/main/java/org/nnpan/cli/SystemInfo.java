@@ -3,6 +3,7 @@ package org.nnpan.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.nnpan.kernels.conv.BatchConvs;
+import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.kernels.gemm.Gemms;
 
 /** Facts about optional accelerations, shared by {@code info} and run reports. */
@@ -23,6 +24,7 @@ final class SystemInfo {
                 : "not enabled (start java with --add-modules jdk.incubator.vector for SIMD kernels)"));
         lines.add("gemm          " + Gemms.describe());
         lines.add("convolution   " + BatchConvs.describe());
+        lines.add("element-wise  " + ElementwiseKernels.describe());
         return lines;
     }
 }

@@ -16,6 +16,12 @@ public final class ElementwiseKernels {
         return Chosen.BEST;
     }
 
+    /** What {@link #best()} is, for {@code info}: the vector loops or the plain ones, and why. */
+    public static String describe() {
+        return best() instanceof ScalarElementwise ? "plain loops (no Vector API, or -Dnnpan.simd=off)"
+                : "Vector API (ReLU and its backward, add+ReLU, arithmetic on dense runs)";
+    }
+
     /** The Vector-API implementation; the module must be present. */
     static Elementwise vector() {
         try {

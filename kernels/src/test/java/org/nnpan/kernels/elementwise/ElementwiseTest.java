@@ -1,6 +1,7 @@
 package org.nnpan.kernels.elementwise;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,6 +30,7 @@ class ElementwiseTest {
     void vectorImplementationIsChosenWithTheModule() {
         // Surefire runs with --add-modules jdk.incubator.vector.
         assertEquals("VectorElementwise", ElementwiseKernels.best().getClass().getSimpleName());
+        assertTrue(ElementwiseKernels.describe().startsWith("Vector API"), ElementwiseKernels.describe());
     }
 
     @Test
