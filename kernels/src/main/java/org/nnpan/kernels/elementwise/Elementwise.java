@@ -36,7 +36,8 @@ public interface Elementwise {
 
     /**
      * ReLU's backward, {@code o[oo + i] = g[go + i] * (y[yo + i] > 0 ? 1 : 0)}, float32: the product, so a masked
-     * element is a signed zero, or NaN where {@code g} is NaN or infinite.
+     * element is a signed zero, or NaN where {@code g} is NaN or infinite. {@code o} must not overlap {@code g} or
+     * {@code y} (the plain loops write step(y) into it first).
      */
     void reluBackwardF32(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n);
 
