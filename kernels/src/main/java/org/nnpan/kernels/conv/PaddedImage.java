@@ -23,7 +23,7 @@ final class PaddedImage implements StagedImage {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /** Index 0 holds the unpadded copy every image of a thread shares; image {@code i} is at {@code i + 1}. */
+    /** Index 0 holds {@link #storeInterior}'s unpadded copy; image {@code i} is at {@code i + 1}. */
     private static final ThreadScratch SCRATCH = new ThreadScratch();
 
     private final ConvGeometry g;
@@ -33,9 +33,6 @@ final class PaddedImage implements StagedImage {
     final int planeSize;
     /** The padded image: its first {@code channels * planeSize + slack} elements (the array may be longer). */
     final float[] data;
-    /** The unpadded image, for {@link #storeInterior}'s bulk copy. */
-    private final float[] raw;
-    private final int rawSize;
 
     private PaddedImage(ConvGeometry g, int slack, int index, int minWidth) {
         this.g = g;
@@ -43,8 +40,6 @@ final class PaddedImage implements StagedImage {
         this.planeSize = planeSize(g, width);
         int size = Math.addExact(Math.multiplyExact(g.channels(), planeSize), slack);
         this.data = SCRATCH.zeroed(index + 1, size);
-        this.rawSize = Math.toIntExact(g.inputSize());
-        this.raw = SCRATCH.floats(0, rawSize);
     }
 
     /**
@@ -71,7 +66,7 @@ final class PaddedImage implements StagedImage {
 
     /**
      * Copies the image's rows from the segment straight into their padded places, a vector at a time (the last one
-     * masked): a bulk copy into {@code raw} and a {@code System.arraycopy} per row took 1.1–1.5× as long on 8x8 to
+     * masked): a bulk copy into an array and a {@code System.arraycopy} per row took 1.1–1.5× as long on 8x8 to
      * 32x32 maps.
      */
     @Override
@@ -104,6 +99,8 @@ final class PaddedImage implements StagedImage {
      * the padded layout and drop what lands in the padding.
      */
     void storeInterior(float[] padded, MemorySegment x, long offset) {
+        int rawSize = Math.toIntExact(g.inputSize());
+        float[] raw = SCRATCH.floats(0, rawSize);
         int h = g.height();
         int w = g.width();
         for (int c = 0; c < g.channels(); c++) {
