@@ -224,9 +224,9 @@ public class CpuBackend extends ReferenceBackend {
 
     /**
      * One output tensor instead of a step mask and a product, in the element-wise kernel (one pass with the Vector
-     * API): g·1 or g·0 per element, the floats of the two ops (signed zeros and NaN kept). One kernel method per dtype: with one loop
-     * shared by the float64 calls (SynFlow, path analysis) and the float32 calls of a panning step, C2 could leave a
-     * bounds check per element in it.
+     * API): g·1 or g·0 per element, the floats of the two ops (signed zeros and NaN kept). One kernel method per
+     * dtype: with one loop shared by the float64 calls (SynFlow, path analysis) and the float32 calls of a panning
+     * step, C2 could leave a bounds check per element in it.
      */
     @Override
     public Tensor reluBackward(Tensor g, Tensor y) {

@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Two implementations with identical results, element for element and bit for bit (each output element is one
  * IEEE operation or a select, so lanes cannot round differently; a NaN result is NaN in both, its payload left open
- * as Java leaves it): {@link ScalarElementwise}, plain loops that run
- * everywhere, and {@code VectorElementwise}, the Vector API, which needs {@code --add-modules jdk.incubator.vector}
- * and takes native segments (it hands any other to the scalar loops). {@link ElementwiseKernels#best()} picks one.
+ * as Java leaves it): {@link ScalarElementwise}, plain loops that run everywhere, and {@code VectorElementwise}, the
+ * Vector API, which needs {@code --add-modules jdk.incubator.vector} and takes native segments (it hands any other to
+ * the scalar loops). {@link ElementwiseKernels#best()} picks one.
  * The vector one exists because C2 leaves these {@code MemorySegment} loops scalar or barely vectorised: 3–7× slower
  * on cache-resident runs (docs/benchmarks.md, eleventh session).
  */
