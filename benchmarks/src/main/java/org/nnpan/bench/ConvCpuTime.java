@@ -21,17 +21,21 @@ import org.nnpan.tensor.Tensor;
  * included; GC is not, so a call's garbage shows in its wall time only).
  *
  * <pre>java --add-modules jdk.incubator.vector [-Dnnpan.threads=1] [-Dbatch=128] [-Dcalls=15] [-Dmeasured=10] \
+ *     [-Dkernel=3] [-Dpad=1] \
  *     -cp benchmarks/target/benchmarks.jar org.nnpan.bench.ConvCpuTime [f32|f64] [stride] [layers...]</pre>
  *
  * Layers are {@code channelsxsize} (default {@code 16x32 32x16 64x8}; at stride 2 the output has twice the channels,
  * as in ResNet's downsampling convolutions) or {@code in:outxsize} (e.g. {@code 256:512x4}, a VGG stage's first
- * convolution). Kernels are 3x3 with padding 1.
+ * convolution). Kernels are 3x3 with padding 1 unless {@code -Dkernel} and {@code -Dpad} say otherwise (LeNet-5's
+ * layers: {@code -Dkernel=5 -Dpad=0 -Dbatch=100 f32 1 1:20x28 20:50x12}).
  */
 public final class ConvCpuTime {
 
     private static final int CALLS = Integer.getInteger("calls", 15);
     private static final int MEASURED = Integer.getInteger("measured", 10);
     private static final int BATCH = Integer.getInteger("batch", 128);
+    private static final int KERNEL = Integer.getInteger("kernel", 3);
+    private static final int PAD = Integer.getInteger("pad", 1);
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -48,8 +52,8 @@ public final class ConvCpuTime {
         Backend cpu = Backends.cpu();
         int threads = Parallel.get().threads();
         LongSupplier clock = threads == 1 ? THREADS::getCurrentThreadCpuTime : ConvCpuTime::allThreadsCpuTime;
-        System.out.printf("%s stride %d, batch %d, %d thread(s), %s CPU ms (median of last %d of %d calls), "
-                + "G multiply-adds per CPU second, wall ms%n", dtype, stride, BATCH, threads,
+        System.out.printf("%s stride %d, batch %d, %d thread(s), %dx%d kernels, padding %d, %s CPU ms (median of last %d of %d calls), "
+                + "G multiply-adds per CPU second, wall ms%n", dtype, stride, BATCH, threads, KERNEL, KERNEL, PAD,
                 threads == 1 ? "calling thread's" : "all Java threads'", MEASURED, CALLS);
         for (String layer : layers) {
             String[] p = layer.split("x");
@@ -57,12 +61,12 @@ public final class ConvCpuTime {
             int c = Integer.parseInt(channels[0]);
             int hw = Integer.parseInt(p[1]);
             int out = channels.length > 1 ? Integer.parseInt(channels[1]) : stride == 1 ? c : 2 * c;
-            Conv2dGeometry g = new Conv2dGeometry(3, 3, stride, stride, 1, 1);
+            Conv2dGeometry g = new Conv2dGeometry(KERNEL, KERNEL, stride, stride, PAD, PAD);
             SplittableRandom rng = new SplittableRandom(1);
             Tensor x = Tensor.randn(rng, 1, dtype, BATCH, c, hw, hw);
-            Tensor w = Tensor.randn(rng, 0.1, dtype, out, c, 3, 3);
+            Tensor w = Tensor.randn(rng, 0.1, dtype, out, c, KERNEL, KERNEL);
             Tensor gy = Tensor.randn(rng, 1, dtype, BATCH, out, g.outH(hw), g.outW(hw));
-            double gMuladds = (double) BATCH * out * c * 9 * g.outH(hw) * g.outW(hw) / 1e9;
+            double gMuladds = (double) BATCH * out * c * KERNEL * KERNEL * g.outH(hw) * g.outW(hw) / 1e9;
             Timing f = time(clock, () -> cpu.conv2d(x, w, g));
             Timing i = time(clock, () -> cpu.conv2dInputGrad(gy, w, x.shape(), g));
             Timing wg = time(clock, () -> cpu.conv2dWeightGrad(x, gy, w.shape(), g));

@@ -27,7 +27,10 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * blocks of output positions as the reduction: the taps of the staged image are the A rows, read in place (one
  * broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per image, gives
  * the B panels; for the few shapes where that is not shared by enough output channels,
- * {@link RowDotWeightGrad}'s in-place dot products are used instead. Maps with fewer output positions than a tile has columns go to {@link BatchColumnsConv}. Every
+ * {@link RowDotWeightGrad}'s in-place dot products are used instead. The input gradient is the forward kernel run on
+ * the output gradient with the flipped weight, except for strided layers ({@link PhaseInputGrad}) and for layers whose
+ * small padding would make that convolution mostly read a zero border ({@link ScatterInputGrad}). Maps with fewer
+ * output positions than a tile has columns go to {@link BatchColumnsConv}. Every
  * buffer here is per-thread scratch reused across calls ({@link ThreadScratch}), so a call allocates (almost) nothing
  * on the Java heap. Takes native segments only (every tensor's storage is one; a heap segment is an
  * {@link IllegalArgumentException}), and each access goes through the native class ({@link NativeSegments}).
@@ -77,6 +80,10 @@ final class VectorBatchConv implements BatchConv {
         }
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
+            return;
+        }
+        if (ScatterInputGrad.preferredFor(g, outChannels)) {
+            ScatterInputGrad.compute(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
             return;
         }
         if (g.strideH() > 1 || g.strideW() > 1) {
@@ -267,10 +274,10 @@ final class VectorBatchConv implements BatchConv {
                                 int block = pc / KC;
                                 int depth = live.depth[block];
                                 SgemmKernel.multiplyInPlaceB(depth, liveWeight, live.weightStart[block] + ir * depth,
-                                        data, live.taps, live.tapStart[block], offset0, offset1, tile);
+                                        data, live.taps, live.tapStart[block], offset0, offset1, tile, 0);
                             } else if (reads) {
                                 SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, data, taps, pc, offset0,
-                                        offset1, tile);
+                                        offset1, tile, 0);
                             } else {
                                 SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
                             }
@@ -422,11 +429,11 @@ final class VectorBatchConv implements BatchConv {
 
     /**
      * Whether {@link #convolve} reads its B panels in place from a staged image with rows widened to whole vectors: at
-     * stride 1 along rows, when output rows fill at least three quarters of their vectors (12 of 16: LeNet-5's 12x12
-     * input gradient). Those lanes cost less than packing every panel, whose many short row copies made that input
-     * gradient three times as slow as its forward convolution.
+     * stride 1 along rows, when output rows fill at least three quarters of their vectors (12 or 24 of 16 or 32: LeNet-5's
+     * 24x24 first layer). Those lanes cost less than packing every panel, whose many short row copies made LeNet-5's
+     * 12x12 input gradient (now {@link ScatterInputGrad}'s) three times as slow as its forward convolution.
      */
-    private static boolean widensRows(ConvGeometry g) {
+    static boolean widensRows(ConvGeometry g) {
         int lanes = Math.ceilDiv(g.outW(), L) * L;
         return g.strideW() == 1 && 4 * g.outW() >= 3 * lanes;
     }

@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.memory.OffHeap;
 
 /**
@@ -38,11 +37,11 @@ class PhaseInputGradTest {
             ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[3], s[4], s[5], s[6], s[6]);
             int batch = 3;
             int out = s[7];
-            float[] w = random(rnd, out * (int) g.colRows());
-            float[] gy = random(rnd, batch * out * (int) g.colCols());
+            float[] w = Col2imReference.random(rnd, out * (int) g.colRows());
+            float[] gy = Col2imReference.random(rnd, batch * out * (int) g.colCols());
             MemorySegment gx = OffHeap.zeros(batch * (int) g.inputSize());
             conv.inputGrad(g, batch, out, OffHeap.copy(gy), 0, OffHeap.copy(w), 0, gx, 0);
-            MemorySegment expected = col2imOfGemm(g, batch, out, w, gy);
+            MemorySegment expected = Col2imReference.inputGrad(g, batch, out, w, gy);
             for (long i = 0; i < batch * g.inputSize(); i++) {
                 int e = Float.floatToRawIntBits(expected.getAtIndex(F32, i));
                 int a = Float.floatToRawIntBits(gx.getAtIndex(F32, i));
@@ -50,27 +49,5 @@ class PhaseInputGradTest {
                 assertEquals(e, a, () -> g + " x " + out + ": element " + at + " differs from col2im(W^T gY)");
             }
         }
-    }
-
-    /** The im2col path's input gradient: per image, the columns {@code W^T * gY} scattered back by col2im. */
-    private static MemorySegment col2imOfGemm(ConvGeometry g, int batch, int out, float[] w, float[] gy) {
-        int k = (int) g.colRows();
-        int hw = (int) g.colCols();
-        MemorySegment gx = MemorySegment.ofArray(new float[batch * (int) g.inputSize()]);
-        MemorySegment cols = MemorySegment.ofArray(new float[k * hw]);
-        for (int b = 0; b < batch; b++) {
-            Gemms.best().sgemm(true, false, k, hw, out, 1f, MemorySegment.ofArray(w), 0, k,
-                    MemorySegment.ofArray(gy), (long) b * out * hw, hw, 0f, cols, 0, hw);
-            Im2col.F32.col2im(g, cols, 0, gx, b * g.inputSize());
-        }
-        return gx;
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) rnd.nextDouble(-1, 1);
-        }
-        return a;
     }
 }
