@@ -17,6 +17,8 @@ import org.nnpan.kernels.norm.BatchNormKernel;
 import org.nnpan.kernels.norm.BatchNormKernels;
 import org.nnpan.kernels.norm.BatchNormSecondOrder;
 import org.nnpan.kernels.parallel.Parallel;
+import org.nnpan.kernels.pool.MaxPoolIndices;
+import org.nnpan.kernels.pool.MaxPoolKernels;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Shape;
@@ -37,6 +39,8 @@ public class CpuBackend extends ReferenceBackend {
     private static final long GRAIN = 1 << 15;
     /** The hot element-wise loops (Vector API where available). */
     private static final Elementwise ELEMENTWISE = ElementwiseKernels.best();
+    /** The common 2×2, stride-2, unpadded max pooling's window scan. */
+    private static final MaxPoolIndices MAX_POOL = MaxPoolKernels.best();
 
     @Override
     public String name() {
@@ -693,7 +697,7 @@ public class CpuBackend extends ReferenceBackend {
                 long src = xc.offset() + p * h * w;
                 long dst = p * oh * ow;
                 if (twoByTwo) {
-                    maxPool2x2Indices(in, src, w, idx, dst, oh, ow);
+                    MAX_POOL.indices2x2(in, src, h, w, idx, dst);
                     continue;
                 }
                 for (int oy = 0; oy < oh; oy++) {
@@ -719,28 +723,6 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return out;
-    }
-
-    /**
-     * The common 2×2, stride-2, unpadded pooling of one plane: the general loop's window scan with its bounds and
-     * loop control unrolled (same order, same strict comparison, so the same indices).
-     */
-    private static void maxPool2x2Indices(MemorySegment in, long src, int w, MemorySegment idx, long dst, int oh,
-            int ow) {
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                int corner = 2 * oy * w + 2 * ox;
-                int best = firstMax(in, src, corner, corner + 1);
-                best = firstMax(in, src, best, corner + w);
-                best = firstMax(in, src, best, corner + w + 1);
-                idx.setAtIndex(L, dst + (long) oy * ow + ox, best);
-            }
-        }
-    }
-
-    /** {@code at} if its value exceeds that at {@code best}, else {@code best}: the earlier of equal maxima wins. */
-    private static int firstMax(MemorySegment in, long src, int best, int at) {
-        return in.getAtIndex(F, src + at) > in.getAtIndex(F, src + best) ? at : best;
     }
 
     @Override

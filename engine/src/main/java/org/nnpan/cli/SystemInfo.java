@@ -5,6 +5,7 @@ import java.util.List;
 import org.nnpan.kernels.conv.BatchConvs;
 import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.kernels.gemm.Gemms;
+import org.nnpan.kernels.pool.MaxPoolKernels;
 
 /** Facts about optional accelerations, shared by {@code info} and run reports. */
 final class SystemInfo {
@@ -25,6 +26,7 @@ final class SystemInfo {
         lines.add("gemm          " + Gemms.describe());
         lines.add("convolution   " + BatchConvs.describe());
         lines.add("element-wise  " + ElementwiseKernels.describe());
+        lines.add("max pooling   " + MaxPoolKernels.describe());
         return lines;
     }
 }
