@@ -117,7 +117,7 @@ final class PhaseInputGrad {
         for (int pc = 0; pc < depth; pc += KC) {
             int kc = Math.min(KC, depth - pc);
             SgemmKernel.multiplyInPlaceB(kc, packed, tapStart + pc * rowsPadded + ir * kc, data, rows, pc, offset0,
-                    offset1, pc == 0 ? tile : block, 0);
+                    offset1, pc == 0 ? tile : block);
             if (pc > 0) {
                 addInto(tile, block);
             }

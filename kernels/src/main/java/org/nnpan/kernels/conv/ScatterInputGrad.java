@@ -130,13 +130,15 @@ final class ScatterInputGrad {
                 for (int ir = 0; ir < k; ir += MR) {
                     for (int n0 = 0; n0 < positions; n0 += NR) {
                         // The panel holds its tiles one after another: tile n0 / NR at n0 * MR.
-                        SgemmKernel.multiplyInPlaceB(Math.min(KC, outChannels), packed, ir * Math.min(KC, outChannels),
-                                gradient, rows, 0, n0, n0 + L, panel, n0 * MR);
-                        for (int pc = KC; pc < outChannels; pc += KC) {
+                        for (int pc = 0; pc < outChannels; pc += KC) {
                             int kc = Math.min(KC, outChannels - pc);
                             SgemmKernel.multiplyInPlaceB(kc, packed, pc * rowsPadded + ir * kc, gradient, rows, pc,
-                                    n0, n0 + L, tile, 0);
-                            SgemmKernel.addTile(tile, panel, n0 * MR, NR);
+                                    n0, n0 + L, tile);
+                            if (pc == 0) {
+                                System.arraycopy(tile, 0, panel, n0 * MR, MR * NR);
+                            } else {
+                                SgemmKernel.addTile(tile, panel, n0 * MR, NR);
+                            }
                         }
                     }
                     scatter(panel, positions, target, ir, Math.min(MR, k - ir), padded);

@@ -274,10 +274,10 @@ final class VectorBatchConv implements BatchConv {
                                 int block = pc / KC;
                                 int depth = live.depth[block];
                                 SgemmKernel.multiplyInPlaceB(depth, liveWeight, live.weightStart[block] + ir * depth,
-                                        data, live.taps, live.tapStart[block], offset0, offset1, tile, 0);
+                                        data, live.taps, live.tapStart[block], offset0, offset1, tile);
                             } else if (reads) {
                                 SgemmKernel.multiplyInPlaceB(kc, packedWeight, a, data, taps, pc, offset0,
-                                        offset1, tile, 0);
+                                        offset1, tile);
                             } else {
                                 SgemmKernel.multiply(kc, packedWeight, a, panel, 0, tile);
                             }

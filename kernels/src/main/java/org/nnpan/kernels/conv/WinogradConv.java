@@ -409,9 +409,9 @@ final class WinogradConv implements BatchConv {
                     int kc = Math.min(KC, in - pc);
                     int a = xi * positionSize + pc * outPadded + ir * kc;
                     if (pc == 0) {
-                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, m[xi], 0);
+                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, m[xi]);
                     } else {
-                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, p.product, 0);
+                        SgemmKernel.multiplyInPlaceB(kc, u, a, v, rows, pc, xi * NR, xi * NR + L, p.product);
                         SgemmKernel.addTile(p.product, m[xi], 0, NR);
                     }
                 }

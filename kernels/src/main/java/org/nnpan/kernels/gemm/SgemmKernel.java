@@ -73,18 +73,17 @@ public final class SgemmKernel {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        store(acc, 0, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
     /**
      * {@link #multiply} with the B panel read in place instead of packed: row {@code p} of the {@code kc x NR} panel is
      * {@code b[rows[row0 + p] + offset0 ...]} (its first vector) and {@code b[rows[row0 + p] + offset1 ...]} (its
      * second). Implicit-GEMM convolutions use it where each half of a tile's positions reads consecutive elements of
-     * the staged image, so the panel needs no copy. Same arithmetic, in the same order, as {@link #multiply}; the tile
-     * goes to {@code acc} from {@code accIndex}.
+     * the staged image, so the panel needs no copy. Same arithmetic, in the same order, as {@link #multiply}.
      */
     public static void multiplyInPlaceB(int kc, float[] a, int aIndex, float[] b, int[] rows, int row0, int offset0,
-                                       int offset1, float[] acc, int accIndex) {
+                                       int offset1, float[] acc) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
@@ -118,7 +117,7 @@ public final class SgemmKernel {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        store(acc, accIndex, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
     /**
@@ -165,30 +164,30 @@ public final class SgemmKernel {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        store(acc, 0, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
-    /** Writes a tile's accumulators ({@code cRV}: row R, vector V) to {@code acc} from {@code at}, row-major. */
-    private static void store(float[] acc, int at, FloatVector c00, FloatVector c01, FloatVector c10, FloatVector c11,
+    /** Writes a tile's accumulators ({@code cRV}: row R, vector V) to {@code acc}, row-major. */
+    private static void store(float[] acc, FloatVector c00, FloatVector c01, FloatVector c10, FloatVector c11,
                               FloatVector c20, FloatVector c21, FloatVector c30, FloatVector c31,
                               FloatVector c40, FloatVector c41, FloatVector c50, FloatVector c51,
                               FloatVector c60, FloatVector c61, FloatVector c70, FloatVector c71) {
-        c00.intoArray(acc, at);
-        c01.intoArray(acc, at + L);
-        c10.intoArray(acc, at + NR);
-        c11.intoArray(acc, at + NR + L);
-        c20.intoArray(acc, at + 2 * NR);
-        c21.intoArray(acc, at + 2 * NR + L);
-        c30.intoArray(acc, at + 3 * NR);
-        c31.intoArray(acc, at + 3 * NR + L);
-        c40.intoArray(acc, at + 4 * NR);
-        c41.intoArray(acc, at + 4 * NR + L);
-        c50.intoArray(acc, at + 5 * NR);
-        c51.intoArray(acc, at + 5 * NR + L);
-        c60.intoArray(acc, at + 6 * NR);
-        c61.intoArray(acc, at + 6 * NR + L);
-        c70.intoArray(acc, at + 7 * NR);
-        c71.intoArray(acc, at + 7 * NR + L);
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, NR);
+        c11.intoArray(acc, NR + L);
+        c20.intoArray(acc, 2 * NR);
+        c21.intoArray(acc, 2 * NR + L);
+        c30.intoArray(acc, 3 * NR);
+        c31.intoArray(acc, 3 * NR + L);
+        c40.intoArray(acc, 4 * NR);
+        c41.intoArray(acc, 4 * NR + L);
+        c50.intoArray(acc, 5 * NR);
+        c51.intoArray(acc, 5 * NR + L);
+        c60.intoArray(acc, 6 * NR);
+        c61.intoArray(acc, 6 * NR + L);
+        c70.intoArray(acc, 7 * NR);
+        c71.intoArray(acc, 7 * NR + L);
     }
 
     /**
