@@ -42,8 +42,8 @@ final class ScatterInputGrad {
     private static final double PREFERRED_COST = 0.75;
 
     private static final ThreadScratch CALL = new ThreadScratch();
-    private static final int WEIGHT_T = 0;
-    private static final int PACKED_WEIGHT = 1;
+    private static final int WEIGHT = 0;
+    private static final int WEIGHT_T = 1;
     private static final ThreadScratch TASK = new ThreadScratch();
     private static final int GRADIENT = 0;
     private static final int PADDED_INPUT = 1;
@@ -184,25 +184,19 @@ final class ScatterInputGrad {
     }
 
     /**
-     * {@code W^T} ({@code k x O}, row {@code (c, kh, kw)}) as the register kernel's A panels: per {@link #KC}-deep
-     * block of output channels, {@code MR}-row panels stored column by column, rows past {@code k} zero; block
-     * {@code pc}'s panel {@code ir} starts at {@code pc * rowsPadded + ir * kc}.
+     * {@code W^T} ({@code k x O}, row {@code (c, kh, kw)}) as the register kernel's A panels, packed as
+     * {@link VectorBatchConv} packs its weights: block {@code pc}'s panel {@code ir} starts at
+     * {@code pc * rowsPadded + ir * kc}.
      */
     private static float[] packTransposed(MemorySegment w, long wOffset, int outChannels, int k, int rowsPadded) {
-        float[] weight = CALL.floats(WEIGHT_T, outChannels * k);
+        float[] weight = CALL.floats(WEIGHT, outChannels * k);
         MemorySegment.copy(NativeSegments.typed(w), F32, wOffset * Float.BYTES, weight, 0, outChannels * k);
-        float[] packed = CALL.zeroed(PACKED_WEIGHT, rowsPadded * outChannels);
-        for (int pc = 0; pc < outChannels; pc += KC) {
-            int kc = Math.min(KC, outChannels - pc);
-            for (int ir = 0; ir < k; ir += MR) {
-                int panel = pc * rowsPadded + ir * kc;
-                for (int p = 0; p < kc; p++) {
-                    for (int i = 0; i < MR && ir + i < k; i++) {
-                        packed[panel + p * MR + i] = weight[(pc + p) * k + ir + i];
-                    }
-                }
+        float[] transposed = CALL.floats(WEIGHT_T, outChannels * k);
+        for (int o = 0; o < outChannels; o++) {
+            for (int j = 0; j < k; j++) {
+                transposed[j * outChannels + o] = weight[o * k + j];
             }
         }
-        return packed;
+        return VectorBatchConv.packWeight(transposed, k, rowsPadded, outChannels);
     }
 }

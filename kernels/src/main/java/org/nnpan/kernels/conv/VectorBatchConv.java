@@ -450,9 +450,10 @@ final class VectorBatchConv implements BatchConv {
 
     /**
      * The {@code rows x k} weight as the GEMM kernel's A panels: per {@link #KC}-deep block, {@code MR}-row panels stored
-     * column by column, rows past {@code rows} zero. Block {@code pc} starts at {@code pc * rowsPadded}.
+     * column by column, rows past {@code rows} zero. Block {@code pc} starts at {@code pc * rowsPadded}. In the calling
+     * thread's scratch, valid until its next convolution call.
      */
-    private static float[] packWeight(float[] w, int rows, int rowsPadded, int k) {
+    static float[] packWeight(float[] w, int rows, int rowsPadded, int k) {
         float[] packed = CALL.zeroed(PACKED_WEIGHT, rowsPadded * k);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
