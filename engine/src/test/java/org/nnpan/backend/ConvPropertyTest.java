@@ -37,8 +37,9 @@ class ConvPropertyTest {
     }
 
     /**
-     * Stride 1 with output rows of 32 to 48 and up to 40 output channels, on both sides of the float32 weight
-     * gradient's switch between the row dot-product kernel and the GEMM path (and with images grouped per reduction).
+     * Stride 1 with output rows of 8 to 48 and up to 40 output channels, on both sides of the float32 weight
+     * gradient's switches between the row dot-product kernel and the GEMM path (rows of one vector, 32 channels) and
+     * with images grouped per reduction.
      */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F64"})
@@ -47,7 +48,7 @@ class ConvPropertyTest {
         for (int i = 0; i < CASES / 4; i++) {
             int pad = rnd.nextInt(3);
             int h = 1 + rnd.nextInt(6);
-            int w = 36 + rnd.nextInt(13);
+            int w = 12 + rnd.nextInt(37);
             int kh = 1 + rnd.nextInt(Math.min(5, h + 2 * pad));
             int kw = 1 + rnd.nextInt(5);
             Conv2dGeometry g = new Conv2dGeometry(kh, kw, 1, 1, pad, pad);

@@ -54,13 +54,14 @@ final class RowDotWeightGrad {
 
     /**
      * Whether {@link #compute} is the faster weight gradient for {@code g} (it handles any stride-1 geometry): at stride
-     * 1, with output rows of at least two vectors (the padded-row waste and the per-row loop overhead stay small) and
+     * 1, with output rows of at least one vector (the padded-row waste and the per-row loop overhead stay small) and
      * fewer than {@link #MAX_OUT_CHANNELS} output channels. With more channels the GEMM path's panel packing is shared
      * by enough register tiles that it wins (measured: 16 channels at 32x32 about 1.5x faster here, 32 at 16x16 and
-     * 64 at 8x8 1.3-2x slower).
+     * 64 at 8x8 1.3-2x slower). Rows of one to two vectors came later (twelfth session, Intel VM, paired calls): 0.3-0.65x
+     * the GEMM path's time at 16 and 28 wide, 0.53-0.56x on LeNet-5's 24-wide first layer.
      */
     static boolean preferredFor(ConvGeometry g, int outChannels) {
-        return g.strideH() == 1 && g.strideW() == 1 && g.outW() >= 2 * L && outChannels < MAX_OUT_CHANNELS;
+        return g.strideH() == 1 && g.strideW() == 1 && g.outW() >= L && outChannels < MAX_OUT_CHANNELS;
     }
 
     /** {@link BatchConv#weightGrad} for a stride-1 geometry. */
