@@ -56,9 +56,9 @@ final class ScatterInputGrad {
     }
 
     /**
-     * Whether this path multiplies clearly fewer products than {@link VectorBatchConv}'s transposed convolution would
-     * (both counted with their padding to whole tiles and vectors): stride 1, and a padding well below the kernel's
-     * size on a map whose rows the transposed convolution widens to whole vectors.
+     * Whether this path multiplies at most {@value #PREFERRED_COST} times the products {@link VectorBatchConv}'s
+     * transposed convolution would (both counted with their padding to whole tiles and vectors, the transposed one's
+     * rows widened as it widens them): stride 1 only, and in practice a padding well below the kernel's size.
      */
     static boolean preferredFor(ConvGeometry g, int outChannels) {
         if (g.strideH() != 1 || g.strideW() != 1) {

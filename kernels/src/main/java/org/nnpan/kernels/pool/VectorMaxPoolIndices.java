@@ -26,7 +26,7 @@ final class VectorMaxPoolIndices implements MaxPoolIndices {
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     private static final int L = FLOATS.length();
-    /** Windows per vector pair. */
+    /** Windows per vector pair: as many as int64 lanes in a vector of the same size. */
     private static final int WINDOWS = L / 2;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Lane {@code i} takes lane {@code i + 1}: a window's right column beside its left. */
@@ -45,7 +45,7 @@ final class VectorMaxPoolIndices implements MaxPoolIndices {
 
     @Override
     public void indices2x2(MemorySegment x0, long xOffset, int h, int w, MemorySegment idx0, long idxOffset) {
-        if (!NativeSegments.isNative(x0) || !NativeSegments.isNative(idx0) || LONGS.length() != WINDOWS) {
+        if (!NativeSegments.isNative(x0) || !NativeSegments.isNative(idx0)) {
             SCALAR.indices2x2(x0, xOffset, h, w, idx0, idxOffset);
             return;
         }
