@@ -2,6 +2,7 @@ package org.nnpan.pruning;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -102,6 +103,19 @@ class IndexFusionTest {
         }
         assertArrayEquals(IndexFusion.normalise(scores(SIGNED)).flat().toFloatArray(),
                 IndexFusion.normalise(scores(scaled)).flat().toFloatArray(), 1e-5f);
+    }
+
+    @Test
+    void fusionNeedsEqualLayoutsNotTheSameLayoutObject() {
+        Scores a = scores(SIGNED);
+        Scores b = scores(SIGNED); // its own WeightLayout, equal to a's
+        IndexWeights w = new IndexWeights(0.2, 0.5, 0.3);
+        assertEquals(10, IndexFusion.ADDITIVE.combine(a, b, a, w).flat().numel());
+        Sequential other = TestNets.mlp(new SplittableRandom(1), 2, 3, 2); // layers [3, 2] and [2, 3]
+        Scores c = TestNets.scores(other, new float[6], new float[6]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> IndexFusion.ADDITIVE.combine(a, b, c, w));
+        assertTrue(e.getMessage().contains("different layouts"), e.getMessage());
     }
 
     @Test
