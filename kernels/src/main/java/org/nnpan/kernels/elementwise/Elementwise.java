@@ -55,4 +55,12 @@ public interface Elementwise {
 
     /** {@link #reluBackwardF32} in float64. */
     void reluBackwardF64(MemorySegment o, long oo, MemorySegment g, long go, MemorySegment y, long yo, int n);
+
+    /**
+     * Panning's additive fusion of three float32 indices, in float64: {@code o[oo + i] = (float) (z0 * weight[0] + z1 *
+     * weight[1] + z2 * weight[2])} with {@code z0 = |(a[ao + i] - mean[0]) / scale[0]|}, {@code z1} from {@code b} and
+     * {@code z2} from {@code c} likewise, evaluated in that order (a scale of 1 leaves the difference as it is).
+     */
+    void fuseAbsZScoresF32(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo,
+                           MemorySegment c, long co, double[] mean, double[] scale, double[] weight, int n);
 }

@@ -103,4 +103,15 @@ public final class ScalarElementwise implements Elementwise {
             o.setAtIndex(D, oo + i, g.getAtIndex(D, go + i) * o.getAtIndex(D, oo + i));
         }
     }
+
+    @Override
+    public void fuseAbsZScoresF32(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo,
+                                  MemorySegment c, long co, double[] mean, double[] scale, double[] weight, int n) {
+        for (int i = 0; i < n; i++) {
+            double z0 = Math.abs((a.getAtIndex(F, ao + i) - mean[0]) / scale[0]);
+            double z1 = Math.abs((b.getAtIndex(F, bo + i) - mean[1]) / scale[1]);
+            double z2 = Math.abs((c.getAtIndex(F, co + i) - mean[2]) / scale[2]);
+            o.setAtIndex(F, oo + i, (float) (z0 * weight[0] + z1 * weight[1] + z2 * weight[2]));
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.memory.NativeSegments;
 
@@ -23,6 +24,9 @@ final class VectorElementwise implements Elementwise {
 
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    /** Floats as many as {@link #DOUBLES} has lanes: the float32 side of a widening or narrowing conversion. */
+    private static final VectorSpecies<Float> NARROW = FLOATS.withShape(VectorShape.forBitSize(
+            DOUBLES.vectorBitSize() / 2));
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final FloatVector ZERO = FloatVector.zero(FLOATS);
     private static final FloatVector ONE = FloatVector.broadcast(FLOATS, 1f);
@@ -180,6 +184,34 @@ final class VectorElementwise implements Elementwise {
             }
         }
         SCALAR.reluBackwardF64(o0, oo + whole, g0, go + whole, y0, yo + whole, n - whole);
+    }
+
+    @Override
+    public void fuseAbsZScoresF32(MemorySegment o0, long oo, MemorySegment a0, long ao, MemorySegment b0, long bo,
+                                  MemorySegment c0, long co, double[] mean, double[] scale, double[] weight, int n) {
+        int whole = natives(o0, a0, b0) && NativeSegments.isNative(c0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment a = NativeSegments.typed(a0);
+            MemorySegment b = NativeSegments.typed(b0);
+            MemorySegment c = NativeSegments.typed(c0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                DoubleVector z0 = widened(a, ao + i).sub(mean[0]).div(scale[0]).abs();
+                DoubleVector z1 = widened(b, bo + i).sub(mean[1]).div(scale[1]).abs();
+                DoubleVector z2 = widened(c, co + i).sub(mean[2]).div(scale[2]).abs();
+                DoubleVector fused = z0.mul(weight[0]).add(z1.mul(weight[1])).add(z2.mul(weight[2]));
+                ((FloatVector) fused.convertShape(VectorOperators.D2F, NARROW, 0))
+                        .intoMemorySegment(o, (oo + i) * Float.BYTES, ORDER);
+            }
+        }
+        SCALAR.fuseAbsZScoresF32(o0, oo + whole, a0, ao + whole, b0, bo + whole, c0, co + whole, mean, scale, weight,
+                n - whole);
+    }
+
+    /** As many floats as a double vector has lanes, from {@code index} of {@code s}, widened to float64. */
+    private static DoubleVector widened(MemorySegment s, long index) {
+        return (DoubleVector) FloatVector.fromMemorySegment(NARROW, s, index * Float.BYTES, ORDER)
+                .convertShape(VectorOperators.F2D, DOUBLES, 0);
     }
 
     private static boolean natives(MemorySegment a, MemorySegment b, MemorySegment c) {

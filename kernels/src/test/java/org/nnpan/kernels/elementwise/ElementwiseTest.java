@@ -81,6 +81,23 @@ class ElementwiseTest {
     }
 
     @Test
+    void fusionOfAbsoluteZScoresMatchesTheReference() {
+        Random random = new Random(24);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            Run c = Run.random(random, trial, false);
+            double[] mean = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+            // Every fifth trial has a scale of 1, which stands for a zero standard deviation.
+            double[] scale = {trial % 5 == 0 ? 1 : 0.1 + random.nextDouble(), 0.1 + random.nextDouble(),
+                0.1 + random.nextDouble()};
+            double[] weight = {2 * random.nextDouble(), 2 * random.nextDouble(), 2 * random.nextDouble()};
+            // The third index is a again, with its own mean, scale and weight.
+            c.check((k, o) -> k.fuseAbsZScoresF32(o, c.oo, c.a, c.ao, c.b, c.bo, c.a, c.ao, mean, scale, weight, c.n),
+                    (x, y) -> Math.abs((x - mean[0]) / scale[0]) * weight[0] + Math.abs((y - mean[1]) / scale[1])
+                            * weight[1] + Math.abs((x - mean[2]) / scale[2]) * weight[2]);
+        }
+    }
+
+    @Test
     void vectorImplementationTakesHeapSegmentsThroughTheScalarLoops() {
         float[] a = {3f, -2f, 0f, Float.NaN, 5f, -0f, 7f, 1f, 2f, -3f, 4f, -5f, 6f, -7f, 8f, -9f, 10f, 11f};
         float[] g = new float[a.length];
