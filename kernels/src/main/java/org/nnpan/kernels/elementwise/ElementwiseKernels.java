@@ -19,7 +19,7 @@ public final class ElementwiseKernels {
     /** What {@link #best()} is, for {@code info}: the vector loops or the plain ones, and why. */
     public static String describe() {
         return best() instanceof ScalarElementwise ? "plain loops (no Vector API, or -Dnnpan.simd=off)"
-                : "Vector API (ReLU and its backward, add+ReLU, arithmetic on dense runs)";
+                : "Vector API (ReLU and its backward, add+ReLU, arithmetic on dense runs, Panning's index fusion)";
     }
 
     /** The Vector-API implementation; the module must be present. */
