@@ -19,9 +19,9 @@ import org.nnpan.tensor.Tensor;
 public enum IndexFusion {
     /**
      * S = a·ŝ_SynFlow + b·ŝ_SNIP + c·ŝ_GraSP: the scheme of the paper and of the panning agent. One element-wise kernel
-     * pass ({@link Elementwise#fuseAbsZScoresF32}, the Vector API where available: the three float64 divisions per
-     * weight were the caller's largest share of a panning step outside the network passes), with the arithmetic and
-     * the bits of the formula.
+     * pass ({@link Elementwise#fuseAbsZScoresF32}, the Vector API where available: this fusion was the largest share
+     * of the caller's side of a two-thread panning step outside the network passes), with the arithmetic and the bits
+     * of the formula.
      */
     ADDITIVE {
         @Override
