@@ -44,8 +44,7 @@ final class ScatterInputGrad {
     private static final double PREFERRED_COST = 0.75;
 
     private static final ThreadScratch CALL = new ThreadScratch();
-    private static final int WEIGHT = 0;
-    private static final int WEIGHT_T = 1;
+    private static final int WEIGHT_T = 0;
     private static final ThreadScratch TASK = new ThreadScratch();
     private static final int GRADIENT = 0;
     private static final int PADDED_INPUT = 1;
@@ -230,8 +229,7 @@ final class ScatterInputGrad {
      * {@code pc * rowsPadded + ir * kc}.
      */
     private static float[] packTransposed(MemorySegment w, long wOffset, int outChannels, int k, int rowsPadded) {
-        float[] weight = CALL.floats(WEIGHT, outChannels * k);
-        MemorySegment.copy(NativeSegments.typed(w), F32, wOffset * Float.BYTES, weight, 0, outChannels * k);
+        float[] weight = VectorBatchConv.read(w, wOffset, (long) outChannels * k);
         float[] transposed = CALL.floats(WEIGHT_T, outChannels * k);
         for (int o = 0; o < outChannels; o++) {
             for (int j = 0; j < k; j++) {

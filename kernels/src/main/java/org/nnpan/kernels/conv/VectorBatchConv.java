@@ -211,7 +211,7 @@ final class VectorBatchConv implements BatchConv {
     }
 
     /** The weight as a float array (the calling thread's scratch, valid during the call). */
-    private static float[] read(MemorySegment w, long offset, long count) {
+    static float[] read(MemorySegment w, long offset, long count) {
         int n = Math.toIntExact(count);
         float[] a = CALL.floats(WEIGHT, n);
         MemorySegment.copy(NativeSegments.typed(w), F32, offset * Float.BYTES, a, 0, n);
