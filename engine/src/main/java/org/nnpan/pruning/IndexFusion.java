@@ -25,9 +25,11 @@ public enum IndexFusion {
      */
     ADDITIVE {
         @Override
-        void fuseInto(Flat out, Flat synflow, Flat snip, Flat grasp, Moments[] m, IndexWeights w, int n) {
-            ELEMENTWISE.fuseAbsZScoresF32(out.segment, out.offset, synflow.segment, synflow.offset, snip.segment,
-                    snip.offset, grasp.segment, grasp.offset, new double[] {m[0].mean, m[1].mean, m[2].mean},
+        void fuseInto(FlatView out, FlatView synflow, FlatView snip, FlatView grasp, Moments[] m, IndexWeights w,
+                      int n) {
+            ELEMENTWISE.fuseAbsZScoresF32(out.segment(), out.offset(), synflow.segment(), synflow.offset(),
+                    snip.segment(), snip.offset(), grasp.segment(), grasp.offset(),
+                    new double[] {m[0].mean, m[1].mean, m[2].mean},
                     new double[] {m[0].scale(), m[1].scale(), m[2].scale()},
                     new double[] {w.synflow(), w.snip(), w.grasp()}, n);
         }
@@ -35,12 +37,18 @@ public enum IndexFusion {
     /** S = ŝ_SynFlow^a · ŝ_SNIP^b · ŝ_GraSP^c: the reference code's variant; an exponent of 0 ignores the index. */
     MULTIPLICATIVE {
         @Override
-        void fuseInto(Flat out, Flat synflow, Flat snip, Flat grasp, Moments[] m, IndexWeights w, int n) {
-            for (int i = 0; i < n; i++) {
-                double fused = power(m[0].absoluteZScore(synflow.get(i)), w.synflow())
-                        * power(m[1].absoluteZScore(snip.get(i)), w.snip())
-                        * power(m[2].absoluteZScore(grasp.get(i)), w.grasp());
-                out.set(i, (float) fused);
+        void fuseInto(FlatView out, FlatView synflow, FlatView snip, FlatView grasp, Moments[] m, IndexWeights w,
+                      int n) {
+            for (FlatView.Blocks b = new FlatView.Blocks(0, n); b.next(); ) {
+                synflow.read(b, b.x);
+                snip.read(b, b.y);
+                grasp.read(b, b.z);
+                for (int k = 0; k < b.length(); k++) {
+                    b.x[k] = power(m[0].absoluteZScore(b.x[k]), w.synflow())
+                            * power(m[1].absoluteZScore(b.y[k]), w.snip())
+                            * power(m[2].absoluteZScore(b.z[k]), w.grasp());
+                }
+                out.write(b, b.x);
             }
         }
 
@@ -85,29 +93,18 @@ public enum IndexFusion {
         }
         Moments[] moments = Moments.ofThree(synflow.flat(), snip.flat(), grasp.flat());
         Scores out = Scores.allocate(layout);
-        fuseInto(new Flat(out.flat()), new Flat(synflow.flat()), new Flat(snip.flat()), new Flat(grasp.flat()), moments,
-                weights, Math.toIntExact(layout.numel()));
+        fuseInto(FlatView.of(out.flat(), "fused scores"), FlatView.of(synflow.flat(), "synflow scores"),
+                FlatView.of(snip.flat(), "snip scores"), FlatView.of(grasp.flat(), "grasp scores"), moments, weights,
+                Math.toIntExact(layout.numel()));
         return out;
     }
 
-    /** Writes the fused float32 value of each of the {@code n} weights, from the three indices and their moments. */
-    abstract void fuseInto(Flat out, Flat synflow, Flat snip, Flat grasp, Moments[] moments, IndexWeights weights,
-                           int n);
-
-    /** A contiguous float32 vector's segment and first element. */
-    record Flat(MemorySegment segment, long offset) {
-        Flat(Tensor flat) {
-            this(flat.storage().segment(), flat.offset());
-        }
-
-        float get(long i) {
-            return segment.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i);
-        }
-
-        void set(long i, float v) {
-            segment.setAtIndex(ValueLayout.JAVA_FLOAT, offset + i, v);
-        }
-    }
+    /**
+     * Writes the fused float32 value of each of the {@code n} weights, from the three float32 indices and their
+     * moments.
+     */
+    abstract void fuseInto(FlatView out, FlatView synflow, FlatView snip, FlatView grasp, Moments[] moments,
+                           IndexWeights weights, int n);
 
     /**
      * Mean and population standard deviation of one index over all its scores, summed in float64 in index order.
