@@ -31,19 +31,24 @@ final class VectorKeyBlocks extends KeyBlocks {
         return "vector";
     }
 
+    /**
+     * Reads the scores' bits as ints, never as floats reinterpreted: {@code reinterpretAsInts()} runs, until C2 has
+     * compiled it, through a heap segment, and the first heap segment a JVM creates invalidates every compiled method
+     * that assumed native segments were the only kind (166 methods recompiled in the first steps of a Panning run).
+     */
     @Override
     void fill(MemorySegment scores, long base, int length, int flip, int[] keys) {
-        int lanes = FLOATS.length();
-        int whole = FLOATS.loopBound(length);
+        int lanes = INTS.length();
+        int whole = INTS.loopBound(length);
         int i = 0;
         for (; i < whole; i += lanes) {
-            FloatVector v = FloatVector.fromMemorySegment(FLOATS, scores, (base + i) * Float.BYTES, NATIVE);
-            keys(v, flip).intoArray(keys, i);
+            IntVector bits = IntVector.fromMemorySegment(INTS, scores, (base + i) * Float.BYTES, NATIVE);
+            keys(bits, flip).intoArray(keys, i);
         }
         if (i < length) {
-            VectorMask<Float> inRange = FLOATS.indexInRange(i, length);
-            FloatVector v = FloatVector.fromMemorySegment(FLOATS, scores, (base + i) * Float.BYTES, NATIVE, inRange);
-            keys(v, flip).intoArray(keys, i);
+            VectorMask<Integer> inRange = INTS.indexInRange(i, length);
+            IntVector bits = IntVector.fromMemorySegment(INTS, scores, (base + i) * Float.BYTES, NATIVE, inRange);
+            keys(bits, flip).intoArray(keys, i);
         }
     }
 
@@ -84,13 +89,13 @@ final class VectorKeyBlocks extends KeyBlocks {
         }
     }
 
-    /** {@link ScoreKeys#key(float, int)} of every lane. */
-    private static IntVector keys(FloatVector scores, int flip) {
-        // -0.0f + 0.0f == +0.0f, so both zeros get one key.
-        IntVector bits = scores.add(0.0f).reinterpretAsInts();
+    /** {@link ScoreKeys#keyOfBits} of every lane's score bits. */
+    private static IntVector keys(IntVector bits, int flip) {
+        // -0.0f (bits MIN_VALUE) gets +0.0f's key.
+        IntVector zeroed = bits.blend(0, bits.compare(VectorOperators.EQ, Integer.MIN_VALUE));
         // Negative floats order backwards in their magnitude bits: flip those bits, keep the sign.
-        IntVector magnitudeFlip = bits.lanewise(VectorOperators.ASHR, 31).and(Integer.MAX_VALUE);
-        return bits.lanewise(VectorOperators.XOR, magnitudeFlip).lanewise(VectorOperators.XOR, flip);
+        IntVector magnitudeFlip = zeroed.lanewise(VectorOperators.ASHR, 31).and(Integer.MAX_VALUE);
+        return zeroed.lanewise(VectorOperators.XOR, magnitudeFlip).lanewise(VectorOperators.XOR, flip);
     }
 
     /** {@link ScoreKeys#unsigned(int)} of every lane. */

@@ -1,12 +1,17 @@
 package org.nnpan.kernels.select;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
 
 /**
  * Run in a child JVM by {@link KeyBlocksTest}: prints whether the Vector API module is present, which primitives
  * {@link TopK} chose, and whether its public methods match {@link SortOracle} on vectors that take every path
- * (narrow and wide radix digits, partly kept ties, split over threads).
+ * (narrow and wide radix digits, partly kept ties, split over threads). With the argument {@code native} it selects on
+ * native segments only and prints {@code native right=...}, for a check that nothing on that path creates a heap
+ * segment.
  */
 public final class TopKProbe {
 
@@ -14,6 +19,10 @@ public final class TopKProbe {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("native")) {
+            nativeOnly();
+            return;
+        }
         Random random = new Random(99);
         boolean right = true;
         right &= check(RandomScores.FEW_VALUES.fill(700_000, random), 300_001, TopK.Order.LARGEST);
@@ -22,6 +31,30 @@ public final class TopKProbe {
         right &= check(RandomScores.ANY_BITS.fill(333, random), 17, TopK.Order.SMALLEST);
         System.out.println("vectorModule=" + KeyBlocks.vectorApiAvailable() + " chosen=" + KeyBlocks.best().name()
                 + " right=" + right);
+    }
+
+    /** Masks of native segments, as the engine selects them, several times so that the JIT compiles the path. */
+    private static void nativeOnly() {
+        Random random = new Random(7);
+        boolean right = true;
+        // Shared: the pool's threads read the scores (TopK's contract).
+        try (Arena arena = Arena.ofShared()) {
+            for (int round = 0; round < 20; round++) {
+                float[] scores = RandomScores.GAUSSIAN.fill(200_000, random);
+                int k = 1 + random.nextInt(scores.length);
+                MemorySegment in = arena.allocate((long) scores.length * Float.BYTES);
+                MemorySegment out = arena.allocate((long) scores.length * Float.BYTES);
+                for (int i = 0; i < scores.length; i++) {
+                    in.setAtIndex(ValueLayout.JAVA_FLOAT, i, scores[i]);
+                }
+                TopK.topKMask(in, 0, scores.length, k, TopK.Order.LARGEST, out, 0);
+                float[] expected = SortOracle.mask(SortOracle.ranking(scores, TopK.Order.LARGEST), k);
+                for (int i = 0; i < scores.length; i++) {
+                    right &= out.getAtIndex(ValueLayout.JAVA_FLOAT, i) == expected[i];
+                }
+            }
+        }
+        System.out.println("native right=" + right);
     }
 
     private static boolean check(float[] scores, int k, TopK.Order order) {
