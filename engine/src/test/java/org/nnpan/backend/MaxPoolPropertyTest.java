@@ -11,7 +11,8 @@ import org.nnpan.tensor.Tensor;
 
 /**
  * The CPU backend's max-pooling indices (its unrolled 2×2 stride-2 path and its general loop) against the reference
- * backend's, on inputs full of ties (values from {-1, 0, 1}), where only the first maximum of a window is right.
+ * backend's, on inputs full of ties (values from {-1, 0, 1}), where only the first maximum of a window is right; and
+ * its backward scatter against the reference's, bit for bit, into recycled memory.
  */
 class MaxPoolPropertyTest {
 
@@ -29,6 +30,36 @@ class MaxPoolPropertyTest {
                 Tensor x = Tensor.of(values, shape).to(DType.F32);
                 assertArrayEquals(Backends.reference().maxPool2dIndices(x, g).toDoubleArray(),
                         Backends.cpu().maxPool2dIndices(x, g).toDoubleArray(), Arrays.toString(shape) + " " + g);
+            }
+        }
+    }
+
+    /**
+     * The gradients scattered back to the window maxima (summed where overlapping windows share one) equal the
+     * reference's bits, although the CPU output starts as a recycled buffer full of NaN that it zeroes plane by plane.
+     */
+    @Test
+    void scatterIntoRecycledMemoryMatchesTheReference() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        Conv2dGeometry[] geometries = {Conv2dGeometry.of(2, 2, 0), Conv2dGeometry.of(3, 2, 1),
+            new Conv2dGeometry(2, 2, 1, 1, 0, 0)};
+        for (int i = 0; i < 60; i++) {
+            Conv2dGeometry g = geometries[i % geometries.length];
+            int[] shape = {1 + rnd.nextInt(3), 1 + rnd.nextInt(4), 2 + rnd.nextInt(8), 2 + rnd.nextInt(8)};
+            int numel = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            try (MemoryScope _ = MemoryScope.open("dirty")) {
+                // Enough freed buffers of the output's size that the CPU output is one of them.
+                for (int b = 0; b < 4; b++) {
+                    Tensor.full(Double.NaN, DType.F32, numel);
+                }
+            }
+            try (MemoryScope _ = MemoryScope.open("max-pool-scatter")) {
+                Tensor x = Tensor.randn(rnd, 1, DType.F32, shape);
+                Tensor idx = Backends.reference().maxPool2dIndices(x, g);
+                Tensor grad = Tensor.randn(rnd, 1, DType.F32, idx.shape());
+                assertArrayEquals(Backends.reference().planeScatterAdd(grad, idx, shape).toFloatArray(),
+                        Backends.cpu().planeScatterAdd(grad, idx, shape).toFloatArray(),
+                        Arrays.toString(shape) + " " + g);
             }
         }
     }
