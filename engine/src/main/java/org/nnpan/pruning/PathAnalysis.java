@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.autograd.Node;
+import org.nnpan.kernels.elementwise.Elementwise;
+import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.nn.BatchNorm;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
@@ -28,6 +30,8 @@ import org.nnpan.tensor.Tensor;
  * each used H·W times), a linear layer's one.
  */
 public final class PathAnalysis {
+
+    private static final Elementwise ELEMENTWISE = ElementwiseKernels.best();
     private final Map<String, Long> live;
     private final Map<String, Long> positions;
 
@@ -120,17 +124,15 @@ public final class PathAnalysis {
 
     /** How many path scores a·b of the float64 tensors {@code a} and {@code b} (same shape) are positive. */
     private static long countPositiveProducts(Tensor a, Tensor b) {
-        FlatView av = FlatView.of(a.contiguous(), "path analysis: forward flow");
-        FlatView bv = FlatView.of(b.contiguous(), "path analysis: backward flow");
+        if (a.dtype() != DType.F64 || b.dtype() != DType.F64) {
+            throw new IllegalStateException("path analysis runs in float64, got " + a.dtype() + " and " + b.dtype());
+        }
+        Tensor ac = a.contiguous();
+        Tensor bc = b.contiguous();
         long n = 0;
-        for (FlatView.Blocks blocks = new FlatView.Blocks(0, a.numel()); blocks.next(); ) {
-            av.read(blocks, blocks.x);
-            bv.read(blocks, blocks.y);
-            for (int k = 0; k < blocks.length(); k++) {
-                if (blocks.x[k] * blocks.y[k] > 0) {
-                    n++;
-                }
-            }
+        for (long from = 0, numel = ac.numel(); from < numel; from += Integer.MAX_VALUE) {
+            n += ELEMENTWISE.countPositiveProductsF64(ac.storage().segment(), ac.offset() + from, bc.storage().segment(),
+                    bc.offset() + from, (int) Math.min(Integer.MAX_VALUE, numel - from));
         }
         return n;
     }

@@ -79,7 +79,8 @@ class PruningMaskTest {
         Sequential net = TestNets.mlp(new SplittableRandom(1), 2, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Mask.of(net, Map.of("1.weight", Tensor.of(new float[] {1, 0, 0.5f, 1}, 2, 2))));
-        assertTrue(e.getMessage().contains("0.5") && e.getMessage().contains("only 0 and 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("1.weight holds 0.5 at flat index 2")
+                && e.getMessage().contains("only 0 and 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Mask.of(net, Map.of("0.weight", Tensor.of(new float[4], 2, 2))));
     }

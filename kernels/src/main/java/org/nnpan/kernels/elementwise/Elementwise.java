@@ -3,7 +3,8 @@ package org.nnpan.kernels.elementwise;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The element-wise loops of the CPU backend's hot ops: arithmetic, ReLU, its derivative and its backward. Each call
+ * The element-wise loops of the CPU backend's hot ops: arithmetic, ReLU, its derivative and its backward, and the
+ * pruning bookkeeping's counts. Each call
  * runs one contiguous run of {@code n} elements; offsets count elements, every segment holds float32 (or, for the
  * {@code F64} methods, float64) data in native order, and the caller splits long runs across threads.
  *
@@ -63,4 +64,13 @@ public interface Elementwise {
      */
     void fuseAbsZScoresF32(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo,
                            MemorySegment c, long co, double[] mean, double[] scale, double[] weight, int n);
+
+    /**
+     * How many of the float32 values {@code in[io .. io + n)} equal 1, checking that each is 0 or 1 (a mask): the count,
+     * or {@code -1 - i} for the first value {@code in[io + i]} that is neither (NaN included; −0 is 0).
+     */
+    long countOnesF32(MemorySegment in, long io, int n);
+
+    /** How many of the float64 products {@code a[ao + i] * b[bo + i]}, {@code i < n}, are positive (NaN is not). */
+    long countPositiveProductsF64(MemorySegment a, long ao, MemorySegment b, long bo, int n);
 }

@@ -114,4 +114,29 @@ public final class ScalarElementwise implements Elementwise {
             o.setAtIndex(F, oo + i, (float) (z0 * weight[0] + z1 * weight[1] + z2 * weight[2]));
         }
     }
+
+    @Override
+    public long countOnesF32(MemorySegment in, long io, int n) {
+        long ones = 0;
+        for (int i = 0; i < n; i++) {
+            float v = in.getAtIndex(F, io + i);
+            if (v == 1f) {
+                ones++;
+            } else if (v != 0f) {
+                return -1L - i;
+            }
+        }
+        return ones;
+    }
+
+    @Override
+    public long countPositiveProductsF64(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        long positive = 0;
+        for (int i = 0; i < n; i++) {
+            if (a.getAtIndex(D, ao + i) * b.getAtIndex(D, bo + i) > 0) {
+                positive++;
+            }
+        }
+        return positive;
+    }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -206,6 +207,40 @@ final class VectorElementwise implements Elementwise {
         }
         SCALAR.fuseAbsZScoresF32(o0, oo + whole, a0, ao + whole, b0, bo + whole, c0, co + whole, mean, scale, weight,
                 n - whole);
+    }
+
+    @Override
+    public long countOnesF32(MemorySegment in0, long io, int n) {
+        int whole = NativeSegments.isNative(in0) ? FLOATS.loopBound(n) : 0;
+        long ones = 0;
+        if (whole > 0) {
+            MemorySegment in = NativeSegments.typed(in0);
+            for (int i = 0; i < whole; i += FLOATS.length()) {
+                FloatVector v = f(in, io + i);
+                VectorMask<Float> one = v.compare(VectorOperators.EQ, 1f);
+                if (!one.or(v.compare(VectorOperators.EQ, 0f)).allTrue()) {
+                    // A value that is neither: the plain loop finds the first one.
+                    return SCALAR.countOnesF32(in0, io, n);
+                }
+                ones += one.trueCount();
+            }
+        }
+        long tail = SCALAR.countOnesF32(in0, io + whole, n - whole);
+        return tail < 0 ? tail - whole : ones + tail;
+    }
+
+    @Override
+    public long countPositiveProductsF64(MemorySegment a0, long ao, MemorySegment b0, long bo, int n) {
+        int whole = NativeSegments.isNative(a0) && NativeSegments.isNative(b0) ? DOUBLES.loopBound(n) : 0;
+        long positive = 0;
+        if (whole > 0) {
+            MemorySegment a = NativeSegments.typed(a0);
+            MemorySegment b = NativeSegments.typed(b0);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                positive += d(a, ao + i).mul(d(b, bo + i)).compare(VectorOperators.GT, 0.0).trueCount();
+            }
+        }
+        return positive + SCALAR.countPositiveProductsF64(a0, ao + whole, b0, bo + whole, n - whole);
     }
 
     /** As many floats as a double vector has lanes, from {@code index} of {@code s}, widened to float64. */

@@ -97,6 +97,56 @@ class ElementwiseTest {
         }
     }
 
+    /** Mask counts: 0s, −0s and 1s counted, the first value that is neither reported by its index. */
+    @Test
+    void countOfOnesMatchesTheReference() {
+        Random random = new Random(25);
+        float[] notBinary = {Float.NaN, 2f, 0.5f, -1f, Float.POSITIVE_INFINITY, Float.MIN_VALUE, Math.nextDown(1f)};
+        for (int trial = 0; trial < TRIALS; trial++) {
+            int n = length(random, trial);
+            int io = random.nextInt(5);
+            MemorySegment in = Arena.ofAuto().allocate(F, Math.max(1, io + n));
+            for (int i = 0; i < n; i++) {
+                int pick = random.nextInt(5);
+                in.setAtIndex(F, io + i, pick < 2 ? 1f : pick < 4 ? 0f : -0f);
+            }
+            // A third of the runs hold values that are not 0 or 1, one or two of them.
+            for (int bad = trial % 3 == 0 && n > 0 ? 1 + random.nextInt(2) : 0; bad > 0; bad--) {
+                in.setAtIndex(F, io + random.nextInt(n), notBinary[random.nextInt(notBinary.length)]);
+            }
+            long expected = 0;
+            for (int i = 0; i < n; i++) {
+                float v = in.getAtIndex(F, io + i);
+                if (v != 0f && v != 1f) {
+                    expected = -1L - i;
+                    break;
+                }
+                expected += v == 1f ? 1 : 0;
+            }
+            for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
+                assertEquals(expected, kernel.countOnesF32(in, io, n),
+                        kernel.getClass().getSimpleName() + ", trial " + trial + ", n " + n);
+            }
+        }
+    }
+
+    /** Positive float64 products counted, with zeros, infinities and NaNs among the factors. */
+    @Test
+    void countOfPositiveProductsMatchesTheReference() {
+        Random random = new Random(26);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            Run c = Run.random(random, trial, true);
+            long expected = 0;
+            for (int i = 0; i < c.n; i++) {
+                expected += c.a(i) * c.b(i) > 0 ? 1 : 0;
+            }
+            for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
+                assertEquals(expected, kernel.countPositiveProductsF64(c.a, c.ao, c.b, c.bo, c.n),
+                        kernel.getClass().getSimpleName() + ", trial " + trial + ", n " + c.n);
+            }
+        }
+    }
+
     @Test
     void vectorImplementationTakesHeapSegmentsThroughTheScalarLoops() {
         float[] a = {3f, -2f, 0f, Float.NaN, 5f, -0f, 7f, 1f, 2f, -3f, 4f, -5f, 6f, -7f, 8f, -9f, 10f, 11f};
