@@ -1,6 +1,9 @@
 package org.nnpan.pruning;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import org.nnpan.kernels.elementwise.Elementwise;
+import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.tensor.DType;
@@ -15,6 +18,8 @@ import org.nnpan.tensor.Tensor;
  * so the backward pass skips the gradients of biases and BatchNorm parameters (reductions nobody reads).
  */
 final class WorkingCopy {
+    private static final Elementwise ELEMENTWISE = ElementwiseKernels.best();
+
     private final DType dtype;
     private Module source;
     private Module copy;
@@ -48,21 +53,28 @@ final class WorkingCopy {
 
     /**
      * {@code out} = θ⊙m (or |θ⊙m|) element by element, in place and in parallel: one pass instead of a conversion, a
-     * product, an absolute value and a copy per layer. m is 0 or 1, so the float64 product is exact in either dtype.
+     * product, an absolute value and a copy per layer, on the element-wise kernels (vectorised). m is 0 or 1, so the
+     * float64 product is exact in either dtype.
      */
     private static void writeMasked(Tensor theta, Tensor mask, Tensor out, boolean absolute) {
-        FlatView t = FlatView.of(theta, "working copy: weight");
-        FlatView m = FlatView.of(mask, "working copy: mask");
-        FlatView o = FlatView.of(out, "working copy: copy of the weight");
+        if (theta.dtype() != DType.F32 || mask.dtype() != DType.F32 || !out.dtype().isFloating()
+                || !theta.isContiguous() || !mask.isContiguous() || !out.isContiguous()) {
+            throw new IllegalStateException("a working copy is made from contiguous float32 weights and masks into a "
+                    + "contiguous float32 or float64 copy, got " + theta.dtype() + ", " + mask.dtype() + " into "
+                    + out.dtype());
+        }
+        MemorySegment t = theta.storage().segment();
+        MemorySegment m = mask.storage().segment();
+        MemorySegment o = out.storage().segment();
+        boolean f32 = out.dtype() == DType.F32;
         FlatView.parallelFor(out.numel(), (lo, hi) -> {
-            for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
-                t.read(b, b.x);
-                m.read(b, b.y);
-                for (int k = 0; k < b.length(); k++) {
-                    double w = b.x[k] * b.y[k];
-                    b.z[k] = absolute ? Math.abs(w) : w;
-                }
-                o.write(b, b.z);
+            int n = Math.toIntExact(hi - lo);
+            if (f32) {
+                ELEMENTWISE.maskedProductF32(o, out.offset() + lo, t, theta.offset() + lo, m, mask.offset() + lo,
+                        absolute, n);
+            } else {
+                ELEMENTWISE.maskedProductF32ToF64(o, out.offset() + lo, t, theta.offset() + lo, m, mask.offset() + lo,
+                        absolute, n);
             }
         });
     }

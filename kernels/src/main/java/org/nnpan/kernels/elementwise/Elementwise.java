@@ -73,4 +73,16 @@ public interface Elementwise {
 
     /** How many of the float64 products {@code a[ao + i] * b[bo + i]}, {@code i < n}, are positive (NaN is not). */
     long countPositiveProductsF64(MemorySegment a, long ao, MemorySegment b, long bo, int n);
+
+    /**
+     * A masked weight, {@code o[oo + i] = θ·m} or with {@code absolute} {@code |θ·m|}, for float32 {@code θ =
+     * theta[to + i]} and {@code m = mask[mo + i]}, written as float32. The product is taken in float64 and rounded
+     * once, which for a mask value of 0 or 1 is exact (and equals the float32 product).
+     */
+    void maskedProductF32(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask, long mo,
+                          boolean absolute, int n);
+
+    /** {@link #maskedProductF32} written as float64. */
+    void maskedProductF32ToF64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask, long mo,
+                               boolean absolute, int n);
 }

@@ -139,4 +139,22 @@ public final class ScalarElementwise implements Elementwise {
         }
         return positive;
     }
+
+    @Override
+    public void maskedProductF32(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask, long mo,
+                                 boolean absolute, int n) {
+        for (int i = 0; i < n; i++) {
+            double w = (double) theta.getAtIndex(F, to + i) * mask.getAtIndex(F, mo + i);
+            o.setAtIndex(F, oo + i, (float) (absolute ? Math.abs(w) : w));
+        }
+    }
+
+    @Override
+    public void maskedProductF32ToF64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask,
+                                      long mo, boolean absolute, int n) {
+        for (int i = 0; i < n; i++) {
+            double w = (double) theta.getAtIndex(F, to + i) * mask.getAtIndex(F, mo + i);
+            o.setAtIndex(D, oo + i, absolute ? Math.abs(w) : w);
+        }
+    }
 }

@@ -200,9 +200,7 @@ final class VectorElementwise implements Elementwise {
                 DoubleVector z0 = widened(a, ao + i).sub(mean[0]).div(scale[0]).abs();
                 DoubleVector z1 = widened(b, bo + i).sub(mean[1]).div(scale[1]).abs();
                 DoubleVector z2 = widened(c, co + i).sub(mean[2]).div(scale[2]).abs();
-                DoubleVector fused = z0.mul(weight[0]).add(z1.mul(weight[1])).add(z2.mul(weight[2]));
-                ((FloatVector) fused.convertShape(VectorOperators.D2F, NARROW, 0))
-                        .intoMemorySegment(o, (oo + i) * Float.BYTES, ORDER);
+                narrowed(z0.mul(weight[0]).add(z1.mul(weight[1])).add(z2.mul(weight[2])), o, oo + i);
             }
         }
         SCALAR.fuseAbsZScoresF32(o0, oo + whole, a0, ao + whole, b0, bo + whole, c0, co + whole, mean, scale, weight,
@@ -241,6 +239,54 @@ final class VectorElementwise implements Elementwise {
             }
         }
         return positive + SCALAR.countPositiveProductsF64(a0, ao + whole, b0, bo + whole, n - whole);
+    }
+
+    @Override
+    public void maskedProductF32(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0, long mo,
+                                 boolean absolute, int n) {
+        int whole = natives(o0, theta0, mask0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment theta = NativeSegments.typed(theta0);
+            MemorySegment mask = NativeSegments.typed(mask0);
+            // The flag is tested once, outside the loops, for the reason given in SgemmKernel.store.
+            if (absolute) {
+                for (int i = 0; i < whole; i += DOUBLES.length()) {
+                    narrowed(widened(theta, to + i).mul(widened(mask, mo + i)).abs(), o, oo + i);
+                }
+            } else {
+                for (int i = 0; i < whole; i += DOUBLES.length()) {
+                    narrowed(widened(theta, to + i).mul(widened(mask, mo + i)), o, oo + i);
+                }
+            }
+        }
+        SCALAR.maskedProductF32(o0, oo + whole, theta0, to + whole, mask0, mo + whole, absolute, n - whole);
+    }
+
+    @Override
+    public void maskedProductF32ToF64(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0,
+                                      long mo, boolean absolute, int n) {
+        int whole = natives(o0, theta0, mask0) ? DOUBLES.loopBound(n) : 0;
+        if (whole > 0) {
+            MemorySegment o = NativeSegments.typed(o0);
+            MemorySegment theta = NativeSegments.typed(theta0);
+            MemorySegment mask = NativeSegments.typed(mask0);
+            if (absolute) {
+                for (int i = 0; i < whole; i += DOUBLES.length()) {
+                    store(widened(theta, to + i).mul(widened(mask, mo + i)).abs(), o, oo + i);
+                }
+            } else {
+                for (int i = 0; i < whole; i += DOUBLES.length()) {
+                    store(widened(theta, to + i).mul(widened(mask, mo + i)), o, oo + i);
+                }
+            }
+        }
+        SCALAR.maskedProductF32ToF64(o0, oo + whole, theta0, to + whole, mask0, mo + whole, absolute, n - whole);
+    }
+
+    /** Rounds the lanes of {@code v} to float32 and stores them from {@code index} of {@code s}. */
+    private static void narrowed(DoubleVector v, MemorySegment s, long index) {
+        ((FloatVector) v.convertShape(VectorOperators.D2F, NARROW, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
     }
 
     /** As many floats as a double vector has lanes, from {@code index} of {@code s}, widened to float64. */

@@ -97,6 +97,35 @@ class ElementwiseTest {
         }
     }
 
+    /** θ⊙m and |θ⊙m| for masks of 0, −0 and 1, written as float32 and as float64. */
+    @Test
+    void maskedProductsMatchTheReference() {
+        Random random = new Random(27);
+        float[] maskValues = {0f, -0f, 1f};
+        for (int trial = 0; trial < TRIALS; trial++) {
+            Run c = Run.random(random, trial, false);
+            MemorySegment mask = Arena.ofAuto().allocate(F, Math.max(1, c.bo + c.n));
+            for (int i = 0; i < c.n; i++) {
+                mask.setAtIndex(F, c.bo + i, maskValues[random.nextInt(maskValues.length)]);
+            }
+            Run masked = new Run(false, c.a, c.ao, mask, c.bo, c.oo, c.n);
+            for (boolean absolute : new boolean[] {false, true}) {
+                DoubleBinaryOperator ref = (x, m) -> absolute ? Math.abs(x * m) : x * m;
+                masked.check((k, o) -> k.maskedProductF32(o, c.oo, c.a, c.ao, mask, c.bo, absolute, c.n), ref);
+                for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
+                    MemorySegment o = Arena.ofAuto().allocate(D, c.oo + c.n + 1);
+                    kernel.maskedProductF32ToF64(o, c.oo, c.a, c.ao, mask, c.bo, absolute, c.n);
+                    for (int i = 0; i < c.n; i++) {
+                        assertEquals(Double.doubleToLongBits(ref.applyAsDouble(masked.a(i), masked.b(i))),
+                                Double.doubleToLongBits(o.getAtIndex(D, c.oo + i)),
+                                kernel.getClass().getSimpleName() + " float64 element " + i + " of " + c.n);
+                    }
+                    assertEquals(0.0, o.getAtIndex(D, c.oo + c.n), "wrote past the run");
+                }
+            }
+        }
+    }
+
     /** Mask counts: 0s, −0s and 1s counted, the first value that is neither reported by its index. */
     @Test
     void countOfOnesMatchesTheReference() {
