@@ -16,14 +16,21 @@ import org.nnpan.tensor.Tensor;
  */
 class MaxPoolPropertyTest {
 
+    /** The unrolled 2×2 stride-2 path, overlapping windows with padding, and stride-1 windows. */
+    private static final Conv2dGeometry[] GEOMETRIES = {Conv2dGeometry.of(2, 2, 0), Conv2dGeometry.of(3, 2, 1),
+        new Conv2dGeometry(2, 2, 1, 1, 0, 0)};
+
+    /** A random [N, C, H, W] of small sizes, odd ones included. */
+    private static int[] randomShape(SplittableRandom rnd) {
+        return new int[] {1 + rnd.nextInt(3), 1 + rnd.nextInt(4), 2 + rnd.nextInt(8), 2 + rnd.nextInt(8)};
+    }
+
     @Test
     void cpuPicksTheSameIndicesAsTheReferenceOnTiedInputs() {
         SplittableRandom rnd = new SplittableRandom(11);
-        Conv2dGeometry[] geometries = {Conv2dGeometry.of(2, 2, 0), Conv2dGeometry.of(3, 2, 1),
-            new Conv2dGeometry(2, 2, 1, 1, 0, 0)};
         for (int i = 0; i < 60; i++) {
-            Conv2dGeometry g = geometries[i % geometries.length];
-            int[] shape = {1 + rnd.nextInt(3), 1 + rnd.nextInt(4), 2 + rnd.nextInt(8), 2 + rnd.nextInt(8)};
+            Conv2dGeometry g = GEOMETRIES[i % GEOMETRIES.length];
+            int[] shape = randomShape(rnd);
             try (MemoryScope _ = MemoryScope.open("max-pool-property")) {
                 double[] values = new double[Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
                 Arrays.setAll(values, k -> rnd.nextInt(3) - 1);
@@ -41,11 +48,9 @@ class MaxPoolPropertyTest {
     @Test
     void scatterIntoRecycledMemoryMatchesTheReference() {
         SplittableRandom rnd = new SplittableRandom(12);
-        Conv2dGeometry[] geometries = {Conv2dGeometry.of(2, 2, 0), Conv2dGeometry.of(3, 2, 1),
-            new Conv2dGeometry(2, 2, 1, 1, 0, 0)};
         for (int i = 0; i < 60; i++) {
-            Conv2dGeometry g = geometries[i % geometries.length];
-            int[] shape = {1 + rnd.nextInt(3), 1 + rnd.nextInt(4), 2 + rnd.nextInt(8), 2 + rnd.nextInt(8)};
+            Conv2dGeometry g = GEOMETRIES[i % GEOMETRIES.length];
+            int[] shape = randomShape(rnd);
             int numel = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
             try (MemoryScope _ = MemoryScope.open("dirty")) {
                 // Enough freed buffers of the output's size that the CPU output is one of them.

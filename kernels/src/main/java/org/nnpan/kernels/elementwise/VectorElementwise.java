@@ -242,46 +242,43 @@ final class VectorElementwise implements Elementwise {
     }
 
     @Override
-    public void maskedProductF32(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0, long mo,
+    public void maskedProductF32(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask, long mo,
                                  boolean absolute, int n) {
-        int whole = natives(o0, theta0, mask0) ? DOUBLES.loopBound(n) : 0;
-        if (whole > 0) {
-            MemorySegment o = NativeSegments.typed(o0);
-            MemorySegment theta = NativeSegments.typed(theta0);
-            MemorySegment mask = NativeSegments.typed(mask0);
-            // The flag is tested once, outside the loops, for the reason given in SgemmKernel.store.
-            if (absolute) {
-                for (int i = 0; i < whole; i += DOUBLES.length()) {
-                    narrowed(widened(theta, to + i).mul(widened(mask, mo + i)).abs(), o, oo + i);
-                }
-            } else {
-                for (int i = 0; i < whole; i += DOUBLES.length()) {
-                    narrowed(widened(theta, to + i).mul(widened(mask, mo + i)), o, oo + i);
-                }
-            }
-        }
-        SCALAR.maskedProductF32(o0, oo + whole, theta0, to + whole, mask0, mo + whole, absolute, n - whole);
+        int whole = maskedProduct(o, oo, theta, to, mask, mo, absolute, false, n);
+        SCALAR.maskedProductF32(o, oo + whole, theta, to + whole, mask, mo + whole, absolute, n - whole);
     }
 
     @Override
-    public void maskedProductF32ToF64(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0,
+    public void maskedProductF32ToF64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask,
                                       long mo, boolean absolute, int n) {
+        int whole = maskedProduct(o, oo, theta, to, mask, mo, absolute, true, n);
+        SCALAR.maskedProductF32ToF64(o, oo + whole, theta, to + whole, mask, mo + whole, absolute, n - whole);
+    }
+
+    /**
+     * The whole vectors of {@link #maskedProductF32} ({@code wide}: {@link #maskedProductF32ToF64}); returns how many
+     * elements it wrote. The two flags are the same for every lane, so their branches cost nothing inside the loop.
+     */
+    private static int maskedProduct(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0,
+                                     long mo, boolean absolute, boolean wide, int n) {
         int whole = natives(o0, theta0, mask0) ? DOUBLES.loopBound(n) : 0;
         if (whole > 0) {
             MemorySegment o = NativeSegments.typed(o0);
             MemorySegment theta = NativeSegments.typed(theta0);
             MemorySegment mask = NativeSegments.typed(mask0);
-            if (absolute) {
-                for (int i = 0; i < whole; i += DOUBLES.length()) {
-                    store(widened(theta, to + i).mul(widened(mask, mo + i)).abs(), o, oo + i);
+            for (int i = 0; i < whole; i += DOUBLES.length()) {
+                DoubleVector w = widened(theta, to + i).mul(widened(mask, mo + i));
+                if (absolute) {
+                    w = w.abs();
                 }
-            } else {
-                for (int i = 0; i < whole; i += DOUBLES.length()) {
-                    store(widened(theta, to + i).mul(widened(mask, mo + i)), o, oo + i);
+                if (wide) {
+                    store(w, o, oo + i);
+                } else {
+                    narrowed(w, o, oo + i);
                 }
             }
         }
-        SCALAR.maskedProductF32ToF64(o0, oo + whole, theta0, to + whole, mask0, mo + whole, absolute, n - whole);
+        return whole;
     }
 
     /** Rounds the lanes of {@code v} to float32 and stores them from {@code index} of {@code s}. */
