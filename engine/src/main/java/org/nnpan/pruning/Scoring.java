@@ -1,7 +1,10 @@
 package org.nnpan.pruning;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.atomic.DoubleAccumulator;
+import org.nnpan.kernels.elementwise.Elementwise;
+import org.nnpan.kernels.elementwise.ElementwiseKernels;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.ops.Losses;
@@ -10,6 +13,8 @@ import org.nnpan.tensor.Tensor;
 
 /** What the saliencies share: the scoring loss and the θ₀-weighting of per-weight quantities. */
 final class Scoring {
+    private static final Elementwise ELEMENTWISE = ElementwiseKernels.best();
+
     private Scoring() {
     }
 
@@ -62,27 +67,29 @@ final class Scoring {
     /**
      * Writes θ₀ ⊙ {@code perWeight[i]} for each prunable weight of {@code model} (in model order) into {@code out}:
      * each product taken in float64 (exact for float32 operands, so it rounds as a float32 product would), times
-     * {@code scale}, rounded to float32 once. One parallel pass per layer instead of a conversion, a product and a
-     * copy; the numbers are those of the tensor ops.
+     * {@code scale}, rounded to float32 once. One parallel pass per layer on the element-wise kernels (vectorised)
+     * instead of a conversion, a product and a copy; the numbers are those of the tensor ops.
      *
      * @param scale 1, or a power of two that brings the products into float32's range (exact)
      */
     static void timesThetaInto(Module model, Tensor[] perWeight, double scale, Scores out) {
-        FlatView dst = FlatView.of(out.flat(), "scores");
+        Tensor dst = out.flat();
         Map<String, Parameter> weights = model.prunableParameters();
         int i = 0;
         for (WeightLayout.Layer layer : out.layout().layers()) {
-            FlatView t = theta(weights, layer.name());
-            FlatView g = perWeight(perWeight[i++], layer.name(), layer.numel());
-            FlatView d = dst.startingAt(layer.offset());
+            Tensor t = theta(weights, layer.name());
+            Tensor g = perWeight(perWeight[i++], layer.name(), layer.numel());
+            boolean wide = g.dtype() == DType.F64;
+            long at = dst.offset() + layer.offset();
             FlatView.parallelFor(layer.numel(), (lo, hi) -> {
-                for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
-                    t.read(b, b.x);
-                    g.read(b, b.y);
-                    for (int k = 0; k < b.length(); k++) {
-                        b.z[k] = b.x[k] * b.y[k] * scale;
-                    }
-                    d.write(b, b.z);
+                int n = Math.toIntExact(hi - lo);
+                MemorySegment o = dst.storage().segment();
+                if (wide) {
+                    ELEMENTWISE.scaledProductF32F64(o, at + lo, t.storage().segment(), t.offset() + lo,
+                            g.storage().segment(), g.offset() + lo, scale, n);
+                } else {
+                    ELEMENTWISE.scaledProductF32(o, at + lo, t.storage().segment(), t.offset() + lo,
+                            g.storage().segment(), g.offset() + lo, scale, n);
                 }
             });
         }
@@ -94,35 +101,44 @@ final class Scoring {
         int i = 0;
         Map<String, Parameter> weights = model.prunableParameters();
         for (Map.Entry<String, Parameter> e : weights.entrySet()) {
-            FlatView t = theta(weights, e.getKey());
-            long n = e.getValue().value().numel();
-            FlatView g = perWeight(perWeight[i++], e.getKey(), n);
-            FlatView.parallelFor(n, (lo, hi) -> {
-                double m = 0;
-                for (FlatView.Blocks b = new FlatView.Blocks(lo, hi); b.next(); ) {
-                    t.read(b, b.x);
-                    g.read(b, b.y);
-                    for (int k = 0; k < b.length(); k++) {
-                        m = Math.max(m, Math.abs(b.x[k] * b.y[k]));
-                    }
-                }
-                max.accumulate(m);
+            Tensor t = theta(weights, e.getKey());
+            Tensor g = perWeight(perWeight[i++], e.getKey(), t.numel());
+            boolean wide = g.dtype() == DType.F64;
+            FlatView.parallelFor(t.numel(), (lo, hi) -> {
+                int n = Math.toIntExact(hi - lo);
+                MemorySegment ts = t.storage().segment();
+                MemorySegment gs = g.storage().segment();
+                max.accumulate(wide ? ELEMENTWISE.maxAbsProductF32F64(ts, t.offset() + lo, gs, g.offset() + lo, n)
+                        : ELEMENTWISE.maxAbsProductF32(ts, t.offset() + lo, gs, g.offset() + lo, n));
             });
         }
         return max.get();
     }
 
-    /** θ₀ of weight {@code name}; {@code weights} is the model's prunable parameters, looked up once per pass. */
-    private static FlatView theta(Map<String, Parameter> weights, String name) {
-        return FlatView.of(weights.get(name).value().detach().contiguous(), "weight " + name);
+    /**
+     * θ₀ of weight {@code name}, contiguous float32; {@code weights} is the model's prunable parameters, looked up
+     * once per pass.
+     */
+    private static Tensor theta(Map<String, Parameter> weights, String name) {
+        Tensor t = weights.get(name).value().detach().contiguous();
+        if (t.dtype() != DType.F32) {
+            throw new IllegalStateException("saliencies weight by float32 θ₀, got " + t.dtype() + " for " + name);
+        }
+        return t;
     }
 
-    private static FlatView perWeight(Tensor values, String name, long numel) {
+    /** The per-weight values of {@code name}, contiguous float32 or float64. */
+    private static Tensor perWeight(Tensor values, String name, long numel) {
         if (values.numel() != numel) {
             throw new IllegalArgumentException("per-weight values of " + values.numel() + " elements for " + name
                     + " of " + numel);
         }
-        return FlatView.of(values.detach().contiguous(), "per-weight values of " + name);
+        Tensor v = values.detach().contiguous();
+        if (!v.dtype().isFloating()) {
+            throw new IllegalStateException("per-weight values of " + name + " must be floating-point, got "
+                    + v.dtype());
+        }
+        return v;
     }
 
     private static DType dtypeOf(Module net) {

@@ -85,4 +85,24 @@ public interface Elementwise {
     /** {@link #maskedProductF32} written as float64. */
     void maskedProductF32ToF64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment mask, long mo,
                                boolean absolute, int n);
+
+    /**
+     * A weighted saliency, {@code o[oo + i] = (float) (θ·g·scale)} for float32 {@code θ = theta[to + i]} and float32
+     * {@code g = g[go + i]}: the product and the scaling in float64, in that order, rounded to float32 once.
+     */
+    void scaledProductF32(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment g, long go,
+                          double scale, int n);
+
+    /** {@link #scaledProductF32} with float64 {@code g}. */
+    void scaledProductF32F64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment g, long go,
+                             double scale, int n);
+
+    /**
+     * The largest {@code |θ·g|} (float64 product) over {@code i < n}, for float32 {@code θ = theta[to + i]} and
+     * {@code g = g[go + i]}, as {@link Math#max} folds it from 0: NaN if any product is NaN, 0 for no elements.
+     */
+    double maxAbsProductF32(MemorySegment theta, long to, MemorySegment g, long go, int n);
+
+    /** {@link #maxAbsProductF32} with float64 {@code g}. */
+    double maxAbsProductF32F64(MemorySegment theta, long to, MemorySegment g, long go, int n);
 }

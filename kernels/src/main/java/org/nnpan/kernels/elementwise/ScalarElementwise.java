@@ -157,4 +157,38 @@ public final class ScalarElementwise implements Elementwise {
             o.setAtIndex(D, oo + i, absolute ? Math.abs(w) : w);
         }
     }
+
+    @Override
+    public void scaledProductF32(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment g, long go,
+                                 double scale, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(F, oo + i, (float) ((double) theta.getAtIndex(F, to + i) * g.getAtIndex(F, go + i) * scale));
+        }
+    }
+
+    @Override
+    public void scaledProductF32F64(MemorySegment o, long oo, MemorySegment theta, long to, MemorySegment g, long go,
+                                    double scale, int n) {
+        for (int i = 0; i < n; i++) {
+            o.setAtIndex(F, oo + i, (float) (theta.getAtIndex(F, to + i) * g.getAtIndex(D, go + i) * scale));
+        }
+    }
+
+    @Override
+    public double maxAbsProductF32(MemorySegment theta, long to, MemorySegment g, long go, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Math.abs((double) theta.getAtIndex(F, to + i) * g.getAtIndex(F, go + i)));
+        }
+        return max;
+    }
+
+    @Override
+    public double maxAbsProductF32F64(MemorySegment theta, long to, MemorySegment g, long go, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Math.abs(theta.getAtIndex(F, to + i) * g.getAtIndex(D, go + i)));
+        }
+        return max;
+    }
 }

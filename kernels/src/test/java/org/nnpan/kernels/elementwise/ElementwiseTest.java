@@ -126,6 +126,42 @@ class ElementwiseTest {
         }
     }
 
+    /** θ·g·scale rounded to float32, and the largest |θ·g|, with float32 and float64 g. */
+    @Test
+    void scaledProductsAndTheirMaximumMatchTheReference() {
+        Random random = new Random(28);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            Run narrow = Run.random(random, trial, false);
+            // The same θ with a float64 g of its own (NaN, infinities and zeros among its values too).
+            Run wide = new Run(true, narrow.a, narrow.ao, Run.values(random, (int) narrow.bo + narrow.n, true), narrow.bo,
+                    narrow.oo, narrow.n);
+            double scale = trial % 4 == 0 ? 1 : Math.scalb(0.5 + random.nextDouble(), random.nextInt(80) - 40);
+            narrow.check((k, o) -> k.scaledProductF32(o, narrow.oo, narrow.a, narrow.ao, narrow.b, narrow.bo, scale,
+                    narrow.n), (x, y) -> x * y * scale);
+            double expectedNarrow = 0;
+            double expectedWide = 0;
+            MemorySegment o = Arena.ofAuto().allocate(F, narrow.oo + narrow.n + 1);
+            for (Elementwise kernel : new Elementwise[] {SCALAR, VECTOR}) {
+                kernel.scaledProductF32F64(o, narrow.oo, narrow.a, narrow.ao, wide.b, wide.bo, scale, narrow.n);
+                for (int i = 0; i < narrow.n; i++) {
+                    double theta = narrow.a(i);
+                    assertEquals(Float.floatToIntBits((float) (theta * wide.b(i) * scale)),
+                            Float.floatToIntBits(o.getAtIndex(F, narrow.oo + i)),
+                            kernel.getClass().getSimpleName() + " float64 g, element " + i + " of " + narrow.n);
+                    expectedNarrow = Math.max(expectedNarrow, Math.abs(theta * narrow.b(i)));
+                    expectedWide = Math.max(expectedWide, Math.abs(theta * wide.b(i)));
+                }
+                String where = kernel.getClass().getSimpleName() + ", trial " + trial + ", n " + narrow.n;
+                assertEquals(Double.doubleToLongBits(expectedNarrow),
+                        Double.doubleToLongBits(kernel.maxAbsProductF32(narrow.a, narrow.ao, narrow.b, narrow.bo,
+                                narrow.n)), where);
+                assertEquals(Double.doubleToLongBits(expectedWide),
+                        Double.doubleToLongBits(kernel.maxAbsProductF32F64(narrow.a, narrow.ao, wide.b, wide.bo,
+                                narrow.n)), where);
+            }
+        }
+    }
+
     /** Mask counts: 0s, −0s and 1s counted, the first value that is neither reported by its index. */
     @Test
     void countOfOnesMatchesTheReference() {
