@@ -257,7 +257,7 @@ final class VectorElementwise implements Elementwise {
 
     /**
      * The whole vectors of {@link #maskedProductF32} ({@code wide}: {@link #maskedProductF32ToF64}); returns how many
-     * elements it wrote. The two flags are the same for every lane, so their branches cost nothing inside the loop.
+     * elements it wrote.
      */
     private static int maskedProduct(MemorySegment o0, long oo, MemorySegment theta0, long to, MemorySegment mask0,
                                      long mo, boolean absolute, boolean wide, int n) {
@@ -266,15 +266,25 @@ final class VectorElementwise implements Elementwise {
             MemorySegment o = NativeSegments.typed(o0);
             MemorySegment theta = NativeSegments.typed(theta0);
             MemorySegment mask = NativeSegments.typed(mask0);
-            for (int i = 0; i < whole; i += DOUBLES.length()) {
-                DoubleVector w = widened(theta, to + i).mul(widened(mask, mo + i));
-                if (absolute) {
-                    w = w.abs();
+            int step = DOUBLES.length();
+            // The flags are tested outside the loops: tested inside, C2 hoisted them as loop predicates from the
+            // first calls' profile and trapped, then recompiled, each time the other value came (ten times in one
+            // Panning run).
+            if (wide && absolute) {
+                for (int i = 0; i < whole; i += step) {
+                    store(product(theta, to + i, mask, mo + i).abs(), o, oo + i);
                 }
-                if (wide) {
-                    store(w, o, oo + i);
-                } else {
-                    narrowed(w, o, oo + i);
+            } else if (wide) {
+                for (int i = 0; i < whole; i += step) {
+                    store(product(theta, to + i, mask, mo + i), o, oo + i);
+                }
+            } else if (absolute) {
+                for (int i = 0; i < whole; i += step) {
+                    narrowed(product(theta, to + i, mask, mo + i).abs(), o, oo + i);
+                }
+            } else {
+                for (int i = 0; i < whole; i += step) {
+                    narrowed(product(theta, to + i, mask, mo + i), o, oo + i);
                 }
             }
         }
@@ -306,9 +316,16 @@ final class VectorElementwise implements Elementwise {
             MemorySegment o = NativeSegments.typed(o0);
             MemorySegment theta = NativeSegments.typed(theta0);
             MemorySegment g = NativeSegments.typed(g0);
-            for (int i = 0; i < whole; i += DOUBLES.length()) {
-                DoubleVector gi = wide ? d(g, go + i) : widened(g, go + i);
-                narrowed(widened(theta, to + i).mul(gi).mul(scale), o, oo + i);
+            int step = DOUBLES.length();
+            // The flag is tested outside the loops, as in maskedProduct.
+            if (wide) {
+                for (int i = 0; i < whole; i += step) {
+                    narrowed(widened(theta, to + i).mul(d(g, go + i)).mul(scale), o, oo + i);
+                }
+            } else {
+                for (int i = 0; i < whole; i += step) {
+                    narrowed(product(theta, to + i, g, go + i).mul(scale), o, oo + i);
+                }
             }
         }
         return whole;
@@ -327,6 +344,11 @@ final class VectorElementwise implements Elementwise {
     @Override
     public double maxAbsProductF32F64(MemorySegment theta, long to, MemorySegment g, long go, int n) {
         return SCALAR.maxAbsProductF32F64(theta, to, g, go, n);
+    }
+
+    /** The float32 lanes from {@code a[ai ..]} and {@code b[bi ..]} multiplied in float64 (exactly). */
+    private static DoubleVector product(MemorySegment a, long ai, MemorySegment b, long bi) {
+        return widened(a, ai).mul(widened(b, bi));
     }
 
     /** Rounds the lanes of {@code v} to float32 and stores them from {@code index} of {@code s}. */
