@@ -74,6 +74,9 @@ final class Scoring {
      */
     static void timesThetaInto(Module model, Tensor[] perWeight, double scale, Scores out) {
         Tensor dst = out.flat();
+        if (dst.dtype() != DType.F32) {
+            throw new IllegalStateException("scores are float32, got " + dst.dtype());
+        }
         Map<String, Parameter> weights = model.prunableParameters();
         int i = 0;
         for (WeightLayout.Layer layer : out.layout().layers()) {

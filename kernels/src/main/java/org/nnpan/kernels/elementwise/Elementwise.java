@@ -3,14 +3,14 @@ package org.nnpan.kernels.elementwise;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The element-wise loops of the CPU backend's hot ops: arithmetic, ReLU, its derivative and its backward, and the
- * pruning bookkeeping's counts. Each call
- * runs one contiguous run of {@code n} elements; offsets count elements, every segment holds float32 (or, for the
- * {@code F64} methods, float64) data in native order, and the caller splits long runs across threads.
+ * The element-wise loops of the CPU backend's hot ops (arithmetic, ReLU, its derivative and its backward) and of the
+ * pruning bookkeeping (mask counts, masked and weighted products). Each call runs one contiguous run of {@code n}
+ * elements; offsets count elements, every segment holds float32 (or, where the method's name says so, float64) data
+ * in native order, and the caller splits long runs across threads.
  *
- * <p>Two implementations with identical results, element for element and bit for bit (each output element is one
- * IEEE operation or a select, so lanes cannot round differently; a NaN result is NaN in both, its payload left open
- * as Java leaves it): {@link ScalarElementwise}, plain loops that run everywhere, and {@code VectorElementwise}, the
+ * <p>Two implementations with identical results, element for element and bit for bit (each output element comes from
+ * the same IEEE operations in the same order, or a select, so lanes cannot round differently; counts and maxima do not
+ * depend on the order; a NaN result is NaN in both, its payload left open as Java leaves it): {@link ScalarElementwise}, plain loops that run everywhere, and {@code VectorElementwise}, the
  * Vector API, which needs {@code --add-modules jdk.incubator.vector} and takes native segments (it hands any other to
  * the scalar loops). {@link ElementwiseKernels#best()} picks one.
  * The vector one exists because C2 leaves these {@code MemorySegment} loops scalar or barely vectorised: 3–7× slower
