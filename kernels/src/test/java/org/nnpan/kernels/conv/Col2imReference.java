@@ -1,6 +1,9 @@
 package org.nnpan.kernels.conv;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.nnpan.kernels.gemm.Gemms;
 
@@ -22,6 +25,17 @@ final class Col2imReference {
             Im2col.F32.col2im(g, cols, 0, gx, b * g.inputSize());
         }
         return gx;
+    }
+
+    /** Asserts that {@code gx} holds {@link #inputGrad}'s floats, bit for bit, naming the first element that differs. */
+    static void assertEqualsInputGrad(ConvGeometry g, int batch, int out, float[] w, float[] gy, MemorySegment gx) {
+        MemorySegment expected = inputGrad(g, batch, out, w, gy);
+        for (long i = 0; i < batch * g.inputSize(); i++) {
+            int e = Float.floatToRawIntBits(expected.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            int a = Float.floatToRawIntBits(gx.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            long at = i;
+            assertEquals(e, a, () -> g + " x " + out + ": element " + at + " differs from col2im(W^T gY)");
+        }
     }
 
     /** {@code n} floats uniform in [-1, 1). */

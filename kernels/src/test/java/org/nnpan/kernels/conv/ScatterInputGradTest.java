@@ -1,12 +1,10 @@
 package org.nnpan.kernels.conv;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nnpan.kernels.memory.OffHeap;
@@ -16,8 +14,6 @@ import org.nnpan.kernels.memory.OffHeap;
  * {@code col2im(W^T * gY)} on the engine's GEMM, whose chains over output channels and per-element tap order it keeps.
  */
 class ScatterInputGradTest {
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     /**
      * Channels, height, width, kernel H, kernel W, padding H, padding W, output channels: LeNet-5's second layer (its
@@ -42,13 +38,7 @@ class ScatterInputGradTest {
             // Non-zero garbage: every element must be overwritten.
             MemorySegment gx = OffHeap.copy(Col2imReference.random(rnd, batch * (int) g.inputSize()));
             ScatterInputGrad.compute(g, batch, out, OffHeap.copy(gy), 0, OffHeap.copy(w), 0, gx, 0);
-            MemorySegment expected = Col2imReference.inputGrad(g, batch, out, w, gy);
-            for (long i = 0; i < batch * g.inputSize(); i++) {
-                int e = Float.floatToRawIntBits(expected.getAtIndex(F32, i));
-                int a = Float.floatToRawIntBits(gx.getAtIndex(F32, i));
-                long at = i;
-                assertEquals(e, a, () -> g + " x " + out + ": element " + at + " differs from col2im(W^T gY)");
-            }
+            Col2imReference.assertEqualsInputGrad(g, batch, out, w, gy, gx);
         }
     }
 
