@@ -1,5 +1,8 @@
 package org.nnpan.kernels.elementwise;
 
+import java.lang.invoke.MethodHandles;
+import org.nnpan.kernels.simd.VectorKernels;
+
 /**
  * Picks the {@link Elementwise} implementation: the vector one when the module {@code jdk.incubator.vector} is in the
  * boot layer and the system property {@code nnpan.simd} is not {@code off} (as for the batch-norm kernels), otherwise
@@ -24,17 +27,12 @@ public final class ElementwiseKernels {
 
     /** The Vector-API implementation; the module must be present. */
     static Elementwise vector() {
-        try {
-            return Class.forName(ElementwiseKernels.class.getPackageName() + ".VectorElementwise")
-                    .asSubclass(Elementwise.class).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the vector element-wise kernels", e);
-        }
+        return VectorKernels.create(MethodHandles.lookup(), Elementwise.class, "VectorElementwise",
+                "element-wise kernels");
     }
 
     /** Holder: the choice is made on first use, once. */
     private static final class Chosen {
-        static final Elementwise BEST = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                && !"off".equals(System.getProperty("nnpan.simd", "").trim()) ? vector() : new ScalarElementwise();
+        static final Elementwise BEST = VectorKernels.chosen() ? vector() : new ScalarElementwise();
     }
 }

@@ -1,5 +1,8 @@
 package org.nnpan.kernels.norm;
 
+import java.lang.invoke.MethodHandles;
+import org.nnpan.kernels.simd.VectorKernels;
+
 /**
  * Picks the {@link BatchNormKernel}: the vector one when the module {@code jdk.incubator.vector} is in the boot layer
  * and the system property {@code nnpan.simd} is not {@code off}, otherwise the scalar one. The vector class is loaded
@@ -19,9 +22,7 @@ public final class BatchNormKernels {
             synchronized (BatchNormKernels.class) {
                 chosen = best;
                 if (chosen == null) {
-                    boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                            && !"off".equals(System.getProperty("nnpan.simd", "").trim());
-                    chosen = vector ? vector() : new ScalarBatchNormKernel();
+                    chosen = VectorKernels.chosen() ? vector() : new ScalarBatchNormKernel();
                     best = chosen;
                 }
             }
@@ -31,11 +32,7 @@ public final class BatchNormKernels {
 
     /** The Vector-API kernel; the module must be present. */
     static BatchNormKernel vector() {
-        try {
-            return Class.forName(BatchNormKernels.class.getPackageName() + ".VectorBatchNormKernel")
-                    .asSubclass(BatchNormKernel.class).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the vector batch-norm kernel", e);
-        }
+        return VectorKernels.create(MethodHandles.lookup(), BatchNormKernel.class, "VectorBatchNormKernel",
+                "batch-norm kernel");
     }
 }

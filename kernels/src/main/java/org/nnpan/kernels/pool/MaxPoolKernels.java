@@ -1,5 +1,8 @@
 package org.nnpan.kernels.pool;
 
+import java.lang.invoke.MethodHandles;
+import org.nnpan.kernels.simd.VectorKernels;
+
 /**
  * Picks the {@link MaxPoolIndices} implementation: the vector one when the module {@code jdk.incubator.vector} is in
  * the boot layer and the system property {@code nnpan.simd} is not {@code off} (as for the other kernels), otherwise
@@ -29,17 +32,12 @@ public final class MaxPoolKernels {
 
     /** The Vector-API implementation; the module must be present. */
     static MaxPoolIndices vector() {
-        try {
-            return Class.forName(MaxPoolKernels.class.getPackageName() + ".VectorMaxPoolIndices")
-                    .asSubclass(MaxPoolIndices.class).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the vector max-pooling kernel", e);
-        }
+        return VectorKernels.create(MethodHandles.lookup(), MaxPoolIndices.class, "VectorMaxPoolIndices",
+                "max-pooling kernel");
     }
 
     /** Holder: the choice is made on first use, once. */
     private static final class Chosen {
-        static final MaxPoolIndices BEST = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                && !"off".equals(System.getProperty("nnpan.simd", "").trim()) ? vector() : scalar();
+        static final MaxPoolIndices BEST = VectorKernels.chosen() ? vector() : scalar();
     }
 }
