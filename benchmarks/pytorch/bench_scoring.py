@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch side of `nnpan-engine bench --workloads snip,grasp,synflow[,synflow-schedule] --model M --batch-size 100`:
 the same three saliency indices computed the way nnpan computes them (org.nnpan.pruning), on the zoo's PyTorch
-definitions (tests/reference/torch_models.py), 2 threads, 100 CIFAR-shaped random images with balanced labels.
+definitions (tests/reference/torch_models.py), 2 threads (or OMP_NUM_THREADS), 100 random images with balanced labels,
+CIFAR-shaped unless --input says otherwise (LeNet-5 on Fashion-MNIST: --models lenet5 --input 1,28,28).
 
   snip     |theta * dL/dtheta| on the dense net, train-mode BN, L = CE(f(x)/200, y)
   grasp    theta * Hg, g = dL/dw over the prunable weights with create_graph, Hg = d(0.5 |g|^2)/dw
@@ -36,7 +37,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
 import torch_models  # noqa: E402
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 T = 200.0
 
 
@@ -113,27 +114,32 @@ def main():
     ap.add_argument("--indices", default="snip,grasp,synflow", help="which of snip, grasp, synflow to time")
     ap.add_argument("--schedule", action="store_true", help="also time the 100-step SynFlow schedule (once)")
     ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MB)")
+    ap.add_argument("--input", default="3,32,32", help="image shape C,H,W (default 3,32,32)")
     args = ap.parse_args()
+    shape = tuple(int(d) for d in args.input.split(","))
+    if len(shape) != 3 or min(shape) < 1:
+        ap.error("--input: want C,H,W with three positive integers, got " + args.input)
     for name in args.models.split(","):
         torch.manual_seed(1)
-        model = torch_models.init_reference_(torch_models.build(name, 3, 10)).train()
-        x = torch.randn(args.batch, 3, 32, 32)
+        model = torch_models.init_reference_(torch_models.build(name, shape[0], 10)).train()
+        x = torch.randn(args.batch, *shape)
         y = torch.arange(args.batch) % 10
         ones = [torch.ones_like(w, dtype=torch.float64) for w in prunable(model)]
         runs = {"snip": lambda: snip(model, x, y), "grasp": lambda: grasp(model, x, y),
-                "synflow": lambda: synflow(model, ones, (3, 32, 32))}
+                "synflow": lambda: synflow(model, ones, shape)}
         unknown = set(args.indices.split(",")) - set(runs)
         if unknown:
             ap.error("--indices: unknown index " + ", ".join(sorted(unknown)) + " (known: snip, grasp, synflow)")
         runs = {k: fn for k, fn in runs.items() if k in args.indices.split(",")}
         if args.schedule:
-            runs["synflow-schedule"] = lambda: synflow_schedule(model, (3, 32, 32))
+            runs["synflow-schedule"] = lambda: synflow_schedule(model, shape)
         for index, fn in runs.items():
             schedule = index == "synflow-schedule"
             times, cpu = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup)
             r = {"benchmark": index + " " + name, "median_ms": round(statistics.median(times) * 1e3, 1),
                  "min_ms": round(min(times) * 1e3, 1), "cpu_median_ms": round(statistics.median(cpu) * 1e3, 1),
-                 "cpu_min_ms": round(min(cpu) * 1e3, 1), "calls": len(times), "batch": args.batch, "threads": 2,
+                 "cpu_min_ms": round(min(cpu) * 1e3, 1), "calls": len(times), "batch": args.batch,
+                 "threads": torch.get_num_threads(),
                  "prunable_weights": sum(w.numel() for w in prunable(model))}
             if args.max_rss:
                 # Linux reports KiB; MB here are 10^6 bytes, as in nnpan's bench output.
