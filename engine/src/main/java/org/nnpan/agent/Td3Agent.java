@@ -15,6 +15,7 @@ import org.nnpan.autograd.Autograd;
 import org.nnpan.data.SplitMix64;
 import org.nnpan.io.Json;
 import org.nnpan.io.TensorFiles;
+import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.nn.Module;
 import org.nnpan.nn.Parameter;
 import org.nnpan.nn.Sequential;
@@ -122,11 +123,18 @@ public final class Td3Agent {
     }
 
     /**
-     * One training iteration from a minibatch of the replay buffer (see the class description).
+     * One training iteration from a minibatch of the replay buffer (see the class description), on the calling thread
+     * alone: its products are too small for a second thread to pay for its hand-offs (docs/benchmarks.md, fourteenth
+     * session: with hidden layers of 256, 512 and 1024 one thread took 0.69–0.76×, 0.89× and 1.01× the time of two),
+     * and in the panning agent's training the other core runs the environment's lookahead.
      *
      * @throws IllegalStateException if no transition has been observed yet
      */
     public Losses update() {
+        return Parallel.callWith(1, this::updateOnce);
+    }
+
+    private Losses updateOnce() {
         updates++;
         try (MemoryScope _ = MemoryScope.open("td3-update")) {
             ReplayBuffer.Minibatch batch = replayBuffer.sample(config.batchSize());
