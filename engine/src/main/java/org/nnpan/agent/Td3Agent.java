@@ -125,8 +125,8 @@ public final class Td3Agent {
     /**
      * One training iteration from a minibatch of the replay buffer (see the class description), on the calling thread
      * alone: its products are too small for a second thread to pay for its hand-offs (docs/benchmarks.md, fourteenth
-     * session: with hidden layers of 256, 512 and 1024 one thread took 0.69–0.76×, 0.89× and 1.01× the time of two),
-     * and in the panning agent's training the other core runs the environment's lookahead.
+     * session: with hidden layers of 256, 512 and 1024 the median ratio of one thread's time to two's was 0.69–0.76,
+     * 0.89 and 1.01), and in the panning agent's training the other core runs the environment's lookahead.
      *
      * @throws IllegalStateException if no transition has been observed yet
      */
