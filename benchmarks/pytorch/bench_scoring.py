@@ -30,7 +30,8 @@ import sys
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+# OpenBLAS (PyTorch's BLAS here) spins threads of its own: give it the same count, or one-thread runs use two cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ["OMP_NUM_THREADS"])
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -116,7 +117,10 @@ def main():
     ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MB)")
     ap.add_argument("--input", default="3,32,32", help="image shape C,H,W (default 3,32,32)")
     args = ap.parse_args()
-    shape = tuple(int(d) for d in args.input.split(","))
+    try:
+        shape = tuple(int(d) for d in args.input.split(","))
+    except ValueError:
+        shape = ()
     if len(shape) != 3 or min(shape) < 1:
         ap.error("--input: want C,H,W with three positive integers, got " + args.input)
     for name in args.models.split(","):
