@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                     + " --model), synflow-schedule (SynFlow's 100 pruning steps to 2 %% density on --model), top-k"
                     + " (mask of the 2 %% largest of 4M floats), panning-step (one step of the RL panning environment"
                     + " on --model with random actions), agent-update (one TD3 update of the panning agent, minibatch"
-                    + " 256)."},
+                    + " 256, always on one thread)."},
         footer = {"", "Examples:",
             "  nnpan-engine bench                                   # every workload, lenet5, batch 128",
             "  nnpan-engine bench --workloads train-step --model resnet20 --calls 1000 --warmup 20",

@@ -131,7 +131,8 @@ public final class Workloads {
     /**
      * One update of the panning agent with the paper's settings ({@link Td3Config#defaults()}: minibatch 256, actor
      * 7→256→256→3, twin critics 10→256→256→1, Adam, a soft update every second call) from a replay buffer of 2,000
-     * seeded random transitions; the agent is built and its buffer filled outside the timing.
+     * seeded random transitions; the agent is built and its buffer filled outside the timing. The update runs on one
+     * thread whatever the pool ({@link Td3Agent#update()}).
      */
     public static Workload agentUpdate() {
         Td3Config config = Td3Config.defaults().toBuilder().replayCapacity(AGENT_TRANSITIONS).build();
@@ -142,9 +143,9 @@ public final class Workloads {
                     rng.doubles(AGENT_STATES).toArray(), i % 100 == 99);
         }
         String hidden = config.hiddenSizes().stream().map(String::valueOf).collect(Collectors.joining("→"));
-        return of("agent-update", String.format(Locale.ROOT, "TD3 update, minibatch %d, actor %d→%s→%d, %d critics"
-                + " %d→%s→1, Adam", config.batchSize(), AGENT_STATES, hidden, AGENT_ACTIONS, config.criticCount(),
-                AGENT_STATES + AGENT_ACTIONS, hidden), 0, agent::update);
+        return of("agent-update", String.format(Locale.ROOT, "TD3 update (one thread), minibatch %d, actor %d→%s→%d,"
+                + " %d critics %d→%s→1, Adam", config.batchSize(), AGENT_STATES, hidden, AGENT_ACTIONS,
+                config.criticCount(), AGENT_STATES + AGENT_ACTIONS, hidden), 0, agent::update);
     }
 
     private static final int AGENT_STATES = 7;
