@@ -54,6 +54,8 @@ final class WinogradConv implements BatchConv {
      * 32-channel 16x16 layers 0.87-1.28x (no clear gain), its 64-channel 8x8 layers 0.91-0.97x.
      */
     private static final int MIN_CHANNELS = 64;
+    /** Output channels per piece of the weight transform's parallel loop: one register-tile panel. */
+    private static final int TRANSFORM_GRAIN = MR;
     /**
      * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
      * it, and VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow or 2x slower than the direct kernel.
@@ -164,33 +166,49 @@ final class WinogradConv implements BatchConv {
         int outPadded = Math.ceilDiv(out, MR) * MR;
         int positionSize = outPadded * in;
         float[] u = CALL.zeroed(TRANSFORMED_WEIGHT, 16 * positionSize);
-        double[] k = new double[9];
-        double[] gg = new double[12];
-        for (int o = 0; o < out; o++) {
-            for (int c = 0; c < in; c++) {
-                for (int t = 0; t < 9; t++) {
-                    k[t] = flipped ? weight[(c * out + o) * 9 + 8 - t] : weight[(o * in + c) * 9 + t];
-                }
-                // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the 3x3 kernel, column by column.
-                for (int s = 0; s < 3; s++) {
-                    double g0 = k[s], g1 = k[3 + s], g2 = k[6 + s];
-                    gg[s] = g0;
-                    gg[3 + s] = 0.5 * (g0 + g1 + g2);
-                    gg[6 + s] = 0.5 * (g0 - g1 + g2);
-                    gg[9 + s] = g2;
-                }
-                int pc = c / KC * KC;
-                int at = pc * outPadded + o / MR * MR * Math.min(KC, in - pc) + (c - pc) * MR + o % MR;
-                for (int r = 0; r < 4; r++) {
-                    double g0 = gg[3 * r], g1 = gg[3 * r + 1], g2 = gg[3 * r + 2];
-                    u[(4 * r) * positionSize + at] = (float) g0;
-                    u[(4 * r + 1) * positionSize + at] = (float) (0.5 * (g0 + g1 + g2));
-                    u[(4 * r + 2) * positionSize + at] = (float) (0.5 * (g0 - g1 + g2));
-                    u[(4 * r + 3) * positionSize + at] = (float) g2;
+        // Output channels write disjoint elements of u, so they are split among the pool: on the calling thread alone
+        // this was a fifth of a two-thread ResNet-32 SNIP call's serial time.
+        Parallel.get().balancedFor(out, TRANSFORM_GRAIN, (start, end) -> {
+            for (int o = (int) start; o < end; o++) {
+                for (int c = 0; c < in; c++) {
+                    int pc = c / KC * KC;
+                    int at = pc * outPadded + o / MR * MR * Math.min(KC, in - pc) + (c - pc) * MR + o % MR;
+                    // The input gradient's kernel is w[c][o] turned by 180 degrees: its taps read backwards.
+                    int first = flipped ? (c * out + o) * 9 + 8 : (o * in + c) * 9;
+                    transformFilter(weight, first, flipped ? -1 : 1, u, at, positionSize);
                 }
             }
-        }
+        });
         return u;
+    }
+
+    /**
+     * Writes {@code G g G^T} of the 3x3 kernel {@code g} whose taps (row by row) are {@code weight[first + step * t]}
+     * to {@code u[at + xi * positionSize]} for its 16 positions {@code xi}: {@code G g} has the rows g0,
+     * (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2 and g2 of the kernel, and each of its rows is transformed the same way.
+     */
+    private static void transformFilter(float[] weight, int first, int step, float[] u, int at, int positionSize) {
+        double a0 = weight[first];
+        double a1 = weight[first + step];
+        double a2 = weight[first + 2 * step];
+        double b0 = weight[first + 3 * step];
+        double b1 = weight[first + 4 * step];
+        double b2 = weight[first + 5 * step];
+        double c0 = weight[first + 6 * step];
+        double c1 = weight[first + 7 * step];
+        double c2 = weight[first + 8 * step];
+        transformRow(u, at, positionSize, 0, a0, a1, a2);
+        transformRow(u, at, positionSize, 1, 0.5 * (a0 + b0 + c0), 0.5 * (a1 + b1 + c1), 0.5 * (a2 + b2 + c2));
+        transformRow(u, at, positionSize, 2, 0.5 * (a0 - b0 + c0), 0.5 * (a1 - b1 + c1), 0.5 * (a2 - b2 + c2));
+        transformRow(u, at, positionSize, 3, c0, c1, c2);
+    }
+
+    /** Row {@code r} of {@code (G g) G^T} from row {@code r} of {@code G g}, rounded once to float. */
+    private static void transformRow(float[] u, int at, int positionSize, int r, double g0, double g1, double g2) {
+        u[(4 * r) * positionSize + at] = (float) g0;
+        u[(4 * r + 1) * positionSize + at] = (float) (0.5 * (g0 + g1 + g2));
+        u[(4 * r + 2) * positionSize + at] = (float) (0.5 * (g0 - g1 + g2));
+        u[(4 * r + 3) * positionSize + at] = (float) g2;
     }
 
     /** The convolution of {@code x} (geometry {@code g}, which {@link #fits}) with the transformed weight {@code u}. */
