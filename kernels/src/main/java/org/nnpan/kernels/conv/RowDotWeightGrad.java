@@ -74,9 +74,10 @@ final class RowDotWeightGrad {
         // Positions per image along padded rows, rounded up to whole vectors.
         int positions = Math.ceilDiv(outH * paddedWidth, L) * L;
         int group = Math.max(1, Math.min(batch, GROUP_POSITIONS / positions));
-        int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
+        int chunks = ChunkSums.count(batch, Parallel.poolCanAccess(x, gy));
         int sumSize = outChannels * k;
-        float[] partial = CALL.zeroed(0, chunks * sumSize);
+        // Every chunk writes its whole block.
+        float[] partial = CALL.floats(0, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
             MemorySegment gradients = NativeSegments.typed(gy);
             PaddedImage[] images = new PaddedImage[group];

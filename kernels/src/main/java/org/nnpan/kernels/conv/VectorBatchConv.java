@@ -45,6 +45,8 @@ final class VectorBatchConv implements BatchConv {
     private static final int MAX_SHIFTED_OUT_CHANNELS = 64;
     /** Positions of {@code gY} transposed per block: 128 x {@code NR} floats, 16 KB. */
     private static final int TRANSPOSE_BLOCK = 128;
+    /** Weight-gradient sums per piece of the parallel loop that adds the chunks' partial sums. */
+    private static final int REDUCE_GRAIN = 4096;
 
     /** Buffers of the calling thread that live through one call (read by the pool's threads during it). */
     private static final ThreadScratch CALL = new ThreadScratch();
@@ -122,9 +124,10 @@ final class VectorBatchConv implements BatchConv {
         // gW^T = cols(X) * gY^T: taps are the tile rows (read in place), output channels the tile columns.
         int tapsPadded = Math.ceilDiv(k, MR) * MR;
         int channelsPadded = Math.ceilDiv(outChannels, NR) * NR;
-        int chunks = Parallel.poolCanAccess(x, gy) ? Math.max(1, Math.min(Parallel.get().threads(), batch)) : 1;
+        int chunks = ChunkSums.count(batch, Parallel.poolCanAccess(x, gy));
         int sumSize = tapsPadded * channelsPadded;
-        float[] partial = CALL.zeroed(PARTIAL_SUMS, chunks * sumSize);
+        // Each chunk zeroes its own block, in parallel.
+        float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
             PaddedImage image = PaddedImage.forThread(g, 0, 0);
             int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
@@ -134,6 +137,7 @@ final class VectorBatchConv implements BatchConv {
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
             int sum = chunk * sumSize;
+            Arrays.fill(partial, sum, sum + sumSize, 0f);
             for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, transposed);
@@ -150,13 +154,21 @@ final class VectorBatchConv implements BatchConv {
                 }
             }
         });
-        ChunkSums.addInto(partial, chunks, sumSize, sumSize);
         float[] weight = CALL.floats(WEIGHT, outChannels * k);
-        for (int o = 0; o < outChannels; o++) {
-            for (int j = 0; j < k; j++) {
-                weight[o * k + j] = partial[j * channelsPadded + o];
+        // gW = the chunks' sums added in chunk order (as ChunkSums.addInto would) and transposed, in one pass over
+        // pieces of taps (each of at least REDUCE_GRAIN sums, so a small layer's runs inline) reading rows of channels.
+        Parallel.get().balancedFor(k, Math.max(1, REDUCE_GRAIN / channelsPadded), (start, end) -> {
+            for (int j = (int) start; j < end; j++) {
+                int row = j * channelsPadded;
+                for (int o = 0; o < outChannels; o++) {
+                    float total = partial[row + o];
+                    for (int c = 1; c < chunks; c++) {
+                        total += partial[c * sumSize + row + o];
+                    }
+                    weight[o * k + j] = total;
+                }
             }
-        }
+        });
         MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, outChannels * k);
     }
 
