@@ -1,43 +1,93 @@
 package org.nnpan.kernels.parallel;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One parallel loop: {@code [0, n)} cut into {@code pieces} fixed contiguous pieces that the caller and the pool's
- * workers claim one at a time. Piece boundaries depend only on {@code n} and {@code pieces}, so which thread runs a
- * piece never changes a result; claiming means a worker that starts late (or is preempted) leaves its pieces to the
- * threads that are free instead of holding up the loop.
+ * One parallel loop over {@code [0, n)} whose pieces the caller and the pool's workers claim one at a time, so a
+ * worker that starts late (or is preempted) leaves its share to the threads that are free instead of holding up the
+ * loop. Two ways to cut it:
+ * <ul>
+ *   <li>{@linkplain #fixed fixed}: {@code pieces} pieces whose boundaries depend only on {@code n} and {@code pieces},
+ *   for bodies whose results depend on the split (per-chunk partial sums);</li>
+ *   <li>{@linkplain #guided guided}: each claim takes a share of what is left (a quarter per thread, never less than a
+ *   grain), so the pieces shrink as the loop drains and the last ones are small: the thread that finishes first waits
+ *   at most for one small piece. Boundaries then depend on timing, so only for bodies whose results do not depend
+ *   on the split.</li>
+ * </ul>
  */
 final class Loop implements Runnable {
+    /** A guided claim takes {@code 1 / (SHARE * sharers)} of what is left. */
+    private static final int SHARE = 4;
+
     private final long n;
-    private final int pieces;
     private final Parallel.RangeBody body;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger unfinished;
+    /** Fixed: the piece count; guided: 0. */
+    private final int pieces;
+    /** Guided: the smallest piece and the threads sharing the loop. */
+    private final long grain;
+    private final int sharers;
+    /** Fixed: the next piece's index; guided: the next unclaimed element. */
+    private final AtomicLong next = new AtomicLong();
+    /** Elements not yet done. */
+    private final AtomicLong unfinished;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread caller = Thread.currentThread();
     private volatile boolean callerParked;
 
-    Loop(long n, int pieces, Parallel.RangeBody body) {
+    private Loop(long n, int pieces, long grain, int sharers, Parallel.RangeBody body) {
         this.n = n;
         this.pieces = pieces;
+        this.grain = grain;
+        this.sharers = sharers;
         this.body = body;
-        this.unfinished = new AtomicInteger(pieces);
+        this.unfinished = new AtomicLong(n);
+    }
+
+    /** {@code [0, n)} cut into {@code pieces} fixed pieces ({@code 1 <= pieces <= n}). */
+    static Loop fixed(long n, int pieces, Parallel.RangeBody body) {
+        return new Loop(n, pieces, 0, 0, body);
+    }
+
+    /** {@code [0, n)} claimed in shrinking pieces of at least {@code grain} by {@code sharers} threads. */
+    static Loop guided(long n, long grain, int sharers, Parallel.RangeBody body) {
+        return new Loop(n, 0, Math.max(1, grain), sharers, body);
     }
 
     /** Runs pieces until none is left to claim (a worker's task, and the caller's share). */
     @Override
     public void run() {
-        for (int p = next.getAndIncrement(); p < pieces; p = next.getAndIncrement()) {
+        while (true) {
+            long start;
+            long end;
+            if (pieces > 0) {
+                long p = next.getAndIncrement();
+                if (p >= pieces) {
+                    return;
+                }
+                start = n * p / pieces;
+                end = n * (p + 1) / pieces;
+            } else {
+                start = next.get();
+                if (start >= n) {
+                    return;
+                }
+                long left = n - start;
+                long size = Math.max(grain, left / ((long) SHARE * sharers));
+                // A remainder under a grain joins this piece rather than making one of its own.
+                end = left - size < grain ? n : start + size;
+                if (!next.compareAndSet(start, end)) {
+                    continue;
+                }
+            }
             try {
-                body.run(n * p / pieces, n * (p + 1) / pieces);
+                body.run(start, end);
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             } finally {
-                // Decrement-then-read pairs with the caller's flag-then-check in awaitAndRethrow.
-                if (unfinished.decrementAndGet() == 0 && callerParked) {
+                // Subtract-then-read pairs with the caller's flag-then-check in awaitAndRethrow.
+                if (unfinished.addAndGet(start - end) == 0 && callerParked) {
                     LockSupport.unpark(caller);
                 }
             }

@@ -30,9 +30,6 @@ public final class Parallel {
 
     private static volatile Parallel instance;
 
-    /** How finely {@link #balancedFor} cuts a loop: enough pieces to even out a late thread, few enough to be cheap. */
-    private static final int PIECES_PER_THREAD = 4;
-
     /** The pool {@link #callWith} put in place on this thread; null outside such a call. */
     private static final ThreadLocal<Parallel> OVERRIDE = new ThreadLocal<>();
 
@@ -198,25 +195,27 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        run(chunks, new Loop(n, chunks, body));
+        run(chunks, Loop.fixed(n, chunks, body));
     }
 
     /**
      * Like {@link #parallelFor}, for a body whose results do not depend on how {@code [0, n)} is split (every index
-     * computed on its own, as in an elementwise op or a convolution over the images of a batch): the range is cut into
-     * up to {@value #PIECES_PER_THREAD} pieces per thread, never smaller than {@code grain}, handed to threads as
-     * they free up, so a thread that starts late or is preempted holds up the loop for one small piece.
+     * computed on its own, as in an elementwise op or a convolution over the images of a batch): threads claim pieces
+     * of what is left as they free up, a quarter of it per thread and never less than {@code grain} elements, so the
+     * pieces shrink as the loop drains, and a thread that starts late or is preempted holds up the loop for one small
+     * piece at most. Runs inline when {@code n} is under two grains. The boundaries depend on timing.
      */
     public void balancedFor(long n, long grain, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int pieces = (int) Math.min((long) threads * PIECES_PER_THREAD, Math.max(1, n / Math.max(1, grain)));
-        if (pieces <= 1 || pool == null || inParallelRegion()) {
+        long g = Math.max(1, grain);
+        if (n / g <= 1 || pool == null || inParallelRegion()) {
             body.run(0, n);
             return;
         }
-        run(Math.min(threads, pieces), new Loop(n, pieces, body));
+        int sharers = (int) Math.min(threads, n / g);
+        run(sharers, Loop.guided(n, g, sharers, body));
     }
 
     /** Runs {@code loop} on the caller and {@code sharers - 1} workers. */

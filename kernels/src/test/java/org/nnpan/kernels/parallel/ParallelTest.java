@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The pools' loops ({@link Parallel#parallelFor}, {@link Parallel#balancedFor}, {@link Parallel#forEachChunk}): every
- * index runs once, piece boundaries depend only on the loop and the thread count, failures and interrupts; and the
+ * index runs once, static piece boundaries depend only on the loop and the thread count, balanced pieces shrink,
+ * failures and interrupts; and the
  * per-thread pools of {@link Parallel#callWith}: what {@link Parallel#get()} answers, where loops run.
  */
 // A lost piece shows as a loop that never ends; the separate thread turns that into a failure.
@@ -62,28 +62,54 @@ class ParallelTest {
     }
 
     @Test
-    void everyIndexRunsOnceAndPiecesDependOnlyOnTheLoopAndTheThreadCount() {
+    void everyIndexRunsOnceAndStaticPiecesDependOnlyOnTheLoopAndTheThreadCount() {
         SplittableRandom rng = new SplittableRandom(7);
         for (int trial = 0; trial < 60; trial++) {
             long n = 1 + rng.nextInt(3000);
             long grain = 1 + rng.nextInt(200);
             int threads = 1 + rng.nextInt(4);
-            for (boolean balanced : new boolean[] {false, true}) {
-                List<long[]> first = pieces(balanced, threads, n, grain);
-                List<long[]> again = pieces(balanced, threads, n, grain);
-                assertEquals(first.size(), again.size());
-                for (int i = 0; i < first.size(); i++) {
-                    assertEquals(first.get(i)[0], again.get(i)[0]);
-                    assertEquals(first.get(i)[1], again.get(i)[1]);
-                }
-                int most = balanced && threads > 1 ? 4 * threads : threads;
-                long expected = Math.min(most, Math.max(1, n / grain));
-                assertEquals(expected, first.size(), (balanced ? "balanced" : "static") + " loop of " + n
-                        + " with grain " + grain + " on " + threads + " threads");
-                for (long[] piece : first) {
-                    assertTrue(first.size() == 1 || piece[1] - piece[0] >= grain, "pieces are at least a grain");
-                }
+            List<long[]> first = pieces(false, threads, n, grain);
+            List<long[]> again = pieces(false, threads, n, grain);
+            assertEquals(first.size(), again.size());
+            for (int i = 0; i < first.size(); i++) {
+                assertEquals(first.get(i)[0], again.get(i)[0]);
+                assertEquals(first.get(i)[1], again.get(i)[1]);
             }
+            long expected = Math.min(threads, Math.max(1, n / grain));
+            assertEquals(expected, first.size(), "static loop of " + n + " with grain " + grain + " on " + threads
+                    + " threads");
+            for (long[] piece : first) {
+                assertTrue(first.size() == 1 || piece[1] - piece[0] >= grain, "pieces are at least a grain");
+            }
+        }
+    }
+
+    @Test
+    void balancedLoopsRunEveryIndexOnceInPiecesOfAtLeastAGrainThatShrink() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int trial = 0; trial < 60; trial++) {
+            long n = 1 + rng.nextInt(3000);
+            long grain = 1 + rng.nextInt(200);
+            int threads = 1 + rng.nextInt(4);
+            List<long[]> pieces = pieces(true, threads, n, grain);
+            String loop = "balanced loop of " + n + " with grain " + grain + " on " + threads + " threads";
+            if (threads == 1 || n < 2 * grain) {
+                assertEquals(1, pieces.size(), loop + " runs inline");
+                continue;
+            }
+            assertTrue(pieces.size() >= 2, loop + " is shared");
+            for (long[] piece : pieces) {
+                assertTrue(piece[1] - piece[0] >= grain, loop + ": pieces are at least a grain");
+            }
+            // Claims take a share of what is left, so a piece is never larger than the first one (the one at 0),
+            // and a loop of many grains ends in pieces of a few grains at most.
+            long firstSize = pieces.get(0)[1] - pieces.get(0)[0];
+            for (long[] piece : pieces) {
+                assertTrue(piece[1] - piece[0] <= firstSize + grain, loop + ": no piece exceeds the first");
+            }
+            long[] last = pieces.get(pieces.size() - 1);
+            assertTrue(last[1] - last[0] < 2 * grain, loop + ": the last piece is under two grains, got "
+                    + (last[1] - last[0]));
         }
     }
 
@@ -143,15 +169,18 @@ class ParallelTest {
     @Test
     void aFailingPieceIsRethrownAfterEveryPieceHasRun() {
         for (boolean balanced : new boolean[] {false, true}) {
-            Set<Long> done = new TreeSet<>();
+            AtomicIntegerArray hits = new AtomicIntegerArray(1000);
+            long[] failed = new long[2];
             IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> Parallel.callWith(3,
                     () -> {
                         Parallel.RangeBody body = (s, e) -> {
                             if (s > 0 && s <= 500 && 500 < e) {
+                                failed[0] = s;
+                                failed[1] = e;
                                 throw new IllegalArgumentException("piece with 500");
                             }
-                            synchronized (done) {
-                                done.add(s);
+                            for (long i = s; i < e; i++) {
+                                hits.incrementAndGet((int) i);
                             }
                         };
                         if (balanced) {
@@ -162,7 +191,10 @@ class ParallelTest {
                         return null;
                     }));
             assertEquals("piece with 500", thrown.getMessage());
-            assertEquals(balanced ? 11 : 2, done.size(), "every other piece ran");
+            for (int i = 0; i < 1000; i++) {
+                int expected = i >= failed[0] && i < failed[1] ? 0 : 1;
+                assertEquals(expected, hits.get(i), "index " + i + ": every other piece ran");
+            }
         }
     }
 
