@@ -31,8 +31,9 @@ public interface BatchConv {
 
     /**
      * The gradient of {@link #forward} with respect to its weight: {@code gw} ({@code [outChannels, C, KH, KW]},
-     * overwritten) from {@code x} and {@code gy}. Images are split into one contiguous chunk per thread whose partial
-     * sums are added in chunk order, so the result depends only on the thread count.
+     * overwritten) from {@code x} and {@code gy}. Images are split into contiguous chunks (a number fixed by the batch
+     * and the thread count) whose partial sums are added in chunk order, so the result depends only on the thread
+     * count.
      */
     void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                     MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset);
