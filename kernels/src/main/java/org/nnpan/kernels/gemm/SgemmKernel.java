@@ -167,6 +167,59 @@ public final class SgemmKernel {
         store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
+    /**
+     * {@link #multiplyInPlaceA} for columns that come in {@code runs} runs of {@code runLength} consecutive elements:
+     * column {@code p} of run {@code r} is {@code starts[start0 + r] + p}, and element {@code (i, p)} of the panel is
+     * {@code a[rows[row0 + i] + starts[start0 + r] + p]}; the B panel holds the runs' columns one after another. The
+     * stride-1 weight gradient's columns are output rows of the staged image: with each run's reads at a fixed offset
+     * plus the loop index, the JIT checks their bounds once per run rather than eight times per column (the per-column
+     * offsets of {@link #multiplyInPlaceA} also spilled to the stack). Same arithmetic, in the same order per element.
+     */
+    public static void multiplyInPlaceARuns(int runs, int runLength, float[] a, int[] rows, int row0, int[] starts,
+                                            int start0, float[] b, int bIndex, float[] acc) {
+        int r0 = rows[row0], r1 = rows[row0 + 1], r2 = rows[row0 + 2], r3 = rows[row0 + 3];
+        int r4 = rows[row0 + 4], r5 = rows[row0 + 5], r6 = rows[row0 + 6], r7 = rows[row0 + 7];
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int r = 0; r < runs; r++) {
+            int start = starts[start0 + r];
+            int s0 = r0 + start, s1 = r1 + start, s2 = r2 + start, s3 = r3 + start;
+            int s4 = r4 + start, s5 = r5 + start, s6 = r6 + start, s7 = r7 + start;
+            int run = bIndex + r * runLength * NR;
+            for (int p = 0; p < runLength; p++) {
+                int bi = run + p * NR;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+                FloatVector a0 = FloatVector.broadcast(SPECIES, a[s0 + p]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(SPECIES, a[s1 + p]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(SPECIES, a[s2 + p]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(SPECIES, a[s3 + p]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                FloatVector a4 = FloatVector.broadcast(SPECIES, a[s4 + p]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                FloatVector a5 = FloatVector.broadcast(SPECIES, a[s5 + p]);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+                FloatVector a6 = FloatVector.broadcast(SPECIES, a[s6 + p]);
+                c60 = a6.fma(b0, c60);
+                c61 = a6.fma(b1, c61);
+                FloatVector a7 = FloatVector.broadcast(SPECIES, a[s7 + p]);
+                c70 = a7.fma(b0, c70);
+                c71 = a7.fma(b1, c71);
+            }
+        }
+        store(acc, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
     /** Writes a tile's accumulators ({@code cRV}: row R, vector V) to {@code acc}, row-major. */
     private static void store(float[] acc, FloatVector c00, FloatVector c01, FloatVector c10, FloatVector c11,
                               FloatVector c20, FloatVector c21, FloatVector c30, FloatVector c31,
