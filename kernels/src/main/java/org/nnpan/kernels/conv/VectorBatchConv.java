@@ -46,9 +46,10 @@ final class VectorBatchConv implements BatchConv {
     /** Positions of {@code gY} transposed per block: 128 x {@code NR} floats, 16 KB. */
     private static final int TRANSPOSE_BLOCK = 128;
     /**
-     * The shortest output rows the weight gradient reads as runs ({@link SgemmKernel#multiplyInPlaceARuns}): each run
-     * costs its bounds checks and a reshuffle of the accumulators, which 8-wide rows did not pay back (one thread,
-     * paired calls: 64 channels on 8x8 maps 1.01-1.15x the time, 32 channels on 16x16 0.91-0.93x).
+     * The shortest output rows the weight gradient reads as runs of a padded image ({@link
+     * SgemmKernel#multiplyInPlaceARuns}): each run costs its bounds checks and a reshuffle of the accumulators, which
+     * 8-wide rows did not pay back (one thread, paired calls: 64 channels on 8x8 maps 1.01-1.15x the time, 32 channels
+     * on 16x16 0.91-0.93x). Shorter rows are staged per kernel column instead, one run per block.
      */
     private static final int MIN_ROW_RUN = 16;
     /** Weight-gradient sums per piece of the parallel loop that adds the chunks' partial sums. */
@@ -135,14 +136,19 @@ final class VectorBatchConv implements BatchConv {
         // Each chunk zeroes its own block, in parallel.
         float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
-            PaddedImage image = PaddedImage.forThread(g, 0, 0);
-            int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
-            int[] positions = image.positionOffsets(outHW);
             int depth = Math.min(KC, outHW);
-            // At stride 1 along rows, a block of whole output rows is read row by row (multiplyInPlaceARuns).
+            // At stride 1 the kernel reads runs of consecutive positions (multiplyInPlaceARuns): output rows of a
+            // padded image, or for short rows whole blocks of a staging per kernel column, where consecutive
+            // positions are consecutive floats across rows too.
             int outW = g.outW();
             boolean rowRuns = g.strideW() == 1 && outW >= MIN_ROW_RUN && depth % outW == 0;
-            int[] rowStarts = rowRuns ? rowStarts(positions, g.outH(), outW) : null;
+            boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
+            StagedImage image = blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
+            float[] data = image.data();
+            int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
+            int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) image).positionOffsets(outHW);
+            int[] runStarts = rowRuns ? rowStarts((PaddedImage) image, g.outH(), outW)
+                    : blockRuns ? blockStarts(outHW, depth) : null;
             int gradientSize = outChannels * outHW;
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
@@ -157,11 +163,14 @@ final class VectorBatchConv implements BatchConv {
                         int panel = q * outHW + p0 * NR;
                         for (int j0 = 0; j0 < k; j0 += MR) {
                             if (rowRuns) {
-                                SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, image.data, taps, j0, rowStarts,
+                                SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, runStarts,
                                         p0 / outW, transposed, panel, tile);
+                            } else if (blockRuns) {
+                                SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, runStarts, p0 / depth,
+                                        transposed, panel, tile);
                             } else {
-                                SgemmKernel.multiplyInPlaceA(kc, image.data, taps, j0, positions, p0, transposed,
-                                        panel, tile);
+                                SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, positions, p0, transposed, panel,
+                                        tile);
                             }
                             SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
                         }
@@ -198,11 +207,20 @@ final class VectorBatchConv implements BatchConv {
         NativeSegments.require(c, kernel, cName);
     }
 
-    /** The offset of each output row's first position, from {@code positions} (row-major, {@code outW} per row). */
-    private static int[] rowStarts(int[] positions, int outH, int outW) {
+    /** The offset of each output row's first position in {@code image}. */
+    private static int[] rowStarts(PaddedImage image, int outH, int outW) {
         int[] starts = new int[outH];
         for (int oh = 0; oh < outH; oh++) {
-            starts[oh] = positions[oh * outW];
+            starts[oh] = image.positionOffset(oh, 0);
+        }
+        return starts;
+    }
+
+    /** The first position of each {@code depth}-long block of {@code [0, outHW)}. */
+    private static int[] blockStarts(int outHW, int depth) {
+        int[] starts = new int[Math.ceilDiv(outHW, depth)];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = i * depth;
         }
         return starts;
     }

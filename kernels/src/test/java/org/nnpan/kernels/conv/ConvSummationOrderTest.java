@@ -8,14 +8,16 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nnpan.kernels.memory.OffHeap;
+import org.nnpan.kernels.parallel.Parallel;
 
 /**
  * The vector convolution's float32 results bit for bit, whichever way a geometry's tiles read the staged image
  * (in place, in place over rows widened to whole vectors, or in place from one copy per kernel column): every output element is a chain of
  * fused multiply-adds over the column matrix's rows in order, restarted from zero every {@code 256} rows, the chains
  * added in order. The input gradient is the same over the output gradient and the flipped weight, except where
- * {@link ScatterInputGrad} takes it (unpadded 5x5 and 3x3 layers here), whose order is col2im's. Runs are
- * reproducible only if no tiling choice changes that order.
+ * {@link ScatterInputGrad} takes it (unpadded 5x5 and 3x3 layers here), whose order is col2im's. The register-tile
+ * weight gradient, on one thread, is per image a chain over each {@code 256}-position block, the chains added in
+ * order, however it reads the positions. Runs are reproducible only if no tiling choice changes that order.
  */
 class ConvSummationOrderTest {
 
@@ -60,6 +62,71 @@ class ConvSummationOrderTest {
                         flipped(w, out, s[0], s[3] * s[3])), gx);
             }
         }
+    }
+
+    /**
+     * Channels, height, width, kernel, stride, padding, output channels of weight gradients on the register-tile path:
+     * rows read as runs of a padded image (16 and 32 wide; 32x32 spans four 256-position blocks), staged per kernel
+     * column and read as one run per block (8, 9 and LeNet-5's 8x8 second layer), and strided (position by position).
+     */
+    private static final int[][] WEIGHT_GRAD_SHAPES = {
+        {3, 16, 16, 3, 1, 1, 40}, {2, 32, 32, 3, 1, 1, 32}, {5, 8, 8, 3, 1, 1, 36}, {4, 9, 9, 3, 1, 1, 33},
+        {20, 12, 12, 5, 1, 0, 50}, {3, 17, 17, 3, 2, 1, 40},
+    };
+
+    @Test
+    void weightGradientKeepsTheSummationOrder() {
+        BatchConv conv = BatchConvs.direct();
+        assumeTrue(conv != null, "no vector convolution in this JVM");
+        SplittableRandom rnd = new SplittableRandom(13);
+        for (int[] s : WEIGHT_GRAD_SHAPES) {
+            ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[3], s[4], s[4], s[5], s[5]);
+            int out = s[6];
+            assertEquals(false, RowDotWeightGrad.preferredFor(g, out) || BatchColumnsConv.preferredFor(g, 32), g
+                    + " must take the register-tile path");
+            int batch = 3;
+            float[] x = random(rnd, batch * (int) g.inputSize());
+            float[] gy = random(rnd, batch * out * (int) g.colCols());
+            MemorySegment gw = OffHeap.zeros(out * (int) g.colRows());
+            // One thread: one chunk, so the images are summed in order (more threads add chunks' sums in order).
+            Parallel.callWith(1, () -> {
+                conv.weightGrad(g, batch, out, OffHeap.copy(x), 0, OffHeap.copy(gy), 0, gw, 0);
+                return null;
+            });
+            assertBits(g + " weight grad", orderedWeightGrad(g, batch, out, x, gy), gw);
+        }
+    }
+
+    /**
+     * The weight gradient in the documented order: per image, per block of {@code 256} output positions, a chain of
+     * fused multiply-adds over the block's positions, the chains added in order.
+     */
+    private static float[] orderedWeightGrad(ConvGeometry g, int batch, int out, float[] x, float[] gy) {
+        int k = (int) g.colRows();
+        int taps = g.kernelH() * g.kernelW();
+        int outHW = (int) g.colCols();
+        float[] gw = new float[out * k];
+        for (int o = 0; o < out; o++) {
+            for (int j = 0; j < k; j++) {
+                int c = j / taps;
+                float sum = 0f;
+                for (int b = 0; b < batch; b++) {
+                    for (int p0 = 0; p0 < outHW; p0 += KC) {
+                        float chain = 0f;
+                        for (int p = p0; p < Math.min(outHW, p0 + KC); p++) {
+                            int ih = p / g.outW() * g.strideH() - g.padH() + j % taps / g.kernelW();
+                            int iw = p % g.outW() * g.strideW() - g.padW() + j % g.kernelW();
+                            boolean inside = ih >= 0 && ih < g.height() && iw >= 0 && iw < g.width();
+                            float v = inside ? x[(int) (b * g.inputSize()) + (c * g.height() + ih) * g.width() + iw] : 0f;
+                            chain = Math.fma(v, gy[(b * out + o) * outHW + p], chain);
+                        }
+                        sum += chain;
+                    }
+                }
+                gw[o * k + j] = sum;
+            }
+        }
+        return gw;
     }
 
     /** The convolution with the documented summation order, one element at a time. */
