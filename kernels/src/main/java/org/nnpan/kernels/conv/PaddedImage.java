@@ -73,22 +73,30 @@ final class PaddedImage implements StagedImage {
     public void load(MemorySegment x, long offset) {
         MemorySegment src = NativeSegments.typed(x);
         int h = g.height();
-        int w = g.width();
+        for (int c = 0; c < g.channels(); c++) {
+            copyRows(src, offset + (long) c * h * g.width(), h, g.width(), data,
+                    c * planeSize + g.padH() * width + g.padW(), width);
+        }
+    }
+
+    /**
+     * Copies {@code rows} consecutive rows of {@code w} floats from element {@code from} of the native segment
+     * {@code src} to {@code dst}, row {@code r} at {@code to + r * stride}, a vector at a time (the last one masked);
+     * what lies between the rows in {@code dst} is left as it is.
+     */
+    static void copyRows(MemorySegment src, long from, int rows, int w, float[] dst, int to, int stride) {
         int whole = FLOATS.loopBound(w);
         VectorMask<Float> tail = FLOATS.indexInRange(whole, w);
-        for (int c = 0; c < g.channels(); c++) {
-            for (int ih = 0; ih < h; ih++) {
-                long from = (offset + (long) (c * h + ih) * w) * Float.BYTES;
-                int to = c * planeSize + (ih + g.padH()) * width + g.padW();
-                int j = 0;
-                for (; j < whole; j += FLOATS.length()) {
-                    FloatVector.fromMemorySegment(FLOATS, src, from + (long) j * Float.BYTES, ORDER)
-                            .intoArray(data, to + j);
-                }
-                if (j < w) {
-                    FloatVector.fromMemorySegment(FLOATS, src, from + (long) j * Float.BYTES, ORDER, tail)
-                            .intoArray(data, to + j, tail);
-                }
+        for (int r = 0; r < rows; r++) {
+            long row = (from + (long) r * w) * Float.BYTES;
+            int at = to + r * stride;
+            int j = 0;
+            for (; j < whole; j += FLOATS.length()) {
+                FloatVector.fromMemorySegment(FLOATS, src, row + (long) j * Float.BYTES, ORDER).intoArray(dst, at + j);
+            }
+            if (j < w) {
+                FloatVector.fromMemorySegment(FLOATS, src, row + (long) j * Float.BYTES, ORDER, tail)
+                        .intoArray(dst, at + j, tail);
             }
         }
     }

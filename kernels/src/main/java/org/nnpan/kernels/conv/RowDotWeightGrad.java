@@ -96,13 +96,11 @@ final class RowDotWeightGrad {
                 for (int i = 0; i < count; i++) {
                     long b = b0 + i;
                     images[i].load(x, xOffset + b * g.inputSize());
+                    // Vector copies per row rather than a MemorySegment.copy call per row (32 floats on 32x32 maps):
+                    // 0.94-0.99x this kernel's time there.
                     for (int o = 0; o < outChannels; o++) {
-                        long from = gyOffset + ((b * outChannels + o) * outH) * outW;
-                        int to = (i * outChannels + o) * positions;
-                        for (int oh = 0; oh < outH; oh++) {
-                            MemorySegment.copy(gradients, F32, (from + (long) oh * outW) * Float.BYTES,
-                                    gradient, to + oh * paddedWidth, outW);
-                        }
+                        PaddedImage.copyRows(gradients, gyOffset + ((b * outChannels + o) * outH) * outW, outH, outW,
+                                gradient, (i * outChannels + o) * positions, paddedWidth);
                     }
                 }
                 accumulate(data, gradient, count, outChannels, positions, taps, laneSums);
