@@ -25,8 +25,10 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * floats across rows. The column matrix never exists in
  * memory, and images run in parallel. The weight gradient runs transposed, {@code gW^T = cols(X) * gY^T}, with
  * blocks of output positions as the reduction: the taps of the staged image are the A rows, read in place (one
- * broadcast per element, so the column matrix is never transposed), and {@code gY^T}, transposed once per image, gives
- * the B panels; for the few shapes where that is not shared by enough output channels,
+ * broadcast per element, so the column matrix is never transposed), at stride 1 as runs of consecutive positions
+ * (output rows of 16 or more, or whole blocks of a {@link ShiftedColumns} staging for shorter rows), and
+ * {@code gY^T}, transposed once per image, gives the B panels; for the few shapes where that is not shared by enough
+ * output channels,
  * {@link RowDotWeightGrad}'s in-place dot products are used instead. The input gradient is the forward kernel run on
  * the output gradient with the flipped weight, except for strided layers ({@link PhaseInputGrad}) and for layers whose
  * small padding would make that convolution mostly read a zero border ({@link ScatterInputGrad}). Maps with fewer
