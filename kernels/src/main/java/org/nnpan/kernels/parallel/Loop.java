@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@linkplain #fixed fixed}: {@code pieces} pieces whose boundaries depend only on {@code n} and {@code pieces},
  *   for bodies whose results depend on the split (per-chunk partial sums);</li>
- *   <li>{@linkplain #guided guided}: each claim takes a share of what is left (a quarter per thread, never less than a
+ *   <li>{@linkplain #guided guided}: each claim takes {@code 1 / (4 * sharers)} of what is left (never less than a
  *   grain), so the pieces shrink as the loop drains and the last ones are small: the thread that finishes first waits
  *   at most for one small piece. Boundaries then depend on timing, so only for bodies whose results do not depend
  *   on the split.</li>

@@ -201,9 +201,9 @@ public final class Parallel {
     /**
      * Like {@link #parallelFor}, for a body whose results do not depend on how {@code [0, n)} is split (every index
      * computed on its own, as in an elementwise op or a convolution over the images of a batch): threads claim pieces
-     * of what is left as they free up, a quarter of it per thread and never less than {@code grain} elements, so the
-     * pieces shrink as the loop drains, and a thread that starts late or is preempted holds up the loop for one small
-     * piece at most. Runs inline when {@code n} is under two grains. The boundaries depend on timing.
+     * of what is left as they free up, {@code 1 / (4 * threads)} of it and never less than {@code grain} elements, so
+     * the pieces shrink as the loop drains, and a thread that starts late or is preempted holds up the loop for one
+     * small piece at most. Runs inline when {@code n} is under two grains. The boundaries depend on timing.
      */
     public void balancedFor(long n, long grain, RangeBody body) {
         if (n <= 0) {
