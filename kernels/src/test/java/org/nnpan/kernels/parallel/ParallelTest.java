@@ -61,13 +61,25 @@ class ParallelTest {
         return sorted;
     }
 
+    /** A loop of {@code n} elements with a grain, run on a pool of {@code threads}. */
+    private record RandomLoop(long n, long grain, int threads) {
+        /** 60 loops of up to 3000 elements, grains up to 200, 1 to 4 threads. */
+        static List<RandomLoop> draw(long seed) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            List<RandomLoop> loops = new ArrayList<>();
+            for (int trial = 0; trial < 60; trial++) {
+                loops.add(new RandomLoop(1 + rng.nextInt(3000), 1 + rng.nextInt(200), 1 + rng.nextInt(4)));
+            }
+            return loops;
+        }
+    }
+
     @Test
     void everyIndexRunsOnceAndStaticPiecesDependOnlyOnTheLoopAndTheThreadCount() {
-        SplittableRandom rng = new SplittableRandom(7);
-        for (int trial = 0; trial < 60; trial++) {
-            long n = 1 + rng.nextInt(3000);
-            long grain = 1 + rng.nextInt(200);
-            int threads = 1 + rng.nextInt(4);
+        for (RandomLoop loop : RandomLoop.draw(7)) {
+            long n = loop.n();
+            long grain = loop.grain();
+            int threads = loop.threads();
             List<long[]> first = pieces(false, threads, n, grain);
             List<long[]> again = pieces(false, threads, n, grain);
             assertEquals(first.size(), again.size());
@@ -86,11 +98,10 @@ class ParallelTest {
 
     @Test
     void balancedLoopsRunEveryIndexOnceInPiecesOfAtLeastAGrainThatShrink() {
-        SplittableRandom rng = new SplittableRandom(11);
-        for (int trial = 0; trial < 60; trial++) {
-            long n = 1 + rng.nextInt(3000);
-            long grain = 1 + rng.nextInt(200);
-            int threads = 1 + rng.nextInt(4);
+        for (RandomLoop drawn : RandomLoop.draw(11)) {
+            long n = drawn.n();
+            long grain = drawn.grain();
+            int threads = drawn.threads();
             List<long[]> pieces = pieces(true, threads, n, grain);
             String loop = "balanced loop of " + n + " with grain " + grain + " on " + threads + " threads";
             if (threads == 1 || n < 2 * grain) {
