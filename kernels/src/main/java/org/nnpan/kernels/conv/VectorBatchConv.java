@@ -149,8 +149,7 @@ final class VectorBatchConv implements BatchConv {
             float[] data = image.data();
             int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
             int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) image).positionOffsets(outHW);
-            int[] runStarts = rowRuns ? rowStarts((PaddedImage) image, g.outH(), outW)
-                    : blockRuns ? blockStarts(outHW, depth) : null;
+            int[] runStarts = rowRuns || blockRuns ? runStarts(image, outW, outHW, rowRuns ? outW : depth) : null;
             int gradientSize = outChannels * outHW;
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
@@ -209,20 +208,15 @@ final class VectorBatchConv implements BatchConv {
         NativeSegments.require(c, kernel, cName);
     }
 
-    /** The offset of each output row's first position in {@code image}. */
-    private static int[] rowStarts(PaddedImage image, int outH, int outW) {
-        int[] starts = new int[outH];
-        for (int oh = 0; oh < outH; oh++) {
-            starts[oh] = image.positionOffset(oh, 0);
-        }
-        return starts;
-    }
-
-    /** The first position of each {@code depth}-long block of {@code [0, outHW)}. */
-    private static int[] blockStarts(int outHW, int depth) {
-        int[] starts = new int[Math.ceilDiv(outHW, depth)];
+    /**
+     * The staged offset of output positions {@code 0, run, 2 * run, ...} below {@code outHW} (rows {@code outW} wide):
+     * where each run of positions starts in {@code image}.
+     */
+    private static int[] runStarts(StagedImage image, int outW, int outHW, int run) {
+        int[] starts = new int[Math.ceilDiv(outHW, run)];
         for (int i = 0; i < starts.length; i++) {
-            starts[i] = i * depth;
+            int p = i * run;
+            starts[i] = image.positionOffset(p / outW, p % outW);
         }
         return starts;
     }

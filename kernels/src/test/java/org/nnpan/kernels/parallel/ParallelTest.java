@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The pools' loops ({@link Parallel#parallelFor}, {@link Parallel#balancedFor}, {@link Parallel#forEachChunk}): every
  * index runs once, static piece boundaries depend only on the loop and the thread count, balanced pieces shrink,
- * failures and interrupts; and the
- * per-thread pools of {@link Parallel#callWith}: what {@link Parallel#get()} answers, where loops run.
+ * failures and interrupts; and the per-thread pools of {@link Parallel#callWith}: what {@link Parallel#get()}
+ * answers, where loops run.
  */
 // A lost piece shows as a loop that never ends; the separate thread turns that into a failure.
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
