@@ -135,7 +135,6 @@ final class VectorBatchConv implements BatchConv {
         int channelsPadded = Math.ceilDiv(outChannels, NR) * NR;
         int chunks = ChunkSums.count(batch, Parallel.poolCanAccess(x, gy));
         int sumSize = tapsPadded * channelsPadded;
-        // Each chunk zeroes its own block, in parallel.
         float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
         Parallel.get().forEachChunk(chunks, chunk -> {
             int depth = Math.min(KC, outHW);
@@ -154,12 +153,15 @@ final class VectorBatchConv implements BatchConv {
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
             int sum = chunk * sumSize;
-            Arrays.fill(partial, sum, sum + sumSize, 0f);
-            for (long b = (long) batch * chunk / chunks; b < (long) batch * (chunk + 1) / chunks; b++) {
+            long first = (long) batch * chunk / chunks;
+            for (long b = first; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, transposed);
                 for (int p0 = 0; p0 < outHW; p0 += depth) {
                     int kc = Math.min(depth, outHW - p0);
+                    // The chunk's first tiles start its block of sums (every chunk has an image, and its first
+                    // image's first block of positions covers every tile), instead of a zero fill before them.
+                    boolean start = b == first && p0 == 0;
                     for (int q = 0; q < channelsPadded; q += NR) {
                         int panel = q * outHW + p0 * NR;
                         for (int j0 = 0; j0 < k; j0 += MR) {
@@ -173,7 +175,11 @@ final class VectorBatchConv implements BatchConv {
                                 SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, positions, p0, transposed, panel,
                                         tile);
                             }
-                            SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
+                            if (start) {
+                                SgemmKernel.startTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
+                            } else {
+                                SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
+                            }
                         }
                     }
                 }

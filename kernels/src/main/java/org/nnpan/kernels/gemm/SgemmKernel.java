@@ -281,6 +281,20 @@ public final class SgemmKernel {
     }
 
     /**
+     * {@link #addTile} onto a block of zeros that need not be there: writes {@code +0 + acc}, so a kernel can start a
+     * block of partial sums with its first tile instead of zero-filling it first. The {@code +0} keeps the bits of
+     * the fill-then-add it replaces ({@code -0} becomes {@code +0}, as it does when added to a zero).
+     */
+    public static void startTile(float[] acc, float[] c, int cIndex, int ldc) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (int r = 0; r < MR; r++) {
+            for (int v = 0; v < NR; v += L) {
+                zero.add(FloatVector.fromArray(SPECIES, acc, r * NR + v)).intoArray(c, cIndex + r * ldc + v);
+            }
+        }
+    }
+
+    /**
      * Merges the top-left {@code rows x cols} of a tile into {@code C}: {@code C = alpha * acc + beta * C}, where
      * {@code beta == 0} overwrites {@code C} without reading it. {@code cIndex} is the element index of the tile's
      * first element in {@code c}.
