@@ -72,7 +72,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all processors).")
     private Integer threads;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write every call's time to this JSON file.")
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Also write every call's time, and when the first timed call started, to this JSON file.")
     private Path json;
 
     @Override
@@ -94,13 +95,14 @@ final class BenchCommand implements Callable<Integer> {
             Measurement.warmUp(w, warmup);
             // Read after the warm-up, which fills the buffer pool and the heap: what the timed calls add is growth.
             OptionalLong before = ProcessMemory.residentBytes();
+            long started = System.currentTimeMillis();
             Measurement m = Measurement.of(w, 0, calls);
             OptionalLong after = ProcessMemory.residentBytes();
             double rate = m.gflopsPerSecond();
             out.printf(Locale.ROOT, "%-22s %10.2f %10.2f %10.2f %9s  %s%n", w.name(), m.median(), m.min(), m.max(),
                     Double.isNaN(rate) ? "-" : String.format(Locale.ROOT, "%.1f", rate), w.description());
             out.flush();
-            rows.add(row(m, before, after));
+            rows.add(row(m, started, before, after));
         }
         OptionalLong peak = ProcessMemory.peakResidentBytes();
         out.printf(Locale.ROOT, "%npeak resident memory of this process: %s%n", megabytes(peak));
@@ -118,8 +120,12 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One JSON row; the resident memory after the warm-up and after the timed calls shows growth over many calls. */
-    private static Map<String, Object> row(Measurement m, OptionalLong before, OptionalLong after) {
+    /**
+     * One JSON row; the resident memory after the warm-up and after the timed calls shows growth over many calls. The
+     * first timed call's wall-clock start ({@code started}, epoch ms) places the calls on a JFR recording's time line:
+     * call {@code i} starts about {@code started + millis[0] + ... + millis[i - 1]} (benchmarks/warmup_compiles.py).
+     */
+    private static Map<String, Object> row(Measurement m, long started, OptionalLong before, OptionalLong after) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("workload", m.workload().name());
         r.put("description", m.workload().description());
@@ -130,6 +136,7 @@ final class BenchCommand implements Callable<Integer> {
         r.put("resident_bytes_before", before.isPresent() ? before.getAsLong() : null);
         r.put("resident_bytes_after", after.isPresent() ? after.getAsLong() : null);
         r.put("millis", m.millis());
+        r.put("timed_start_epoch_ms", started);
         return r;
     }
 

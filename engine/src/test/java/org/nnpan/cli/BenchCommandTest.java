@@ -25,6 +25,10 @@ class BenchCommandTest {
         assertEquals(2, rows.size());
         Map<?, ?> gemm = (Map<?, ?>) rows.get(0);
         assertEquals(3, ((List<?>) gemm.get("millis")).size());
+        long started = ((Number) gemm.get("timed_start_epoch_ms")).longValue();
+        assertTrue(Math.abs(System.currentTimeMillis() - started) < 600_000, "timed_start_epoch_ms " + started);
+        long snipStarted = ((Number) ((Map<?, ?>) rows.get(1)).get("timed_start_epoch_ms")).longValue();
+        assertTrue(snipStarted >= started, "workloads run in order: " + started + ", then " + snipStarted);
         assertTrue(((Number) gemm.get("gflops")).doubleValue() > 0);
     }
 
