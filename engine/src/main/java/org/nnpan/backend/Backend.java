@@ -129,10 +129,13 @@ public interface Backend {
     Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd);
 
     /**
-     * Gradients {gx, gGamma, gBeta} of {@link #batchNormReluForward} from its output {@code out} and the saved
-     * statistics: {@link #batchNormBackward} of {@link #reluBackward reluBackward(gy, out)}, which backends may fuse.
+     * Gradients {gx, gGamma, gBeta} of {@link #batchNormReluForward} from its output {@code out}, its {@code gamma} and
+     * {@code beta} (either may be null) and the saved statistics: {@link #batchNormBackward} of
+     * {@link #reluBackward reluBackward(gy, out)}, which backends may fuse (and may take ReLU's step from {@code x},
+     * {@code beta} and the statistics instead of reading {@code out}, when they recompute forward's exact values).
      */
-    default Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+    default Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor beta, Tensor mean,
+            Tensor invStd) {
         return batchNormBackward(reluBackward(gy, out), x, gamma, mean, invStd);
     }
 

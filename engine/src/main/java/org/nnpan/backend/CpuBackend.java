@@ -598,20 +598,26 @@ public class CpuBackend extends ReferenceBackend {
         if (!f32(gy, x) || !x.isContiguous() || !gy.isContiguous()) {
             return super.batchNormBackward(gy, x, gamma, mean, invStd);
         }
-        return batchNormBackward(gy, null, x, gamma, mean, invStd);
+        return batchNormBackward(gy, false, x, gamma, null, mean, invStd);
     }
 
-    /** ReLU's step taken as the kernel reads each output gradient, instead of a masked copy of them. */
+    /**
+     * ReLU's step taken as the kernel reads each output gradient, instead of a masked copy of them, and recomputed
+     * from {@code x}, {@code gamma}, {@code beta} and the statistics as the fused forward's kernel computed its output
+     * (this backend's forward took the kernel for every contiguous float32 {@code x}), so {@code out} is not read.
+     */
     @Override
-    public Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
-        if (!f32(gy, out, x) || !x.isContiguous() || !gy.isContiguous() || !out.isContiguous()) {
-            return super.batchNormReluBackward(gy, out, x, gamma, mean, invStd);
+    public Tensor[] batchNormReluBackward(Tensor gy, Tensor out, Tensor x, Tensor gamma, Tensor beta, Tensor mean,
+            Tensor invStd) {
+        if (!f32(gy, x) || !x.isContiguous() || !gy.isContiguous()) {
+            return super.batchNormReluBackward(gy, out, x, gamma, beta, mean, invStd);
         }
-        return batchNormBackward(gy, out, x, gamma, mean, invStd);
+        return batchNormBackward(gy, true, x, gamma, beta, mean, invStd);
     }
 
-    /** Both backwards, a channel per task; {@code reluOut} is the fused forward's output, or null without ReLU. */
-    private Tensor[] batchNormBackward(Tensor gy, Tensor reluOut, Tensor x, Tensor gamma, Tensor mean, Tensor invStd) {
+    /** Both backwards, a channel per task; {@code beta} is read only with {@code relu}. */
+    private Tensor[] batchNormBackward(Tensor gy, boolean relu, Tensor x, Tensor gamma, Tensor beta, Tensor mean,
+            Tensor invStd) {
         BatchNormKernel.Layout layout = batchNormLayout(x);
         Tensor gx = alloc(DType.F32, x.shape());
         Tensor gGamma = alloc(DType.F32, layout.channels());
@@ -623,13 +629,12 @@ public class CpuBackend extends ReferenceBackend {
                 float m = mean.storage().segment().getAtIndex(F, ch);
                 float is = invStd.storage().segment().getAtIndex(F, ch);
                 float g = channelValue(gamma, ch, 1f);
-                if (reluOut == null) {
+                if (relu) {
+                    kernel.backwardRelu(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(),
+                            x.offset(), gx.storage().segment(), 0, m, is, g, channelValue(beta, ch, 0f), grads);
+                } else {
                     kernel.backward(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(),
                             x.offset(), gx.storage().segment(), 0, m, is, g, grads);
-                } else {
-                    kernel.backwardRelu(layout, ch, gy.storage().segment(), gy.offset(), reluOut.storage().segment(),
-                            reluOut.offset(), x.storage().segment(), x.offset(), gx.storage().segment(), 0, m, is, g,
-                            grads);
                 }
                 gGamma.storage().segment().setAtIndex(F, ch, grads[0]);
                 gBeta.storage().segment().setAtIndex(F, ch, grads[1]);

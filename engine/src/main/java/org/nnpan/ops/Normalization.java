@@ -64,7 +64,7 @@ public final class Normalization {
             if (Autograd.isEnabled()) {
                 return BatchNormGradient.of(Elementwise.reluGrad(g, out), x, gamma, beta, eps);
             }
-            return trainable(g.backend().batchNormReluBackward(g, out, x, gamma, mean, invStd), gamma, beta);
+            return trainable(g.backend().batchNormReluBackward(g, out, x, gamma, beta, mean, invStd), gamma, beta);
         });
     }
 

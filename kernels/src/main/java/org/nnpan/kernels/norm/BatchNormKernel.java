@@ -33,13 +33,16 @@ public interface BatchNormKernel {
                   MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads);
 
     /**
-     * {@link #backward} of {@link #forward} with ReLU, whose output is {@code out} (same layout): the output gradient
-     * is taken as {@code gy * (out > 0 ? 1 : 0)}, ReLU's backward, element by element as the kernel reads {@code gy},
-     * which gives the same floats as masking {@code gy} in a pass of its own (signed zeros and NaN included).
+     * {@link #backward} of {@link #forward} with ReLU, given the {@code gamma} and {@code beta} that forward had: the
+     * output gradient is taken as {@code gy * (y > 0 ? 1 : 0)}, ReLU's backward, element by element as the kernel
+     * reads {@code gy}, which gives the same floats as masking {@code gy} in a pass of its own (signed zeros and NaN
+     * included). {@code y} is recomputed from {@code x} with forward's own float expressions ({@code scale = invStd *
+     * gamma}, {@code shift = beta - mean * scale}, {@code y = x * scale + shift}), so the step is exactly that of the
+     * stored output {@code out > 0}, without reading {@code out}: a third less memory traffic than reading it.
      */
-    void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out, long outOffset,
-                      MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean, float invStd,
-                      float gamma, float[] grads);
+    void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                      MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
+                      float[] grads);
 
     /** The shape of an NCHW tensor as this kernel sees it: {@code inner} is the product of the spatial sizes. */
     record Layout(int batch, int channels, int inner) {

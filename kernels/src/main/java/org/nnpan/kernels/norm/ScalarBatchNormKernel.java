@@ -53,20 +53,22 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
-        backward(layout, ch, gy, gyOffset, gy, gyOffset, false, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+        backward(layout, ch, gy, gyOffset, false, 0f, 0f, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
     }
 
     @Override
-    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
-                             long outOffset, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean,
-                             float invStd, float gamma, float[] grads) {
-        backward(layout, ch, gy, gyOffset, out, outOffset, true, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                             MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
+                             float[] grads) {
+        float scale = invStd * gamma;
+        float shift = beta - mean * scale;
+        backward(layout, ch, gy, gyOffset, true, scale, shift, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
     }
 
-    /** Both backwards: {@code out} is read only with {@code relu}. */
-    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
-                                 long outOffset, boolean relu, MemorySegment x, long xOffset, MemorySegment gx,
-                                 long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+    /** Both backwards: with {@code relu}, ReLU's step of forward's {@code x * scale + shift}. */
+    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, boolean relu, float scale,
+                                 float shift, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset,
+                                 float mean, float invStd, float gamma, float[] grads) {
         int inner = layout.inner();
         double sumG = 0;
         double sumGX = 0;
@@ -75,7 +77,7 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
             float sg = 0;
             float sgx = 0;
             for (int i = 0; i < inner; i++) {
-                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
+                float g = grad(gy, gyOffset + run + i, x, xOffset + run + i, relu, scale, shift);
                 sg += g;
                 sgx += g * (x.getAtIndex(F, xOffset + run + i) - mean);
             }
@@ -86,7 +88,7 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
         for (int b = 0; b < layout.batch(); b++) {
             long run = layout.run(b, ch);
             for (int i = 0; i < inner; i++) {
-                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
+                float g = grad(gy, gyOffset + run + i, x, xOffset + run + i, relu, scale, shift);
                 float xc = x.getAtIndex(F, xOffset + run + i) - mean;
                 gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
@@ -95,9 +97,10 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
         grads[1] = t.sumG();
     }
 
-    /** The output gradient at {@code at}, times ReLU's step of {@code out} there when {@code relu}. */
-    private static float grad(MemorySegment gy, long at, MemorySegment out, long outAt, boolean relu) {
+    /** The output gradient at {@code at}, times ReLU's step of forward's output there when {@code relu}. */
+    private static float grad(MemorySegment gy, long at, MemorySegment x, long xAt, boolean relu, float scale,
+                              float shift) {
         float g = gy.getAtIndex(F, at);
-        return relu ? g * (out.getAtIndex(F, outAt) > 0f ? 1f : 0f) : g;
+        return relu ? g * (x.getAtIndex(F, xAt) * scale + shift > 0f ? 1f : 0f) : g;
     }
 }

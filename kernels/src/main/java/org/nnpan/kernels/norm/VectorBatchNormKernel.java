@@ -89,21 +89,22 @@ final class VectorBatchNormKernel implements BatchNormKernel {
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
-        backward(layout, ch, gy, gyOffset, gy, gyOffset, false, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+        backward(layout, ch, gy, gyOffset, false, 0f, 0f, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
     }
 
     @Override
-    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
-                             long outOffset, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset, float mean,
-                             float invStd, float gamma, float[] grads) {
-        NativeSegments.require(out, KERNEL, "out");
-        backward(layout, ch, gy, gyOffset, out, outOffset, true, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                             MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
+                             float[] grads) {
+        float scale = invStd * gamma;
+        float shift = beta - mean * scale;
+        backward(layout, ch, gy, gyOffset, true, scale, shift, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
     }
 
-    /** Both backwards: {@code out} is read only with {@code relu}. */
-    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment out,
-                                 long outOffset, boolean relu, MemorySegment x, long xOffset, MemorySegment gx,
-                                 long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+    /** Both backwards: with {@code relu}, ReLU's step of forward's {@code x * scale + shift}. */
+    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, boolean relu, float scale,
+                                 float shift, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset,
+                                 float mean, float invStd, float gamma, float[] grads) {
         NativeSegments.require(gy, KERNEL, "gy");
         NativeSegments.require(x, KERNEL, "x");
         NativeSegments.require(gx, KERNEL, "gx");
@@ -111,6 +112,8 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         int whole = SPECIES.loopBound(inner);
         float[] lanes = LANES.get();
         FloatVector mv = FloatVector.broadcast(SPECIES, mean);
+        FloatVector scaleV = FloatVector.broadcast(SPECIES, scale);
+        FloatVector shiftV = FloatVector.broadcast(SPECIES, shift);
         double sumG = 0;
         double sumGX = 0;
         for (int b = 0; b < layout.batch(); b++) {
@@ -118,15 +121,16 @@ final class VectorBatchNormKernel implements BatchNormKernel {
             FloatVector sg = FloatVector.zero(SPECIES);
             FloatVector sgx = FloatVector.zero(SPECIES);
             for (int i = 0; i < whole; i += L) {
-                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, out, outOffset + run + i)
+                FloatVector xv = load(x, xOffset + run + i);
+                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, xv, scaleV, shiftV)
                         : load(gy, gyOffset + run + i);
                 sg = sg.add(g);
-                sgx = g.fma(load(x, xOffset + run + i).sub(mv), sgx);
+                sgx = g.fma(xv.sub(mv), sgx);
             }
             float tailG = 0;
             float tailGX = 0;
             for (int i = whole; i < inner; i++) {
-                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
+                float g = grad(gy, gyOffset + run + i, x, xOffset + run + i, relu, scale, shift);
                 tailG += g;
                 tailGX += g * (get(x, xOffset + run + i) - mean);
             }
@@ -141,13 +145,14 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         for (int b = 0; b < layout.batch(); b++) {
             long run = layout.run(b, ch);
             for (int i = 0; i < whole; i += L) {
-                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, out, outOffset + run + i)
+                FloatVector xv = load(x, xOffset + run + i);
+                FloatVector g = relu ? maskedGrad(gy, gyOffset + run + i, xv, scaleV, shiftV)
                         : load(gy, gyOffset + run + i);
-                FloatVector xc = load(x, xOffset + run + i).sub(mv);
+                FloatVector xc = xv.sub(mv);
                 store(count.mul(g).sub(sumGV).sub(xc.mul(a)).mul(k), gx, gxOffset + run + i);
             }
             for (int i = whole; i < inner; i++) {
-                float g = grad(gy, gyOffset + run + i, out, outOffset + run + i, relu);
+                float g = grad(gy, gyOffset + run + i, x, xOffset + run + i, relu, scale, shift);
                 float xc = get(x, xOffset + run + i) - mean;
                 set(gx, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
@@ -156,15 +161,20 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         grads[1] = t.sumG();
     }
 
-    /** gy's vector at {@code at} times ReLU's step of {@code out} there, lane by lane (g·1 or g·0). */
-    private static FloatVector maskedGrad(MemorySegment gy, long at, MemorySegment out, long outAt) {
-        return load(gy, at).mul(ZERO.blend(ONE, load(out, outAt).compare(VectorOperators.GT, 0f)));
+    /**
+     * gy's vector at {@code at} times ReLU's step of forward's {@code xv * scale + shift} (as forward computes it: a
+     * multiply, then an add), lane by lane (g·1 or g·0).
+     */
+    private static FloatVector maskedGrad(MemorySegment gy, long at, FloatVector xv, FloatVector scale,
+                                          FloatVector shift) {
+        return load(gy, at).mul(ZERO.blend(ONE, xv.mul(scale).add(shift).compare(VectorOperators.GT, 0f)));
     }
 
     /** The scalar kernel's expression for one element of a run's tail. */
-    private static float grad(MemorySegment gy, long at, MemorySegment out, long outAt, boolean relu) {
+    private static float grad(MemorySegment gy, long at, MemorySegment x, long xAt, boolean relu, float scale,
+                              float shift) {
         float g = get(gy, at);
-        return relu ? g * (get(out, outAt) > 0f ? 1f : 0f) : g;
+        return relu ? g * (get(x, xAt) * scale + shift > 0f ? 1f : 0f) : g;
     }
 
     /** Every access goes through the native class: see {@link NativeSegments} for the deoptimisations this avoids. */

@@ -72,6 +72,34 @@ class BatchNormKernelTest {
         }
     }
 
+    /**
+     * The fused backward recomputes ReLU's step from {@code x}; here {@code x} runs through consecutive floats around
+     * its mean with {@code beta = 0}, so many outputs land within rounding of zero, where any other expression for
+     * {@code y} (say {@code (x - mean) * scale}) would mask differently from the stored output.
+     */
+    @Test
+    void fusedReluBackwardMasksWhereTheStoredOutputIsZeroNearTheBoundary() {
+        BatchNormKernel.Layout layout = new BatchNormKernel.Layout(3, 1, 1000);
+        float[] x = new float[3000];
+        float v = 1f;
+        for (int i = 0; i < 1500; i++) {
+            v = Math.nextDown(v);
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = v;
+            v = Math.nextUp(v);
+        }
+        float[] gy = new float[x.length];
+        Random random = new Random(3);
+        for (int i = 0; i < gy.length; i++) {
+            gy[i] = (float) random.nextGaussian();
+        }
+        Case c = new Case(layout, x, gy, new float[] {1.37f}, new float[] {0f});
+        for (BatchNormKernel kernel : new BatchNormKernel[] {SCALAR, VECTOR}) {
+            checkFusedRelu(c, kernel);
+        }
+    }
+
     /** Random data of one layout with a shifted, scaled mean per channel. */
     private record Case(BatchNormKernel.Layout layout, float[] x, float[] gy, float[] gamma, float[] beta) {
 
@@ -154,7 +182,8 @@ class BatchNormKernelTest {
 
     /**
      * Runs {@code kernel} with ReLU fused into the forward and its step into the backward, and compares the exact bits
-     * with the unfused kernel followed (forward) or preceded (backward) by ReLU's loops.
+     * with the unfused kernel followed (forward) or preceded (backward) by ReLU's loops; the fused backward, which
+     * recomputes the step from {@code x}, must mask exactly where the stored output is not positive.
      */
     private static void checkFusedRelu(Case c, BatchNormKernel kernel) {
         BatchNormKernel.Layout layout = c.layout();
@@ -181,8 +210,8 @@ class BatchNormKernelTest {
                     masked.setAtIndex(ValueLayout.JAVA_FLOAT, i, gy.getAtIndex(ValueLayout.JAVA_FLOAT, i) * step);
                 }
                 kernel.backward(layout, ch, masked, 0, x, 0, gx, 0, stats[0], stats[1], c.gamma()[ch], grads);
-                kernel.backwardRelu(layout, ch, gy, 0, out, 0, x, 0, gxFused, 0, stats[0], stats[1], c.gamma()[ch],
-                        fusedGrads);
+                kernel.backwardRelu(layout, ch, gy, 0, x, 0, gxFused, 0, stats[0], stats[1], c.gamma()[ch],
+                        c.beta()[ch], fusedGrads);
                 assertArrayEquals(grads, fusedGrads, where + " gamma and beta gradients");
             }
             for (int i = 0; i < n; i++) {
