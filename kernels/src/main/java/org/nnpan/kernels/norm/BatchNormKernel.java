@@ -44,6 +44,19 @@ public interface BatchNormKernel {
                       MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
                       float[] grads);
 
+    /**
+     * The per-channel affine step {@code y = x * scale + shift} as every kernel's forward computes it, in float:
+     * {@code scale = invStd * gamma}, {@code shift = beta - mean * scale}. The fused backward recomputes ReLU's step
+     * with it, so both sides must take it from here.
+     */
+    record Affine(float scale, float shift) {
+
+        static Affine of(float mean, float invStd, float gamma, float beta) {
+            float scale = invStd * gamma;
+            return new Affine(scale, beta - mean * scale);
+        }
+    }
+
     /** The shape of an NCHW tensor as this kernel sees it: {@code inner} is the product of the spatial sizes. */
     record Layout(int batch, int channels, int inner) {
 

@@ -36,8 +36,9 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
             v += acc;
         }
         float is = (float) (1 / Math.sqrt(v / layout.count() + eps));
-        float scale = is * gamma;
-        float shift = beta - m * scale;
+        Affine affine = Affine.of(m, is, gamma, beta);
+        float scale = affine.scale();
+        float shift = affine.shift();
         for (int b = 0; b < layout.batch(); b++) {
             long src = xOffset + layout.run(b, ch);
             long dst = yOffset + layout.run(b, ch);
@@ -60,9 +61,9 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
     public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
                              MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
                              float[] grads) {
-        float scale = invStd * gamma;
-        float shift = beta - mean * scale;
-        backward(layout, ch, gy, gyOffset, true, scale, shift, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
+        Affine affine = Affine.of(mean, invStd, gamma, beta);
+        backward(layout, ch, gy, gyOffset, true, affine.scale(), affine.shift(), x, xOffset, gx, gxOffset, mean, invStd,
+                gamma, grads);
     }
 
     /** Both backwards: with {@code relu}, ReLU's step of forward's {@code x * scale + shift}. */
