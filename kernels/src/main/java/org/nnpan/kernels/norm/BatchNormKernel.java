@@ -29,8 +29,10 @@ public interface BatchNormKernel {
      * gradient {@code gy}, its input {@code x} and the saved {@code mean} and {@code invStd}; returns the gradient of
      * gamma in {@code grads[0]} and of beta in {@code grads[1]}.
      */
-    void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
-                  MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads);
+    default void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                          MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
+        backward(layout, ch, gy, gyOffset, x, xOffset, gx, gxOffset, mean, invStd, gamma, null, grads);
+    }
 
     /**
      * {@link #backward} of {@link #forward} with ReLU, given the {@code gamma} and {@code beta} that forward had: the
@@ -40,9 +42,21 @@ public interface BatchNormKernel {
      * gamma}, {@code shift = beta - mean * scale}, {@code y = x * scale + shift}), so the step is exactly that of the
      * stored output {@code out > 0}, without reading {@code out}: a third less memory traffic than reading it.
      */
-    void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
-                      MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
-                      float[] grads);
+    default void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                              MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
+                              float[] grads) {
+        backward(layout, ch, gy, gyOffset, x, xOffset, gx, gxOffset, mean, invStd, gamma,
+                Affine.of(mean, invStd, gamma, beta), grads);
+    }
+
+    /**
+     * Both backwards, the one each kernel implements: {@link #backwardRelu} when {@code reluStep} is forward's affine
+     * step (ReLU's step taken as {@code x * reluStep.scale() + reluStep.shift() > 0}), {@link #backward} when it is
+     * null.
+     */
+    void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
+                  MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, Affine reluStep,
+                  float[] grads);
 
     /**
      * The per-channel affine step {@code y = x * scale + shift} as every kernel's forward computes it, in float:

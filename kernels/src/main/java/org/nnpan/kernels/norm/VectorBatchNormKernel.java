@@ -89,23 +89,11 @@ final class VectorBatchNormKernel implements BatchNormKernel {
 
     @Override
     public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
-                         MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float[] grads) {
-        backward(layout, ch, gy, gyOffset, false, 0f, 0f, x, xOffset, gx, gxOffset, mean, invStd, gamma, grads);
-    }
-
-    @Override
-    public void backwardRelu(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
-                             MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, float beta,
-                             float[] grads) {
-        Affine affine = Affine.of(mean, invStd, gamma, beta);
-        backward(layout, ch, gy, gyOffset, true, affine.scale(), affine.shift(), x, xOffset, gx, gxOffset, mean, invStd,
-                gamma, grads);
-    }
-
-    /** Both backwards: with {@code relu}, ReLU's step of forward's {@code x * scale + shift}. */
-    private static void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, boolean relu, float scale,
-                                 float shift, MemorySegment x, long xOffset, MemorySegment gx, long gxOffset,
-                                 float mean, float invStd, float gamma, float[] grads) {
+                         MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, Affine reluStep,
+                         float[] grads) {
+        boolean relu = reluStep != null;
+        float scale = relu ? reluStep.scale() : 0f;
+        float shift = relu ? reluStep.shift() : 0f;
         NativeSegments.require(gy, KERNEL, "gy");
         NativeSegments.require(x, KERNEL, "x");
         NativeSegments.require(gx, KERNEL, "gx");
