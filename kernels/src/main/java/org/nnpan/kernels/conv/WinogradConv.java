@@ -69,6 +69,9 @@ final class WinogradConv implements BatchConv {
     /** The two halves of {@code [a0 b0 a1 b1 ...]} from lanes of {@code a} and {@code b}: output rows interleaved. */
     private static final FloatVector INTERLEAVE_LOW = interleave(0);
     private static final FloatVector INTERLEAVE_HIGH = interleave(L / 2);
+    /** The first / second halves of two vectors, side by side: two output rows of one tile row on 8-wide maps. */
+    private static final FloatVector FIRST_HALVES = halves(0);
+    private static final FloatVector SECOND_HALVES = halves(L / 2);
 
     /** Buffers of the calling thread, live through one call. */
     private static final ThreadScratch CALL = new ThreadScratch();
@@ -488,6 +491,24 @@ final class WinogradConv implements BatchConv {
             }
             return;
         }
+        if (4 * w == L) {
+            // Each vector's tiles are L/w = 4 tile rows, and a tile row's two output rows are L consecutive floats:
+            // interleave each row pair's halves, then one whole-vector store per tile row.
+            FloatVector evenLow = INTERLEAVE_LOW.selectFrom(y00, y01);
+            FloatVector evenHigh = INTERLEAVE_HIGH.selectFrom(y00, y01);
+            FloatVector oddLow = INTERLEAVE_LOW.selectFrom(y10, y11);
+            FloatVector oddHigh = INTERLEAVE_HIGH.selectFrom(y10, y11);
+            for (int row = 0; row < L / w && t0 + row * w < tiles; row++) {
+                int t = t0 + row * w;
+                int k = t / tl.tilesPerImage;
+                int th = t % tl.tilesPerImage / w;
+                long at0 = (yOffset + ((long) k * tl.out + o) * plane + (long) 2 * th * width) * Float.BYTES;
+                FloatVector index = row % 2 == 0 ? FIRST_HALVES : SECOND_HALVES;
+                index.selectFrom(row < 2 ? evenLow : evenHigh, row < 2 ? oddLow : oddHigh)
+                        .intoMemorySegment(target, at0, ORDER);
+            }
+            return;
+        }
         y00.intoArray(outputs, 0);
         y01.intoArray(outputs, L);
         y10.intoArray(outputs, 2 * L);
@@ -503,6 +524,15 @@ final class WinogradConv implements BatchConv {
             target.setAtIndex(F32, at0 + width, outputs[2 * L + lane]);
             target.setAtIndex(F32, at0 + width + 1, outputs[3 * L + lane]);
         }
+    }
+
+    /** Indices {@code from, from + 1, ..., from + L / 2 - 1, L + from, ..., L + from + L / 2 - 1} into two vectors. */
+    private static FloatVector halves(int from) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            index[i] = i < L / 2 ? from + i : L + from + i - L / 2;
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
     }
 
     /** Indices {@code from, L + from, from + 1, L + from + 1, ...} into the concatenation of two vectors. */
