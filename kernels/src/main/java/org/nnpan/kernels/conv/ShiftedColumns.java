@@ -108,9 +108,21 @@ final class ShiftedColumns implements StagedImage {
             }
             for (int c = 0; c < channels; c++) {
                 int plane = (c * shifts + s) * planeSize + first;
+                int from = (c * height + firstRow) * width + first + shift;
+                if (cut == width && rowEnd > rowFirst) {
+                    // Rows as wide as the image's: the plane's rows are one run of the image at a fixed offset, so one
+                    // copy (a copy per row of 8 was most of an 8x8 staging), then the columns it wrapped into zeroed.
+                    System.arraycopy(raw, from + rowFirst * width, data, plane + rowFirst * cut,
+                            (rowEnd - rowFirst - 1) * cut + end - first);
+                    for (int r = rowFirst; r < rowEnd - 1; r++) {
+                        for (int i = plane + r * cut + end - first; i < plane + (r + 1) * cut; i++) {
+                            data[i] = 0f;
+                        }
+                    }
+                    continue;
+                }
                 for (int r = rowFirst; r < rowEnd; r++) {
-                    System.arraycopy(raw, (c * height + r + firstRow) * width + first + shift, data, plane + r * cut,
-                            end - first);
+                    System.arraycopy(raw, from + r * width, data, plane + r * cut, end - first);
                 }
             }
         }
