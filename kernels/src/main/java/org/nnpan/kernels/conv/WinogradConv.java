@@ -72,6 +72,12 @@ final class WinogradConv implements BatchConv {
     /** The first / second halves of two vectors, side by side: two output rows of one tile row on 8-wide maps. */
     private static final FloatVector FIRST_HALVES = halves(0);
     private static final FloatVector SECOND_HALVES = halves(L / 2);
+    /**
+     * From two vectors of two {@code L / 2}-wide rows each, the even (odd) columns of their first rows, then of their
+     * second rows: a tile row's worth of two phase planes per vector.
+     */
+    private static final FloatVector EVEN_COLUMNS = columns(0);
+    private static final FloatVector ODD_COLUMNS = columns(1);
 
     /** Buffers of the calling thread, live through one call. */
     private static final ThreadScratch CALL = new ThreadScratch();
@@ -366,6 +372,10 @@ final class WinogradConv implements BatchConv {
         int width = tl.g.width();
         int hw = h * width;
         int w = tl.tilesPerRow;
+        if (4 * w == L && hw == L * L / 4) {
+            stageByVectors(tl, input, xOffset, images, planes);
+            return;
+        }
         float[] channel = TASK.floats(CHANNEL, hw);
         for (int k = 0; k < images; k++) {
             for (int c = 0; c < tl.in; c++) {
@@ -381,6 +391,31 @@ final class WinogradConv implements BatchConv {
                         planes[odd + s] = channel[row + width + 2 * s];
                         planes[odd + tl.planeSize + s] = channel[row + width + 2 * s + 1];
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #stage} for square maps {@code L / 2} wide (8x8 with 16 lanes), whose channels are four vectors of two
+     * rows each and whose phase planes are one vector each: per pair of input vectors, one two-vector select gathers
+     * the even-row and odd-row elements of one column parity, and the planes are the halves of two such selects.
+     */
+    private static void stageByVectors(Tiling tl, MemorySegment input, long xOffset, int images, float[] planes) {
+        for (int k = 0; k < images; k++) {
+            for (int c = 0; c < tl.in; c++) {
+                long at = (xOffset + ((long) k * tl.in + c) * L * 4) * Float.BYTES;
+                FloatVector rows01 = FloatVector.fromMemorySegment(SPECIES, input, at, ORDER);
+                FloatVector rows23 = FloatVector.fromMemorySegment(SPECIES, input, at + 4L * L, ORDER);
+                FloatVector rows45 = FloatVector.fromMemorySegment(SPECIES, input, at + 8L * L, ORDER);
+                FloatVector rows67 = FloatVector.fromMemorySegment(SPECIES, input, at + 12L * L, ORDER);
+                int ee = (4 * c) * tl.planeSize + MARGIN + k * tl.tilesPerImage;
+                for (int parity = 0; parity < 2; parity++) {
+                    FloatVector index = parity == 0 ? EVEN_COLUMNS : ODD_COLUMNS;
+                    FloatVector top = index.selectFrom(rows01, rows23);
+                    FloatVector bottom = index.selectFrom(rows45, rows67);
+                    FIRST_HALVES.selectFrom(top, bottom).intoArray(planes, ee + parity * tl.planeSize);
+                    SECOND_HALVES.selectFrom(top, bottom).intoArray(planes, ee + (2 + parity) * tl.planeSize);
                 }
             }
         }
@@ -524,6 +559,21 @@ final class WinogradConv implements BatchConv {
             target.setAtIndex(F32, at0 + width, outputs[2 * L + lane]);
             target.setAtIndex(F32, at0 + width + 1, outputs[3 * L + lane]);
         }
+    }
+
+    /**
+     * Indices into two vectors {@code a, b} of two {@code L / 2}-wide rows each: columns {@code parity, parity + 2, ...}
+     * of {@code a}'s first row, of {@code b}'s first row, of {@code a}'s second row, of {@code b}'s second row.
+     */
+    private static FloatVector columns(int parity) {
+        float[] index = new float[L];
+        int quarter = L / 4;
+        for (int i = 0; i < L; i++) {
+            int part = i / quarter;
+            int column = parity + 2 * (i % quarter);
+            index[i] = (part % 2 == 0 ? 0 : L) + (part < 2 ? 0 : L / 2) + column;
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
     }
 
     /** Indices {@code from, from + 1, ..., from + L / 2 - 1, L + from, ..., L + from + L / 2 - 1} into two vectors. */
