@@ -303,15 +303,20 @@ final class WinogradConv implements BatchConv {
         int w = tl.tilesPerRow;
         for (int lane0 = 0; lane0 < count; lane0 += L) {
             int t0 = first + lane0;
-            VectorMask<Float> left = VectorMask.fromArray(SPECIES, tl.notLeft, t0);
-            VectorMask<Float> right = VectorMask.fromArray(SPECIES, tl.notRight, t0);
-            VectorMask<Float> top = VectorMask.fromArray(SPECIES, tl.notTop, t0);
-            VectorMask<Float> bottom = VectorMask.fromArray(SPECIES, tl.notBottom, t0);
-            VectorMask<Float> topLeft = top.and(left);
-            VectorMask<Float> topRight = top.and(right);
-            VectorMask<Float> bottomLeft = bottom.and(left);
-            VectorMask<Float> bottomRight = bottom.and(right);
-            VectorMask<Float> all = SPECIES.maskAll(true);
+            // The masks travel as bits: transformRow is not inlined here, and a VectorMask argument would be boxed.
+            VectorMask<Float> leftMask = VectorMask.fromArray(SPECIES, tl.notLeft, t0);
+            VectorMask<Float> rightMask = VectorMask.fromArray(SPECIES, tl.notRight, t0);
+            VectorMask<Float> topMask = VectorMask.fromArray(SPECIES, tl.notTop, t0);
+            VectorMask<Float> bottomMask = VectorMask.fromArray(SPECIES, tl.notBottom, t0);
+            long left = leftMask.toLong();
+            long right = rightMask.toLong();
+            long top = topMask.toLong();
+            long bottom = bottomMask.toLong();
+            long topLeft = top & left;
+            long topRight = top & right;
+            long bottomLeft = bottom & left;
+            long bottomRight = bottom & right;
+            long all = SPECIES.maskAll(true).toLong();
             for (int c = 0; c < tl.in; c++) {
                 // Tile t0's element in the phase planes of channel c: even row and column, even/odd, odd/even, odd/odd.
                 int ee = (4 * c) * tl.planeSize + MARGIN + t0;
@@ -335,22 +340,22 @@ final class WinogradConv implements BatchConv {
      * row {@code r = a + b} ({@code add}) or {@code a - b}, and then {@code [r0 - r2, r1 + r2, r2 - r1, r1 - r3]}
      * stored at {@code at + j * NR}. A row of input tiles is read from its even-column plane (offset {@code aEven},
      * {@code bEven}) and its odd-column plane ({@code aOdd}, {@code bOdd}): columns {@code 2 tw - 1 .. 2 tw + 2} are
-     * odd {@code - 1}, even, odd, even {@code + 1}, each load masked to zero outside the image. (One method per row
+     * odd {@code - 1}, even, odd, even {@code + 1}, each load masked to zero outside the image (the masks' lanes as
+     * bits, {@link VectorMask#toLong}, since this is not inlined and a mask argument would be boxed). (One method per row
      * rather than one for the whole transform: C1 gave up on that one, "out of virtual registers", which left it
      * interpreted, every vector operation boxed, until C2 compiled it seconds later.)
      */
-    private static void transformRow(float[] planes, int aEven, int aOdd, VectorMask<Float> aLeft,
-                                     VectorMask<Float> aMid, VectorMask<Float> aRight, int bEven, int bOdd,
-                                     VectorMask<Float> bLeft, VectorMask<Float> bMid, VectorMask<Float> bRight,
-                                     boolean add, float[] v, int at) {
-        FloatVector a0 = FloatVector.fromArray(SPECIES, planes, aOdd - 1, aLeft);
-        FloatVector a1 = FloatVector.fromArray(SPECIES, planes, aEven, aMid);
-        FloatVector a2 = FloatVector.fromArray(SPECIES, planes, aOdd, aMid);
-        FloatVector a3 = FloatVector.fromArray(SPECIES, planes, aEven + 1, aRight);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, planes, bOdd - 1, bLeft);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, planes, bEven, bMid);
-        FloatVector b2 = FloatVector.fromArray(SPECIES, planes, bOdd, bMid);
-        FloatVector b3 = FloatVector.fromArray(SPECIES, planes, bEven + 1, bRight);
+    private static void transformRow(float[] planes, int aEven, int aOdd, long aLeft, long aMid, long aRight,
+                                     int bEven, int bOdd, long bLeft, long bMid, long bRight, boolean add, float[] v,
+                                     int at) {
+        FloatVector a0 = FloatVector.fromArray(SPECIES, planes, aOdd - 1, VectorMask.fromLong(SPECIES, aLeft));
+        FloatVector a1 = FloatVector.fromArray(SPECIES, planes, aEven, VectorMask.fromLong(SPECIES, aMid));
+        FloatVector a2 = FloatVector.fromArray(SPECIES, planes, aOdd, VectorMask.fromLong(SPECIES, aMid));
+        FloatVector a3 = FloatVector.fromArray(SPECIES, planes, aEven + 1, VectorMask.fromLong(SPECIES, aRight));
+        FloatVector b0 = FloatVector.fromArray(SPECIES, planes, bOdd - 1, VectorMask.fromLong(SPECIES, bLeft));
+        FloatVector b1 = FloatVector.fromArray(SPECIES, planes, bEven, VectorMask.fromLong(SPECIES, bMid));
+        FloatVector b2 = FloatVector.fromArray(SPECIES, planes, bOdd, VectorMask.fromLong(SPECIES, bMid));
+        FloatVector b3 = FloatVector.fromArray(SPECIES, planes, bEven + 1, VectorMask.fromLong(SPECIES, bRight));
         FloatVector r0 = add ? a0.add(b0) : a0.sub(b0);
         FloatVector r1 = add ? a1.add(b1) : a1.sub(b1);
         FloatVector r2 = add ? a2.add(b2) : a2.sub(b2);
@@ -533,14 +538,18 @@ final class WinogradConv implements BatchConv {
             FloatVector evenHigh = INTERLEAVE_HIGH.selectFrom(y00, y01);
             FloatVector oddLow = INTERLEAVE_LOW.selectFrom(y10, y11);
             FloatVector oddHigh = INTERLEAVE_HIGH.selectFrom(y10, y11);
+            int k = t0 / tl.tilesPerImage;
+            int th = t0 % tl.tilesPerImage / w;
             for (int row = 0; row < L / w && t0 + row * w < tiles; row++) {
-                int t = t0 + row * w;
-                int k = t / tl.tilesPerImage;
-                int th = t % tl.tilesPerImage / w;
                 long at0 = (yOffset + ((long) k * tl.out + o) * plane + (long) 2 * th * width) * Float.BYTES;
                 FloatVector index = row % 2 == 0 ? FIRST_HALVES : SECOND_HALVES;
                 index.selectFrom(row < 2 ? evenLow : evenHigh, row < 2 ? oddLow : oddHigh)
                         .intoMemorySegment(target, at0, ORDER);
+                // The next tile row: of this image, or the first of the next.
+                if (++th == tl.tileRows) {
+                    th = 0;
+                    k++;
+                }
             }
             return;
         }
