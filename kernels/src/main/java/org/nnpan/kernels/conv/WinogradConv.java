@@ -341,8 +341,8 @@ final class WinogradConv implements BatchConv {
      * stored at {@code at + j * NR}. A row of input tiles is read from its even-column plane (offset {@code aEven},
      * {@code bEven}) and its odd-column plane ({@code aOdd}, {@code bOdd}): columns {@code 2 tw - 1 .. 2 tw + 2} are
      * odd {@code - 1}, even, odd, even {@code + 1}, each load masked to zero outside the image (the masks' lanes as
-     * bits, {@link VectorMask#toLong}, since this is not inlined and a mask argument would be boxed). (One method per row
-     * rather than one for the whole transform: C1 gave up on that one, "out of virtual registers", which left it
+     * bits, {@link VectorMask#toLong}, since this is not inlined and a mask argument would be boxed). (One method per
+     * row rather than one for the whole transform: C1 gave up on that one, "out of virtual registers", which left it
      * interpreted, every vector operation boxed, until C2 compiled it seconds later.)
      */
     private static void transformRow(float[] planes, int aEven, int aOdd, long aLeft, long aMid, long aRight,
@@ -571,8 +571,9 @@ final class WinogradConv implements BatchConv {
     }
 
     /**
-     * Indices into two vectors {@code a, b} of two {@code L / 2}-wide rows each: columns {@code parity, parity + 2, ...}
-     * of {@code a}'s first row, of {@code b}'s first row, of {@code a}'s second row, of {@code b}'s second row.
+     * Indices into two vectors {@code a, b} of two {@code L / 2}-wide rows each: columns
+     * {@code parity, parity + 2, ...} of {@code a}'s first row, of {@code b}'s first row, of {@code a}'s second row, of
+     * {@code b}'s second row.
      */
     private static FloatVector columns(int parity) {
         float[] index = new float[L];
