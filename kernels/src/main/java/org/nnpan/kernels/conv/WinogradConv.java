@@ -51,9 +51,14 @@ final class WinogradConv implements BatchConv {
     /**
      * Input and output channels below which the transforms (whose cost grows with channels, not with their product)
      * outweigh the multiplies saved: ResNet's 16-channel 32x32 layers took 1.3-1.6x the direct kernel's CPU, its
-     * 32-channel 16x16 layers 0.87-1.28x (no clear gain), its 64-channel 8x8 layers 0.91-0.97x.
+     * 32-channel 16x16 layers 0.87-1.28x (no clear gain), its 64-channel 8x8 layers 0.91-0.97x (ninth session).
      */
     private static final int MIN_CHANNELS = 64;
+    /**
+     * {@link #MIN_CHANNELS} for the maps whose staging is whole vectors ({@link #stagedByVectors}): there ResNet's
+     * 32-channel 16x16 layers took 0.81-0.98x the direct kernel's time (seventeenth session, paired calls).
+     */
+    private static final int MIN_CHANNELS_VECTOR_STAGED = 32;
     /** Output channels per piece of the weight transform's parallel loop: one register-tile panel. */
     private static final int TRANSFORM_GRAIN = MR;
     /**
@@ -78,6 +83,9 @@ final class WinogradConv implements BatchConv {
      */
     private static final FloatVector EVEN_COLUMNS = columns(0);
     private static final FloatVector ODD_COLUMNS = columns(1);
+    /** The even (odd) elements of two vectors side by side: one row's columns of one parity, two rows per vector. */
+    private static final FloatVector EVEN_OF_TWO = strided(0);
+    private static final FloatVector ODD_OF_TWO = strided(1);
 
     /** Buffers of the calling thread, live through one call. */
     private static final ThreadScratch CALL = new ThreadScratch();
@@ -115,11 +123,21 @@ final class WinogradConv implements BatchConv {
      * Whether this class computes a forward convolution of geometry {@code g} with {@code out} output channels itself:
      * kernel 3x3, stride 1, padding 1, an even height, a width of 2, 4, ... up to {@code 2 L} whose half divides
      * {@code L}, and where it measured faster than the direct kernel (docs/benchmarks.md, ninth session): at least
-     * {@link #MIN_CHANNELS} channels on both sides, and a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}.
+     * {@link #MIN_CHANNELS} channels on both sides ({@link #MIN_CHANNELS_VECTOR_STAGED} where the staging is whole
+     * vectors), and a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}.
      */
     static boolean handles(ConvGeometry g, int out) {
-        return fits(g) && g.channels() >= MIN_CHANNELS && out >= MIN_CHANNELS
-                && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+        int min = fits(g) && stagedByVectors(g.height(), g.width()) ? MIN_CHANNELS_VECTOR_STAGED : MIN_CHANNELS;
+        return fits(g) && g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+    }
+
+    /**
+     * Whether {@link #stage} copies a {@code height x width} map by whole vectors: square maps {@code L / 2} wide
+     * (8x8 with 16 lanes) and maps {@code L} wide with an even number of tile rows.
+     */
+    static boolean stagedByVectors(int height, int width) {
+        int w = width / 2;
+        return 4 * w == L && height * width == L * L / 4 || 2 * w == L && height / 2 % 2 == 0;
     }
 
     /** {@link #handles} without the measured limits: the shapes this class computes correctly. */
@@ -377,8 +395,12 @@ final class WinogradConv implements BatchConv {
         int width = tl.g.width();
         int hw = h * width;
         int w = tl.tilesPerRow;
-        if (4 * w == L && hw == L * L / 4) {
-            stageByVectors(tl, input, xOffset, images, planes);
+        if (stagedByVectors(h, width)) {
+            if (4 * w == L) {
+                stageByVectors(tl, input, xOffset, images, planes);
+            } else {
+                stageRowsByVectors(tl, input, xOffset, images, planes);
+            }
             return;
         }
         float[] channel = TASK.floats(CHANNEL, hw);
@@ -421,6 +443,32 @@ final class WinogradConv implements BatchConv {
                     FloatVector bottom = index.selectFrom(rows45, rows67);
                     FIRST_HALVES.selectFrom(top, bottom).intoArray(planes, ee + parity * tl.planeSize);
                     SECOND_HALVES.selectFrom(top, bottom).intoArray(planes, ee + (2 + parity) * tl.planeSize);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #stage} for maps {@code L} wide (16 with 16 lanes) with an even number of tile rows: a plane vector is two
+     * tile rows, so image rows {@code 2 th .. 2 th + 3} give the four planes' vectors by one two-vector select each.
+     */
+    private static void stageRowsByVectors(Tiling tl, MemorySegment input, long xOffset, int images, float[] planes) {
+        int w = tl.tilesPerRow;
+        long rowBytes = (long) L * Float.BYTES;
+        for (int k = 0; k < images; k++) {
+            for (int c = 0; c < tl.in; c++) {
+                long at = (xOffset + ((long) k * tl.in + c) * tl.g.height() * L) * Float.BYTES;
+                int ee = (4 * c) * tl.planeSize + MARGIN + k * tl.tilesPerImage;
+                for (int th = 0; th < tl.tileRows; th += 2, at += 4 * rowBytes) {
+                    FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, input, at, ORDER);
+                    FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, input, at + rowBytes, ORDER);
+                    FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, input, at + 2 * rowBytes, ORDER);
+                    FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, input, at + 3 * rowBytes, ORDER);
+                    int plane = ee + th * w;
+                    EVEN_OF_TWO.selectFrom(r0, r2).intoArray(planes, plane);
+                    ODD_OF_TWO.selectFrom(r0, r2).intoArray(planes, plane + tl.planeSize);
+                    EVEN_OF_TWO.selectFrom(r1, r3).intoArray(planes, plane + 2 * tl.planeSize);
+                    ODD_OF_TWO.selectFrom(r1, r3).intoArray(planes, plane + 3 * tl.planeSize);
                 }
             }
         }
@@ -582,6 +630,15 @@ final class WinogradConv implements BatchConv {
             int part = i / quarter;
             int column = parity + 2 * (i % quarter);
             index[i] = (part % 2 == 0 ? 0 : L) + (part < 2 ? 0 : L / 2) + column;
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    /** Indices {@code first, first + 2, ..., first + 2 (L - 1)} into the concatenation of two vectors. */
+    private static FloatVector strided(int first) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            index[i] = first + 2 * i;
         }
         return FloatVector.fromArray(SPECIES, index, 0);
     }

@@ -111,7 +111,14 @@ class WinogradConvTest {
         assertTrue(WinogradConv.handles(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 1, 1), 64), "ResNet's 8x8 layers");
         assertFalse(WinogradConv.handles(new ConvGeometry(3, 32, 32, 3, 3, 1, 1, 1, 1), 16), "3 input channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(16, 32, 32, 3, 3, 1, 1, 1, 1), 16), "16 channels");
-        assertFalse(WinogradConv.handles(new ConvGeometry(32, 16, 16, 3, 3, 1, 1, 1, 1), 32), "32 channels");
+        int l = SgemmKernel.L;
+        assertTrue(WinogradConv.handles(new ConvGeometry(32, l, l, 3, 3, 1, 1, 1, 1), 32),
+                "32 channels on vector-wide maps (ResNet's 16x16 with 16 lanes)");
+        assertFalse(WinogradConv.handles(new ConvGeometry(32, 2 * l, 2 * l, 3, 3, 1, 1, 1, 1), 32),
+                "32 channels on maps wider than a vector");
+        assertFalse(WinogradConv.handles(new ConvGeometry(32, l + 2, l, 3, 3, 1, 1, 1, 1), 32),
+                "32 channels, an odd number of tile rows");
+        assertFalse(WinogradConv.handles(new ConvGeometry(16, l, l, 3, 3, 1, 1, 1, 1), 16), "16 channels");
         assertTrue(WinogradConv.handles(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 512), "256 -> 512 channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
     }
