@@ -66,8 +66,8 @@ public final class BatchConvs {
             return "im2col + GEMM (no Vector API, or -Dnnpan.simd=off)";
         }
         return chosen == direct ? "implicit GEMM (Winograd off)"
-                : "implicit GEMM; Winograd F(2x2,3x3) for 3x3 stride-1 layers of 64+ channels (-Dnnpan.winograd=off: "
-                + "direct only)";
+                : "implicit GEMM; Winograd F(2x2,3x3) for 3x3 stride-1 layers of 64+ channels (32+ on maps staged by "
+                + "vectors; -Dnnpan.winograd=off: direct only)";
     }
 
     /**

@@ -56,7 +56,8 @@ final class WinogradConv implements BatchConv {
     private static final int MIN_CHANNELS = 64;
     /**
      * {@link #MIN_CHANNELS} for the maps whose staging is whole vectors ({@link #stagedByVectors}): there ResNet's
-     * 32-channel 16x16 layers took 0.81-0.98x the direct kernel's time (seventeenth session, paired calls).
+     * 32-channel 16x16 layers took 0.81-0.98x the direct kernel's time, 32-channel 8x8 ones 0.73-0.83x (seventeenth
+     * session, paired calls).
      */
     private static final int MIN_CHANNELS_VECTOR_STAGED = 32;
     /** Output channels per piece of the weight transform's parallel loop: one register-tile panel. */
