@@ -3,10 +3,12 @@ package org.nnpan.kernels.conv;
 import static org.nnpan.kernels.gemm.SgemmKernel.L;
 import static org.nnpan.kernels.gemm.SgemmKernel.MR;
 import static org.nnpan.kernels.gemm.SgemmKernel.NR;
+import static org.nnpan.kernels.gemm.SgemmKernel.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 import org.nnpan.kernels.gemm.SgemmKernel;
 import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
@@ -45,8 +47,6 @@ final class VectorBatchConv implements BatchConv {
     private static final int KC = 256;
     /** Output channels up to which short stride-1 rows are read from a {@link ShiftedColumns} staging. */
     private static final int MAX_SHIFTED_OUT_CHANNELS = 64;
-    /** Positions of {@code gY} transposed per block: 128 x {@code NR} floats, 16 KB. */
-    private static final int TRANSPOSE_BLOCK = 128;
     /**
      * The shortest output rows the weight gradient reads as runs of a padded image ({@link
      * SgemmKernel#multiplyInPlaceARuns}): each run costs its bounds checks and a reshuffle of the accumulators, which
@@ -69,6 +69,7 @@ final class VectorBatchConv implements BatchConv {
     private static final int PANEL = 0;
     private static final int TILE = 1;
     private static final int PACKED_GRADIENT = 2;
+    private static final int GRADIENT_COPY = 3;
 
     @Override
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
@@ -150,13 +151,16 @@ final class VectorBatchConv implements BatchConv {
             int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) image).positionOffsets(outHW);
             int[] runStarts = rowRuns || blockRuns ? runStarts(image, outW, outHW, rowRuns ? outW : depth) : null;
             int gradientSize = outChannels * outHW;
+            float[] copy = TASK.floats(GRADIENT_COPY, gradientSize);
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
+            int[] channelStarts = channelStarts(outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
             int sum = chunk * sumSize;
             long first = (long) batch * chunk / chunks;
             for (long b = first; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
-                transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, transposed);
+                transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, copy, channelStarts,
+                        transposed);
                 for (int p0 = 0; p0 < outHW; p0 += depth) {
                     int kc = Math.min(depth, outHW - p0);
                     // The chunk's first tiles start its block of sums (every chunk has an image, and its first
@@ -237,33 +241,41 @@ final class VectorBatchConv implements BatchConv {
     /**
      * {@code gY^T} of the image whose {@code gY} starts at element {@code offset} of {@code gradient}, as the kernel's B
      * panels: per {@code NR} output channels, an {@code outHW x NR} panel stored position by position (panel
-     * {@code q / NR} at {@code q * outHW}); channels past {@code channels} are zero. Read from the segment directly:
-     * a bulk copy into an array first was one more pass over {@code gY} (about 4 % of a 32-channel 16x16 call).
-     * Written {@value #TRANSPOSE_BLOCK} positions at a time, so the panel rows being filled (16 KB) stay in L1: a
-     * whole panel of a 24x24 or 32x32 map (72–128 KB) does not, and column by column it took 3–4× longer.
+     * {@code q / NR} at {@code q * outHW}); channels past {@code channels} are zero. The image's {@code gY} is copied
+     * into {@code copy} in one bulk copy, then each position's {@code L} channels are one gather (lanes
+     * {@code channelStarts} apart) and one vector store: element by element it was a tenth of a 32-channel 16x16 weight
+     * gradient. Channels of a last partial vector go one by one.
      */
-    private static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW,
-                                          float[] transposed) {
-        MemorySegment gy = NativeSegments.typed(gradient);
+    private static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW, float[] copy,
+                                          int[] channelStarts, float[] transposed) {
+        MemorySegment.copy(NativeSegments.typed(gradient), F32, offset * Float.BYTES, copy, 0, channels * outHW);
         int channelsPadded = Math.ceilDiv(channels, NR) * NR;
         for (int q = 0; q < channelsPadded; q += NR) {
             int panel = q * outHW;
-            int live = Math.min(NR, channels - q);
-            for (int p0 = 0; p0 < outHW; p0 += TRANSPOSE_BLOCK) {
-                int p1 = Math.min(outHW, p0 + TRANSPOSE_BLOCK);
-                for (int c = 0; c < live; c++) {
-                    long row = offset + (long) (q + c) * outHW;
-                    for (int p = p0; p < p1; p++) {
-                        transposed[panel + p * NR + c] = gy.getAtIndex(F32, row + p);
+            for (int c0 = q; c0 < q + NR; c0 += L) {
+                if (c0 + L <= channels) {
+                    for (int p = 0; p < outHW; p++) {
+                        FloatVector.fromArray(SPECIES, copy, c0 * outHW + p, channelStarts, 0)
+                                .intoArray(transposed, panel + p * NR + c0 - q);
                     }
+                    continue;
                 }
-                for (int c = live; c < NR; c++) {
-                    for (int p = p0; p < p1; p++) {
-                        transposed[panel + p * NR + c] = 0f;
+                for (int c = c0; c < c0 + L; c++) {
+                    for (int p = 0; p < outHW; p++) {
+                        transposed[panel + p * NR + c - q] = c < channels ? copy[c * outHW + p] : 0f;
                     }
                 }
             }
         }
+    }
+
+    /** {@code 0, outHW, 2 outHW, ...}: where consecutive channels' rows of one image's {@code gY} start. */
+    private static int[] channelStarts(int outHW) {
+        int[] starts = new int[L];
+        for (int i = 0; i < L; i++) {
+            starts[i] = i * outHW;
+        }
+        return starts;
     }
 
     /** The weight as a float array (the calling thread's scratch, valid during the call). */
