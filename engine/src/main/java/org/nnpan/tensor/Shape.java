@@ -56,16 +56,19 @@ public final class Shape {
     public static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
         int[] out = new int[target.length];
         int lead = target.length - shape.length;
-        for (int i = 0; i < target.length; i++) {
-            if (i < lead) {
-                out[i] = 0;
-            } else {
-                int d = shape[i - lead];
-                if (d != target[i] && d != 1) {
-                    throw new IllegalArgumentException("cannot broadcast " + str(shape) + " to " + str(target));
-                }
-                out[i] = d == 1 && target[i] != 1 ? 0 : strides[i - lead];
+        if (lead < 0) {
+            throw new IllegalArgumentException("cannot broadcast " + str(shape) + " to " + str(target));
+        }
+        // The leading dimensions keep stride 0. One loop over shape's own dimensions, indexed from 0: a loop over the
+        // target's with a branch at the lead let C2 hoist a profiled range check that failed for the first lead > 0
+        // (a deoptimisation in the tenth call of a scoring run).
+        for (int j = 0; j < shape.length; j++) {
+            int d = shape[j];
+            int t = target[lead + j];
+            if (d != t && d != 1) {
+                throw new IllegalArgumentException("cannot broadcast " + str(shape) + " to " + str(target));
             }
+            out[lead + j] = d == 1 && t != 1 ? 0 : strides[j];
         }
         return out;
     }
