@@ -133,12 +133,13 @@ final class WinogradConv implements BatchConv {
     }
 
     /**
-     * Whether {@link #stage} copies a {@code height x width} map by whole vectors: square maps {@code L / 2} wide
-     * (8x8 with 16 lanes) and maps {@code L} wide with an even number of tile rows.
+     * Whether {@link #stage} copies a {@code height x width} map by whole vectors: maps {@code L / 2} wide and 8 high
+     * (8x8 with 16 lanes: a channel is four vectors, an image's tiles one vector) and maps {@code L} wide with an even
+     * number of tile rows.
      */
     static boolean stagedByVectors(int height, int width) {
         int w = width / 2;
-        return 4 * w == L && height * width == L * L / 4 || 2 * w == L && height / 2 % 2 == 0;
+        return 4 * w == L && height == 8 || 2 * w == L && height / 2 % 2 == 0;
     }
 
     /** {@link #handles} without the measured limits: the shapes this class computes correctly. */
@@ -323,14 +324,10 @@ final class WinogradConv implements BatchConv {
         for (int lane0 = 0; lane0 < count; lane0 += L) {
             int t0 = first + lane0;
             // The masks travel as bits: transformRow is not inlined here, and a VectorMask argument would be boxed.
-            VectorMask<Float> leftMask = VectorMask.fromArray(SPECIES, tl.notLeft, t0);
-            VectorMask<Float> rightMask = VectorMask.fromArray(SPECIES, tl.notRight, t0);
-            VectorMask<Float> topMask = VectorMask.fromArray(SPECIES, tl.notTop, t0);
-            VectorMask<Float> bottomMask = VectorMask.fromArray(SPECIES, tl.notBottom, t0);
-            long left = leftMask.toLong();
-            long right = rightMask.toLong();
-            long top = topMask.toLong();
-            long bottom = bottomMask.toLong();
+            long left = VectorMask.fromArray(SPECIES, tl.notLeft, t0).toLong();
+            long right = VectorMask.fromArray(SPECIES, tl.notRight, t0).toLong();
+            long top = VectorMask.fromArray(SPECIES, tl.notTop, t0).toLong();
+            long bottom = VectorMask.fromArray(SPECIES, tl.notBottom, t0).toLong();
             long topLeft = top & left;
             long topRight = top & right;
             long bottomLeft = bottom & left;
@@ -425,18 +422,20 @@ final class WinogradConv implements BatchConv {
     }
 
     /**
-     * {@link #stage} for square maps {@code L / 2} wide (8x8 with 16 lanes), whose channels are four vectors of two
-     * rows each and whose phase planes are one vector each: per pair of input vectors, one two-vector select gathers
-     * the even-row and odd-row elements of one column parity, and the planes are the halves of two such selects.
+     * {@link #stage} for maps {@code L / 2} wide and 8 high (8x8 with 16 lanes), whose channels are four vectors of two
+     * rows each and whose phase planes are one vector per image: per pair of input vectors, one two-vector select
+     * gathers the even-row and odd-row elements of one column parity, and the planes are the halves of two such
+     * selects.
      */
     private static void stageByVectors(Tiling tl, MemorySegment input, long xOffset, int images, float[] planes) {
+        long vector = (long) L * Float.BYTES;
         for (int k = 0; k < images; k++) {
             for (int c = 0; c < tl.in; c++) {
-                long at = (xOffset + ((long) k * tl.in + c) * L * 4) * Float.BYTES;
+                long at = (xOffset + ((long) k * tl.in + c) * 4 * L) * Float.BYTES;
                 FloatVector rows01 = FloatVector.fromMemorySegment(SPECIES, input, at, ORDER);
-                FloatVector rows23 = FloatVector.fromMemorySegment(SPECIES, input, at + 4L * L, ORDER);
-                FloatVector rows45 = FloatVector.fromMemorySegment(SPECIES, input, at + 8L * L, ORDER);
-                FloatVector rows67 = FloatVector.fromMemorySegment(SPECIES, input, at + 12L * L, ORDER);
+                FloatVector rows23 = FloatVector.fromMemorySegment(SPECIES, input, at + vector, ORDER);
+                FloatVector rows45 = FloatVector.fromMemorySegment(SPECIES, input, at + 2 * vector, ORDER);
+                FloatVector rows67 = FloatVector.fromMemorySegment(SPECIES, input, at + 3 * vector, ORDER);
                 int ee = (4 * c) * tl.planeSize + MARGIN + k * tl.tilesPerImage;
                 for (int parity = 0; parity < 2; parity++) {
                     FloatVector index = parity == 0 ? EVEN_COLUMNS : ODD_COLUMNS;

@@ -118,6 +118,10 @@ class WinogradConvTest {
                 "32 channels on maps wider than a vector");
         assertFalse(WinogradConv.handles(new ConvGeometry(32, l + 2, l, 3, 3, 1, 1, 1, 1), 32),
                 "32 channels, an odd number of tile rows");
+        assertTrue(WinogradConv.handles(new ConvGeometry(32, 8, l / 2, 3, 3, 1, 1, 1, 1), 32),
+                "32 channels on maps half a vector wide and 8 high (8x8 with 16 lanes)");
+        assertFalse(WinogradConv.handles(new ConvGeometry(32, 10, l / 2, 3, 3, 1, 1, 1, 1), 32),
+                "32 channels on maps half a vector wide and 10 high");
         assertFalse(WinogradConv.handles(new ConvGeometry(16, l, l, 3, 3, 1, 1, 1, 1), 16), "16 channels");
         assertTrue(WinogradConv.handles(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 512), "256 -> 512 channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
