@@ -274,7 +274,7 @@ final class VectorBatchConv implements BatchConv {
      * The weight's reorderings are loops of their own, apart from the kernels that use them: inside those (called a few
      * times per network call) each loop was compiled on its own stack frame and then the whole method again, both by C2
      * in the measured calls of a scoring run (≈ 0.13 s of C2 each); here they are two small compiles, and the callers
-     * stay in C1.
+     * no longer reach C2 in those calls.
      */
 
     /**
