@@ -8,6 +8,7 @@ import static org.nnpan.kernels.gemm.SgemmKernel.SPECIES;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.function.IntUnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import org.nnpan.kernels.gemm.SgemmKernel;
@@ -128,8 +129,11 @@ final class WinogradConv implements BatchConv {
      * vectors), and a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}.
      */
     static boolean handles(ConvGeometry g, int out) {
-        int min = fits(g) && stagedByVectors(g.height(), g.width()) ? MIN_CHANNELS_VECTOR_STAGED : MIN_CHANNELS;
-        return fits(g) && g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+        if (!fits(g)) {
+            return false;
+        }
+        int min = stagedByVectors(g.height(), g.width()) ? MIN_CHANNELS_VECTOR_STAGED : MIN_CHANNELS;
+        return g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
     }
 
     /**
@@ -624,39 +628,33 @@ final class WinogradConv implements BatchConv {
      * {@code b}'s second row.
      */
     private static FloatVector columns(int parity) {
-        float[] index = new float[L];
         int quarter = L / 4;
-        for (int i = 0; i < L; i++) {
+        return indices(i -> {
             int part = i / quarter;
-            int column = parity + 2 * (i % quarter);
-            index[i] = (part % 2 == 0 ? 0 : L) + (part < 2 ? 0 : L / 2) + column;
-        }
-        return FloatVector.fromArray(SPECIES, index, 0);
+            return (part % 2 == 0 ? 0 : L) + (part < 2 ? 0 : L / 2) + parity + 2 * (i % quarter);
+        });
     }
 
     /** Indices {@code first, first + 2, ..., first + 2 (L - 1)} into the concatenation of two vectors. */
     private static FloatVector strided(int first) {
-        float[] index = new float[L];
-        for (int i = 0; i < L; i++) {
-            index[i] = first + 2 * i;
-        }
-        return FloatVector.fromArray(SPECIES, index, 0);
+        return indices(i -> first + 2 * i);
     }
 
     /** Indices {@code from, from + 1, ..., from + L / 2 - 1, L + from, ..., L + from + L / 2 - 1} into two vectors. */
     private static FloatVector halves(int from) {
-        float[] index = new float[L];
-        for (int i = 0; i < L; i++) {
-            index[i] = i < L / 2 ? from + i : L + from + i - L / 2;
-        }
-        return FloatVector.fromArray(SPECIES, index, 0);
+        return indices(i -> i < L / 2 ? from + i : L + from + i - L / 2);
     }
 
     /** Indices {@code from, L + from, from + 1, L + from + 1, ...} into the concatenation of two vectors. */
     private static FloatVector interleave(int from) {
+        return indices(i -> i % 2 == 0 ? from + i / 2 : L + from + i / 2);
+    }
+
+    /** The index vector for {@code selectFrom} whose lane {@code i} holds {@code lane.applyAsInt(i)}. */
+    private static FloatVector indices(IntUnaryOperator lane) {
         float[] index = new float[L];
         for (int i = 0; i < L; i++) {
-            index[i] = i % 2 == 0 ? from + i / 2 : L + from + i / 2;
+            index[i] = lane.applyAsInt(i);
         }
         return FloatVector.fromArray(SPECIES, index, 0);
     }
