@@ -2,6 +2,7 @@ package org.nnpan.backend;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.DoubleBinaryOperator;
@@ -553,9 +554,18 @@ public class CpuBackend extends ReferenceBackend {
         }
     }
 
-    /** γ or β of channel {@code c}, or {@code dflt} when absent. */
-    private static float channelValue(Tensor t, int c, float dflt) {
-        return t == null ? dflt : t.storage().segment().getAtIndex(F, t.offset() + (long) c * t.strides()[0]);
+    /**
+     * γ or β per channel, or {@code dflt} for every channel when absent. Read before the channel tasks, so their loops
+     * hold no tensor accessors: inside them C2 compiled each segment access's checks into a large method that
+     * deoptimised once the first layers' channel ranges came in.
+     */
+    private static float[] channelValues(Tensor t, int channels, float dflt) {
+        if (t == null) {
+            float[] values = new float[channels];
+            Arrays.fill(values, dflt);
+            return values;
+        }
+        return t.toFloatArray();
     }
 
     @Override
@@ -581,15 +591,24 @@ public class CpuBackend extends ReferenceBackend {
         Tensor mean = alloc(DType.F32, layout.channels());
         Tensor invStd = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
-        Parallel.get().balancedFor(layout.channels(), 1, (lo, hi) -> {
+        int channels = layout.channels();
+        float[] g = channelValues(gamma, channels, 1f);
+        float[] b = channelValues(beta, channels, 0f);
+        float[] means = new float[channels];
+        float[] invStds = new float[channels];
+        MemorySegment xs = x.storage().segment();
+        long xOffset = x.offset();
+        MemorySegment ys = y.storage().segment();
+        Parallel.get().balancedFor(channels, 1, (lo, hi) -> {
             float[] stats = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
-                kernel.forward(layout, ch, x.storage().segment(), x.offset(), y.storage().segment(), 0, eps,
-                        channelValue(gamma, ch, 1f), channelValue(beta, ch, 0f), relu, stats);
-                mean.storage().segment().setAtIndex(F, ch, stats[0]);
-                invStd.storage().segment().setAtIndex(F, ch, stats[1]);
+                kernel.forward(layout, ch, xs, xOffset, ys, 0, eps, g[ch], b[ch], relu, stats);
+                means[ch] = stats[0];
+                invStds[ch] = stats[1];
             }
         });
+        MemorySegment.copy(means, 0, mean.storage().segment(), F, 0, channels);
+        MemorySegment.copy(invStds, 0, invStd.storage().segment(), F, 0, channels);
         return new Tensor[] {y, mean, invStd};
     }
 
@@ -623,23 +642,34 @@ public class CpuBackend extends ReferenceBackend {
         Tensor gGamma = alloc(DType.F32, layout.channels());
         Tensor gBeta = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
-        Parallel.get().balancedFor(layout.channels(), 1, (lo, hi) -> {
+        int channels = layout.channels();
+        float[] means = mean.toFloatArray();
+        float[] invStds = invStd.toFloatArray();
+        float[] g = channelValues(gamma, channels, 1f);
+        float[] b = channelValues(beta, channels, 0f); // also without ReLU: never null, so no branch guards its reads
+        float[] gammaGrads = new float[channels];
+        float[] betaGrads = new float[channels];
+        MemorySegment gys = gy.storage().segment();
+        long gyOffset = gy.offset();
+        MemorySegment xs = x.storage().segment();
+        long xOffset = x.offset();
+        MemorySegment gxs = gx.storage().segment();
+        Parallel.get().balancedFor(channels, 1, (lo, hi) -> {
             float[] grads = new float[2];
             for (int ch = (int) lo; ch < hi; ch++) {
-                float m = mean.storage().segment().getAtIndex(F, ch);
-                float is = invStd.storage().segment().getAtIndex(F, ch);
-                float g = channelValue(gamma, ch, 1f);
                 if (relu) {
-                    kernel.backwardRelu(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(),
-                            x.offset(), gx.storage().segment(), 0, m, is, g, channelValue(beta, ch, 0f), grads);
+                    kernel.backwardRelu(layout, ch, gys, gyOffset, xs, xOffset, gxs, 0, means[ch], invStds[ch], g[ch],
+                            b[ch], grads);
                 } else {
-                    kernel.backward(layout, ch, gy.storage().segment(), gy.offset(), x.storage().segment(),
-                            x.offset(), gx.storage().segment(), 0, m, is, g, grads);
+                    kernel.backward(layout, ch, gys, gyOffset, xs, xOffset, gxs, 0, means[ch], invStds[ch], g[ch],
+                            grads);
                 }
-                gGamma.storage().segment().setAtIndex(F, ch, grads[0]);
-                gBeta.storage().segment().setAtIndex(F, ch, grads[1]);
+                gammaGrads[ch] = grads[0];
+                betaGrads[ch] = grads[1];
             }
         });
+        MemorySegment.copy(gammaGrads, 0, gGamma.storage().segment(), F, 0, channels);
+        MemorySegment.copy(betaGrads, 0, gBeta.storage().segment(), F, 0, channels);
         return new Tensor[] {gx, gGamma, gBeta};
     }
 
