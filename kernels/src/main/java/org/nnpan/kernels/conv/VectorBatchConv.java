@@ -463,23 +463,33 @@ final class VectorBatchConv implements BatchConv {
             float[] tile = TASK.floats(TILE, MR * NR);
             for (long b = start; b < end; b++) {
                 image.load(x, xOffset + b * g.inputSize());
-                long yImage = yOffset + b * outChannels * outHW;
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    // The first block overwrites the output; later ones accumulate onto it.
-                    boolean accumulate = pc > 0;
-                    for (int q = 0; q < outChannels; q += NR) {
-                        int panel = q * k + pc * NR;
-                        for (int n0 = 0; n0 < outHW; n0 += MR) {
-                            SgemmKernel.multiplyInPlaceA(kc, image.data, positions, n0, taps, pc, packedWeight,
-                                    panel, tile);
-                            storeTransposed(tile, Math.min(MR, outHW - n0), Math.min(NR, outChannels - q),
-                                    accumulate, y, yImage + (long) q * outHW + n0, outHW);
-                        }
-                    }
-                }
+                convolveTransposedImage(image.data, taps, positions, packedWeight, k, outChannels, outHW, tile, y,
+                        yOffset + b * outChannels * outHW);
             }
         });
+    }
+
+    /**
+     * One staged image of {@link #convolveTransposed} into its output at {@code yImage}. A method of its own, called per
+     * image, so that C2 compiles it within a scoring run's first calls: as the body of the per-chunk task (a few dozen
+     * calls per run) it reached C2 only in calls 5 or 6, first by on-stack replacement and then again whole.
+     */
+    private static void convolveTransposedImage(float[] image, int[] taps, int[] positions, float[] packedWeight,
+                                                int k, int outChannels, int outHW, float[] tile, MemorySegment y,
+                                                long yImage) {
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            // The first block overwrites the output; later ones accumulate onto it.
+            boolean accumulate = pc > 0;
+            for (int q = 0; q < outChannels; q += NR) {
+                int panel = q * k + pc * NR;
+                for (int n0 = 0; n0 < outHW; n0 += MR) {
+                    SgemmKernel.multiplyInPlaceA(kc, image, positions, n0, taps, pc, packedWeight, panel, tile);
+                    storeTransposed(tile, Math.min(MR, outHW - n0), Math.min(NR, outChannels - q), accumulate, y,
+                            yImage + (long) q * outHW + n0, outHW);
+                }
+            }
+        }
     }
 
     /**
