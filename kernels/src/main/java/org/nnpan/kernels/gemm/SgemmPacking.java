@@ -27,7 +27,9 @@ final class SgemmPacking {
 
     /**
      * Packs {@code op(A)[i0 : i0+mc, p0 : p0+kc]} as consecutive {@code MR x kc} panels, each stored column by
-     * column (the {@code MR} values of one k step are adjacent).
+     * column (the {@code MR} values of one k step are adjacent). Each kind of panel is a method of its own: a
+     * classifier's few, long calls reached C2 late, by on-stack replacement per loop and then whole; as small methods
+     * only the kinds a model uses are compiled, each a fraction of the whole.
      */
     static void packA(boolean trans, MemorySegment matrix, long aOffset, int lda,
                       int i0, int mc, int p0, int kc, float[] dst) {
@@ -39,25 +41,41 @@ final class SgemmPacking {
             int panel = r * kc;
             long src = aOffset + (i0 + r) * rowStride + p0 * colStride;
             if (mc - r < MR) {
-                Arrays.fill(dst, panel, panel + MR * kc, 0f);
-                for (int p = 0; p < kc; p++) {
-                    for (int i = 0; i < mc - r; i++) {
-                        dst[panel + p * MR + i] = a.getAtIndex(F32, src + p * colStride + i * rowStride);
-                    }
-                }
+                packPartialPanelA(a, src, rowStride, colStride, mc - r, kc, dst, panel);
             } else if (trans) {
-                for (int p = 0; p < kc; p++) {
-                    long s = src + p * colStride;
-                    for (int i = 0; i < MR; i++) {
-                        dst[panel + p * MR + i] = a.getAtIndex(F32, s + i);
-                    }
-                }
+                packPanelAColumns(a, src, colStride, kc, dst, panel);
             } else {
-                for (int p = 0; p < kc; p++) {
-                    for (int i = 0; i < MR; i++) {
-                        dst[panel + p * MR + i] = a.getAtIndex(F32, src + p + i * rowStride);
-                    }
-                }
+                packPanelARows(a, src, rowStride, kc, dst, panel);
+            }
+        }
+    }
+
+    /** An A panel of {@code rows < MR} rows, zero below them. */
+    private static void packPartialPanelA(MemorySegment a, long src, long rowStride, long colStride, int rows, int kc,
+                                          float[] dst, int panel) {
+        Arrays.fill(dst, panel, panel + MR * kc, 0f);
+        for (int p = 0; p < kc; p++) {
+            for (int i = 0; i < rows; i++) {
+                dst[panel + p * MR + i] = a.getAtIndex(F32, src + p * colStride + i * rowStride);
+            }
+        }
+    }
+
+    /** A full A panel of a transposed {@code A}: each k step's {@code MR} values are adjacent in memory. */
+    private static void packPanelAColumns(MemorySegment a, long src, long colStride, int kc, float[] dst, int panel) {
+        for (int p = 0; p < kc; p++) {
+            long s = src + p * colStride;
+            for (int i = 0; i < MR; i++) {
+                dst[panel + p * MR + i] = a.getAtIndex(F32, s + i);
+            }
+        }
+    }
+
+    /** A full A panel of a row-major {@code A}: each k step's {@code MR} values are a row stride apart. */
+    private static void packPanelARows(MemorySegment a, long src, long rowStride, int kc, float[] dst, int panel) {
+        for (int p = 0; p < kc; p++) {
+            for (int i = 0; i < MR; i++) {
+                dst[panel + p * MR + i] = a.getAtIndex(F32, src + p + i * rowStride);
             }
         }
     }
