@@ -2,7 +2,7 @@
 """Where a fresh JVM's JIT compiles fall among nnpan's first calls: C2 compiles per window of calls, under JFR.
 
     benchmarks/warmup_compiles.py [--workload snip] [--model resnet32] [--calls 30] [--runs 2]
-                                  [--jar engine/target/nnpan-engine.jar] [--options="-XX:... -XX:..." ...]
+                                  [--jar engine/target/nnpan-engine.jar] [--options="-XX:... -XX:..." ...] [--top N]
 
 Each run starts one JVM (the options of one --options entry, or the defaults), records JFR's compilation events,
 times --calls calls of `bench --warmup 0` (100 images, 2 threads) and places every compile on the calls' time line
@@ -11,7 +11,9 @@ and the C2 (tier 4) compiles that started in it: how many, their code size, thei
 follow scoring_rounds.py's reading: calls 1-3 (its warm-up), 4-18 (its 15 timed calls) and the rest. Compile counts
 and code sizes are the steady measure on a drifting machine; wall times and compile seconds drift with it. With
 several --options entries the runs alternate between them (write --options="-XX:..." with the "=", since the value
-starts with a dash; --options= alone is the defaults).
+starts with a dash; --options= alone is the defaults). --top N lists each run's N costliest C2 compiles in calls 4-18
+(call, compile seconds, code size, method; OSR marks an on-stack replacement): which methods to make cheaper to compile,
+or to compile sooner.
 """
 import argparse
 import datetime
@@ -65,6 +67,7 @@ def run_once(jar, options, workload, model, calls, tmp):
     for ms in row["millis"]:
         starts.append(starts[-1] + ms / 1000.0)
     compiles = [[0, 0, 0.0] for _ in WINDOWS]
+    measured = []  # (seconds, call, on-stack replacement, code size, method) of each C2 compile in calls 4-18
     for e in events["recording"]["events"]:
         v = e["values"]
         if v["compileLevel"] != 4:
@@ -75,7 +78,11 @@ def run_once(jar, options, workload, model, calls, tmp):
                 compiles[w][0] += 1
                 compiles[w][1] += v["codeSize"]
                 compiles[w][2] += seconds(v["duration"])
-    return row["millis"], compiles
+                if lo == 3:
+                    call = next(i for i in range(lo, hi) if t < starts[i + 1]) + 1
+                    method = v["method"]["type"]["name"].split("/")[-1] + "." + v["method"]["name"]
+                    measured.append((seconds(v["duration"]), call, v["isOsr"], v["codeSize"], method))
+    return row["millis"], compiles, sorted(measured, reverse=True)
 
 
 def main():
@@ -87,6 +94,7 @@ def main():
     p.add_argument("--jar", default=os.path.join(ROOT, "engine", "target", "nnpan-engine.jar"))
     p.add_argument("--options", action="append",
                    help='JVM options of one configuration, as --options="-XX:..." (repeat to compare)')
+    p.add_argument("--top", type=int, default=0, help="also list each run's N costliest C2 compiles in calls 4-18")
     a = p.parse_args()
     if a.calls < 19:
         sys.exit("--calls must be at least 19 (the windows are calls 1-3, 4-18 and the rest)")
@@ -94,12 +102,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(1, a.runs + 1):
             for options in configs:
-                millis, compiles = run_once(a.jar, options, a.workload, a.model, a.calls, tmp)
+                millis, compiles, measured = run_once(a.jar, options, a.workload, a.model, a.calls, tmp)
                 cells = []
                 for (lo, hi, name), (n, size, secs) in zip(WINDOWS, compiles):
                     cells.append("%s: median %.0f ms, C2 %d compiles %d KB %.2f s" % (
                         name, statistics.median(millis[lo:hi]), n, size // 1024, secs))
                 print("run %d [%s] %s" % (r, options or "defaults", "; ".join(cells)), flush=True)
+                for secs, call, osr, size, method in measured[:a.top]:
+                    print("  call %2d  %.3f s  %6d B  %s%s" % (call, secs, size, method, " (OSR)" if osr else ""))
 
 
 if __name__ == "__main__":
