@@ -152,7 +152,7 @@ final class VectorBatchConv implements BatchConv {
             for (long b = first; b < (long) batch * (chunk + 1) / chunks; b++) {
                 image.load(x, xOffset + b * g.inputSize());
                 transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, copy, channelStarts,
-                        transposed);
+                        transposed, 0);
                 for (int p0 = 0; p0 < outHW; p0 += depth) {
                     int kc = Math.min(depth, outHW - p0);
                     // The chunk's first tiles start its block of sums (every chunk has an image, and its first
@@ -233,17 +233,17 @@ final class VectorBatchConv implements BatchConv {
     /**
      * {@code gY^T} of the image whose {@code gY} starts at element {@code offset} of {@code gradient}, as the kernel's B
      * panels: per {@code NR} output channels, an {@code outHW x NR} panel stored position by position (panel
-     * {@code q / NR} at {@code q * outHW}); channels past {@code channels} are zero. The image's {@code gY} is copied
-     * into {@code copy} in one bulk copy, then each position's {@code L} channels are one gather (lanes
+     * {@code q / NR} at {@code to + q * outHW}); channels past {@code channels} are zero. The image's {@code gY} is
+     * copied into {@code copy} in one bulk copy, then each position's {@code L} channels are one gather (lanes
      * {@code channelStarts} apart) and one vector store: element by element it was a tenth of a 32-channel 16x16 weight
-     * gradient. Channels of a last partial vector go one by one.
+     * gradient. Channels of a last partial vector go one by one. Shared with {@link WinogradConv}'s weight gradient.
      */
-    private static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW, float[] copy,
-                                          int[] channelStarts, float[] transposed) {
+    static void transposeGradient(MemorySegment gradient, long offset, int channels, int outHW, float[] copy,
+                                  int[] channelStarts, float[] transposed, int to) {
         MemorySegment.copy(NativeSegments.typed(gradient), F32, offset * Float.BYTES, copy, 0, channels * outHW);
         int channelsPadded = Math.ceilDiv(channels, NR) * NR;
         for (int q = 0; q < channelsPadded; q += NR) {
-            int panel = q * outHW;
+            int panel = to + q * outHW;
             for (int c0 = q; c0 < q + NR; c0 += L) {
                 if (c0 + L <= channels) {
                     for (int p = 0; p < outHW; p++) {
@@ -262,7 +262,7 @@ final class VectorBatchConv implements BatchConv {
     }
 
     /** {@code 0, outHW, 2 outHW, ...}: where consecutive channels' rows of one image's {@code gY} start. */
-    private static int[] channelStarts(int outHW) {
+    static int[] channelStarts(int outHW) {
         int[] starts = new int[L];
         for (int i = 0; i < L; i++) {
             starts[i] = i * outHW;

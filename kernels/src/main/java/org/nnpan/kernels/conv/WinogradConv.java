@@ -17,8 +17,9 @@ import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.kernels.parallel.ThreadScratch;
 
 /**
- * {@link BatchConv} that runs 3x3, stride-1, padding-1 convolutions (forward and input gradient) by Winograd's minimal
- * filtering F(2x2, 3x3) and hands every other geometry, and every weight gradient, to the direct kernel it wraps.
+ * {@link BatchConv} that runs 3x3, stride-1, padding-1 convolutions (forward, input gradient and, on the larger
+ * layers, weight gradient) by Winograd's minimal filtering F(2x2, 3x3) and hands every other geometry to the direct
+ * kernel it wraps.
  *
  * <p>Each 2x2 block of output positions (a tile) reads a 4x4 block of the padded input {@code d}. With the weight
  * transformed once per call, {@code U = G g G^T} (16 values per output and input channel), and each input tile
@@ -34,11 +35,13 @@ import org.nnpan.kernels.parallel.ThreadScratch;
  * {@code W / 2} tiles divide {@code L} (2, 4, 8, 16, 32 with 16 lanes) and an even height. One panel of {@code NR}
  * tiles at a time is transformed ({@code [channel][xi][tile]}, written in one run per channel, at most 1 MB), read
  * in place by the register kernel ({@link SgemmKernel#multiplyInPlaceB}) for every {@code MR} output channels, and
- * the 16 product tiles are transformed back and stored at once.
+ * the 16 product tiles are transformed back and stored at once. The weight gradient is the adjoint of the same
+ * transforms ({@link #weightGradient}).
  *
  * <p>Numerics: not bit-identical to the direct kernel (the sums are regrouped), but every output element is computed
  * by one thread with a fixed sequence of operations that depends on neither the thread count nor the batch split, so
- * results are reproducible run to run and across thread counts. Against a float64 reference the error stays within a
+ * results are reproducible run to run and across thread counts (the weight gradient's per-chunk sums, as the direct
+ * kernel's, depend on the thread count only). Against a float64 reference the error stays within a
  * few units of float32 rounding of the output's magnitude (see {@code WinogradConvTest}). Set the system property
  * {@code nnpan.winograd=off} to use the direct kernel everywhere ({@link BatchConvs}).
  */
@@ -61,6 +64,8 @@ final class WinogradConv implements BatchConv {
      * session, paired calls).
      */
     private static final int MIN_CHANNELS_VECTOR_STAGED = 32;
+    /** Positions of the smallest map whose weight gradient this class computes ({@link #handlesWeightGrad}). */
+    private static final int MIN_WEIGHT_GRAD_POSITIONS = 64;
     /** Output channels per piece of the weight transform's parallel loop: one register-tile panel. */
     private static final int TRANSFORM_GRAIN = MR;
     /**
@@ -93,6 +98,8 @@ final class WinogradConv implements BatchConv {
     private static final ThreadScratch CALL = new ThreadScratch();
     private static final int WEIGHT = 0;
     private static final int TRANSFORMED_WEIGHT = 1;
+    /** The weight gradient's per-chunk sums {@code dU^T}. */
+    private static final int PARTIAL_SUMS = 2;
     /** Buffers of one parallel task. */
     private static final ThreadScratch TASK = new ThreadScratch();
     private static final int PLANES = 0;
@@ -102,6 +109,13 @@ final class WinogradConv implements BatchConv {
     private static final int OUTPUT = 4;
     /** Indices of the 16 product tiles {@code M[xi]}, one per transformed position. */
     private static final int TILES = 5;
+    /** The weight gradient's buffers: one image's {@code gY}, a block's {@code gY^T}, a panel's transformed {@code gY}. */
+    private static final int GRADIENT_COPY = 21;
+    private static final int TRANSPOSED_GRADIENT = 22;
+    private static final int TRANSFORMED_GRADIENT = 23;
+    /** Panels of tiles the weight gradient transforms before multiplying them, and the tiles they hold. */
+    private static final int GROUP_PANELS = 4;
+    private static final int GROUP_DEPTH = GROUP_PANELS * NR;
 
     private final BatchConv direct;
     private final boolean wherever;
@@ -134,6 +148,20 @@ final class WinogradConv implements BatchConv {
         }
         int min = stagedByVectors(g.height(), g.width()) ? MIN_CHANNELS_VECTOR_STAGED : MIN_CHANNELS;
         return g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+    }
+
+    /**
+     * Whether this class computes the weight gradient of geometry {@code g} with {@code out} output channels itself:
+     * where it {@link #handles} the forward with at least {@link #MIN_CHANNELS} channels on both sides, on maps of at
+     * least {@link #MIN_WEIGHT_GRAD_POSITIONS} positions. Measured against the direct kernel (paired calls, two threads
+     * unless said, eighteenth session): ResNet's 64-channel 8x8 layers 0.76x its time on one thread and 0.80-0.88x on
+     * two, VGG's 64-channel 32x32 0.95x, 128-channel 16x16 0.80x and 256-channel 8x8 0.84x; ResNet's 32-channel 16x16
+     * layers 1.03-1.16x and VGG's 256-channel 4x4 1.44x (a chunk's 16 x 256 x 256 sums for 4 tiles an image), so
+     * those stay direct.
+     */
+    static boolean handlesWeightGrad(ConvGeometry g, int out) {
+        return handles(g, out) && g.channels() >= MIN_CHANNELS && out >= MIN_CHANNELS
+                && g.height() * g.width() >= MIN_WEIGHT_GRAD_POSITIONS;
     }
 
     /**
@@ -182,7 +210,235 @@ final class WinogradConv implements BatchConv {
     @Override
     public void weightGrad(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                            MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
-        direct.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+        if (!(wherever ? fits(g) : handlesWeightGrad(g, outChannels))) {
+            direct.weightGrad(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+            return;
+        }
+        VectorBatchConv.requireNative(KERNEL, x, "x", gy, "gy", gw, "gw");
+        weightGradient(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
+    }
+
+    /**
+     * The weight gradient as the adjoint of {@link #convolve}: {@code y = A^T [(G g G^T) . (B^T d B)] A} per tile gives
+     * {@code dg = G^T [sum over tiles of (B^T d B) . (A gY A^T)] G}. Per panel of {@code NR} tiles, {@code V = B^T d B}
+     * is the forward's input transform and {@code M = A gY A^T} is computed from {@code gY^T} with output channels in
+     * the lanes, laid out as the register kernel's B panels; then per transformed position {@code xi}, every {@code MR}
+     * input channels (V read in place as the A panel) times every {@code NR} output channels gives a tile of
+     * {@code dU^T[xi]}, added into the chunk's sums. The chunks' sums are added in chunk order and transformed back in
+     * double, rounded once. 16 products of {@code in x out x tiles} instead of the direct kernel's 36.
+     */
+    private static void weightGradient(ConvGeometry g, int batch, int out, MemorySegment x, long xOffset,
+                                       MemorySegment gy, long gyOffset, MemorySegment gw, long gwOffset) {
+        Tiling tiling = new Tiling(g, out);
+        int in = tiling.in;
+        int inPadded = Math.ceilDiv(in, MR) * MR;
+        int outPadded = Math.ceilDiv(out, NR) * NR;
+        int hw = g.height() * g.width();
+        int blocks = Math.ceilDiv(batch, tiling.imagesPerBlock);
+        int chunks = ChunkSums.count(blocks, Parallel.poolCanAccess(x, gy));
+        int sumSize = 16 * inPadded * outPadded;
+        float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
+        Parallel.get().forEachChunk(chunks, chunk -> {
+            float[] planes = TASK.floats(PLANES, 4 * in * tiling.planeSize);
+            int slotSize = in * 16 * NR;
+            float[] v = TASK.floats(TRANSFORMED_INPUT, GROUP_PANELS * slotSize);
+            float[] copy = TASK.floats(GRADIENT_COPY, out * hw);
+            float[] transposed = TASK.floats(TRANSPOSED_GRADIENT, tiling.imagesPerBlock * outPadded * hw);
+            float[] m = TASK.floats(TRANSFORMED_GRADIENT, 16 * outPadded * GROUP_DEPTH);
+            Group group = new Group(in, inPadded, outPadded, v, m, TASK.floats(PRODUCT, MR * NR), partial,
+                    chunk * sumSize);
+            int[] channelStarts = VectorBatchConv.channelStarts(hw);
+            long first = (long) blocks * chunk / chunks;
+            for (long block = first; block < (long) blocks * (chunk + 1) / chunks; block++) {
+                int b0 = Math.toIntExact(block * tiling.imagesPerBlock);
+                int images = Math.min(tiling.imagesPerBlock, batch - b0);
+                stage(tiling, x, xOffset + b0 * g.inputSize(), images, planes);
+                for (int k = 0; k < images; k++) {
+                    VectorBatchConv.transposeGradient(gy, gyOffset + (long) (b0 + k) * out * hw, out, hw, copy,
+                            channelStarts, transposed, k * outPadded * hw);
+                }
+                int tiles = tiling.tiles(images);
+                for (int t0 = 0; t0 < tiles; t0 += NR) {
+                    int count = Math.min(NR, tiles - t0);
+                    transformInput(tiling, planes, t0, count, v, group.panels * slotSize);
+                    transformGradient(tiling, transposed, outPadded, t0, count, m, group.depth);
+                    group.added(count);
+                }
+            }
+            group.flush();
+        });
+        ChunkSums.addInto(partial, chunks, sumSize, sumSize);
+        float[] weight = CALL.floats(WEIGHT, out * in * 9);
+        Parallel.get().balancedFor(out, TRANSFORM_GRAIN, (start, end) -> {
+            for (int o = (int) start; o < end; o++) {
+                for (int c = 0; c < in; c++) {
+                    transformFilterGradient(partial, c * outPadded + o, inPadded * outPadded, weight, (o * in + c) * 9);
+                }
+            }
+        });
+        MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, out * in * 9);
+    }
+
+    /**
+     * A chunk's transformed panels not yet multiplied: up to {@link #GROUP_PANELS} panels of {@code V} (one slot of
+     * {@code in * 16 * NR} floats each) and their tiles' rows of {@code M}, {@link #GROUP_DEPTH} deep, so each register
+     * tile runs a chain over up to that many tiles (one panel's 32 left the kernel's set-up and the tile adds a fifth of
+     * the time).
+     */
+    private static final class Group {
+        final int in;
+        final int inPadded;
+        final int outPadded;
+        final float[] v;
+        final float[] m;
+        final float[] tile;
+        final float[] sums;
+        final int sum;
+        /** Row {@code c} of a slot's panel {@code xi} is at {@code rows[c] + columns[xi * GROUP_DEPTH + k]}. */
+        final int[] rows;
+        final int[] columns = new int[16 * GROUP_DEPTH];
+        int panels;
+        /** Tiles (rows of {@code M}) held. */
+        int depth;
+        /** Whether the chunk's sums hold nothing yet: the first flush writes every tile of them. */
+        boolean first = true;
+
+        Group(int in, int inPadded, int outPadded, float[] v, float[] m, float[] tile, float[] sums, int sum) {
+            this.in = in;
+            this.inPadded = inPadded;
+            this.outPadded = outPadded;
+            this.v = v;
+            this.m = m;
+            this.tile = tile;
+            this.sums = sums;
+            this.sum = sum;
+            // Rows past the last channel repeat it (their results are never kept).
+            rows = new int[inPadded];
+            for (int c = 0; c < inPadded; c++) {
+                rows[c] = Math.min(c, in - 1) * 16 * NR;
+            }
+        }
+
+        /** Records a panel of {@code count} tiles just transformed into the next slot; multiplies when full. */
+        void added(int count) {
+            int slot = panels * in * 16 * NR;
+            for (int xi = 0; xi < 16; xi++) {
+                for (int p = 0; p < count; p++) {
+                    columns[xi * GROUP_DEPTH + depth + p] = slot + xi * NR + p;
+                }
+            }
+            panels++;
+            depth += count;
+            if (panels == GROUP_PANELS) {
+                flush();
+            }
+        }
+
+        /**
+         * For each position {@code xi}, every {@code MR} input channels times every {@code NR} output channels of
+         * {@code V^T M} over the group's tiles, added into (the first time, written to) the chunk's sums
+         * {@code dU^T[xi]} ({@code inPadded x outPadded} each).
+         */
+        void flush() {
+            if (depth == 0) {
+                return;
+            }
+            for (int xi = 0; xi < 16; xi++) {
+                for (int ic = 0; ic < inPadded; ic += MR) {
+                    for (int q = 0; q < outPadded; q += NR) {
+                        SgemmKernel.multiplyInPlaceA(depth, v, rows, ic, columns, xi * GROUP_DEPTH, m,
+                                (xi * outPadded + q) * GROUP_DEPTH, tile);
+                        int at = sum + (xi * inPadded + ic) * outPadded + q;
+                        if (first) {
+                            SgemmKernel.startTile(tile, sums, at, outPadded);
+                        } else {
+                            SgemmKernel.addTile(tile, sums, at, outPadded);
+                        }
+                    }
+                }
+            }
+            first = false;
+            panels = 0;
+            depth = 0;
+        }
+    }
+
+    /**
+     * {@code M = A gY A^T} of the {@code count} tiles from tile {@code t0} of the block, whose {@code gY^T} is in
+     * {@code transposed} (image {@code k} at {@code k * outPadded * hw}, as {@link VectorBatchConv#transposeGradient}
+     * lays it out), as rows {@code row ..} of the register kernel's B panels: position {@code xi}'s panel of output
+     * channels {@code q .. q + NR} at {@code (xi * outPadded + q) * GROUP_DEPTH}. {@code A gY} has the rows g0,
+     * g0 + g1, g0 - g1 and -g1 of the 2x2 gradient tile, and each row {@code (a, b)} becomes {@code (a, a + b, a - b,
+     * -b)}.
+     */
+    private static void transformGradient(Tiling tl, float[] transposed, int outPadded, int t0, int count, float[] m,
+                                          int row) {
+        int w = tl.tilesPerRow;
+        int width = tl.g.width();
+        int hw = tl.g.height() * width;
+        int position = outPadded * GROUP_DEPTH;
+        for (int p = 0; p < count; p++) {
+            int t = t0 + p;
+            int k = t / tl.tilesPerImage;
+            int th = t % tl.tilesPerImage / w;
+            int tw = t % w;
+            int top = (2 * th * width + 2 * tw) * NR;
+            int bottom = top + width * NR;
+            for (int q = 0; q < outPadded; q += NR) {
+                int panel = k * outPadded * hw + q * hw;
+                for (int half = 0; half < NR; half += L) {
+                    FloatVector g00 = FloatVector.fromArray(SPECIES, transposed, panel + top + half);
+                    FloatVector g01 = FloatVector.fromArray(SPECIES, transposed, panel + top + NR + half);
+                    FloatVector g10 = FloatVector.fromArray(SPECIES, transposed, panel + bottom + half);
+                    FloatVector g11 = FloatVector.fromArray(SPECIES, transposed, panel + bottom + NR + half);
+                    int at = q * GROUP_DEPTH + (row + p) * NR + half;
+                    gradientRow(g00, g01, m, at, position);
+                    gradientRow(g00.add(g10), g01.add(g11), m, at + 4 * position, position);
+                    gradientRow(g00.sub(g10), g01.sub(g11), m, at + 8 * position, position);
+                    gradientRow(g10.neg(), g11.neg(), m, at + 12 * position, position);
+                }
+            }
+        }
+    }
+
+    /** Row {@code (a, a + b, a - b, -b)} of {@code M}, its four positions {@code position} floats apart. */
+    private static void gradientRow(FloatVector a, FloatVector b, float[] m, int at, int position) {
+        a.intoArray(m, at);
+        a.add(b).intoArray(m, at + position);
+        a.sub(b).intoArray(m, at + 2 * position);
+        b.neg().intoArray(m, at + 3 * position);
+    }
+
+    /**
+     * {@code G^T dU G} for one output and input channel, {@code dU[xi]} at {@code sums[at + xi * positionSize]}: the
+     * kernel's 3x3 gradient, written to {@code weight[first ..]} row by row. {@code G^T X} has the rows
+     * x0 + (x1 + x2) / 2, (x1 - x2) / 2 and (x1 + x2) / 2 + x3 of a 4-row {@code X}; computed in double and rounded
+     * once.
+     */
+    private static void transformFilterGradient(float[] sums, int at, int positionSize, float[] weight, int first) {
+        double[] du = new double[16];
+        for (int xi = 0; xi < 16; xi++) {
+            du[xi] = sums[at + xi * positionSize];
+        }
+        double[] rows = new double[12];
+        for (int j = 0; j < 4; j++) {
+            double x0 = du[j];
+            double x1 = du[4 + j];
+            double x2 = du[8 + j];
+            double x3 = du[12 + j];
+            rows[j] = x0 + 0.5 * (x1 + x2);
+            rows[4 + j] = 0.5 * (x1 - x2);
+            rows[8 + j] = 0.5 * (x1 + x2) + x3;
+        }
+        for (int r = 0; r < 3; r++) {
+            double x0 = rows[4 * r];
+            double x1 = rows[4 * r + 1];
+            double x2 = rows[4 * r + 2];
+            double x3 = rows[4 * r + 3];
+            weight[first + 3 * r] = (float) (x0 + 0.5 * (x1 + x2));
+            weight[first + 3 * r + 1] = (float) (0.5 * (x1 - x2));
+            weight[first + 3 * r + 2] = (float) (0.5 * (x1 + x2) + x3);
+        }
     }
 
     /**
@@ -261,7 +517,7 @@ final class WinogradConv implements BatchConv {
                 long yBlock = yOffset + (long) b0 * out * g.height() * g.width();
                 int tiles = tiling.tiles(images);
                 for (int t0 = 0; t0 < tiles; t0 += NR) {
-                    transformInput(tiling, planes, t0, Math.min(NR, tiles - t0), v);
+                    transformInput(tiling, planes, t0, Math.min(NR, tiles - t0), v, 0);
                     multiplyAndTransformOutput(tiling, u, v, products, t0, tiles, y, yBlock);
                 }
             }
@@ -320,10 +576,10 @@ final class WinogradConv implements BatchConv {
     /**
      * {@code V = B^T d B} of the {@code count <= NR} tiles from tile {@code first} of the staged block, as one B panel
      * of the register kernel per transformed position {@code xi}: row {@code c} of panel {@code xi} at
-     * {@code (c * 16 + xi) * NR}, so the transform writes each channel's 16 rows in one run (tiles past {@code count}
-     * hold values never stored).
+     * {@code to + (c * 16 + xi) * NR}, so the transform writes each channel's 16 rows in one run (tiles past
+     * {@code count} hold values never stored).
      */
-    private static void transformInput(Tiling tl, float[] planes, int first, int count, float[] v) {
+    private static void transformInput(Tiling tl, float[] planes, int first, int count, float[] v, int to) {
         int w = tl.tilesPerRow;
         for (int lane0 = 0; lane0 < count; lane0 += L) {
             int t0 = first + lane0;
@@ -343,7 +599,7 @@ final class WinogradConv implements BatchConv {
                 int eo = ee + tl.planeSize;
                 int oe = eo + tl.planeSize;
                 int oo = oe + tl.planeSize;
-                int at = c * 16 * NR + lane0;
+                int at = to + c * 16 * NR + lane0;
                 // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3, where row i of d is image row 2 th + i - 1:
                 // the odd rows of tile row th - 1 and th (i = 0, 2), the even rows of th and th + 1 (i = 1, 3).
                 transformRow(planes, oe - w, oo - w, topLeft, top, topRight, oe, oo, left, all, right, false, v, at);

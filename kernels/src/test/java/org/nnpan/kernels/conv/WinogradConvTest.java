@@ -64,6 +64,31 @@ class WinogradConvTest {
         }
     }
 
+    /**
+     * The weight gradient, the adjoint of the forward's transforms, against the float64 reference on random shapes and
+     * batches (up to 3 threads, so several chunks' sums are added), within the forward's bound (measured worst case
+     * about {@code 3.5e-7} of the largest gradient).
+     */
+    @Test
+    void weightGradientMatchesTheFloat64Reference() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int round = 0; round < 30; round++) {
+            ConvGeometry g = randomGeometry(rnd);
+            int batch = 1 + rnd.nextInt(round % 5 == 4 ? 12 : 4);
+            int out = 8 + rnd.nextInt(40);
+            int threads = 1 + round % 3;
+            float[] x = random(rnd, batch * (int) g.inputSize());
+            float[] gy = random(rnd, batch * out * (int) g.colCols());
+            MemorySegment gw = OffHeap.zeros(out * (int) g.colRows());
+            Parallel.callWith(threads, () -> {
+                winograd.weightGrad(g, batch, out, OffHeap.copy(x), 0, OffHeap.copy(gy), 0, gw, 0);
+                return null;
+            });
+            assertClose(g + " x " + out + ", batch " + batch + ", " + threads + " threads: weight grad",
+                    referenceWeightGrad(g, batch, out, x, gy), gw);
+        }
+    }
+
     /** Every output element is computed alone: the thread count and the images around it change no bit. */
     @Test
     void resultsDoNotDependOnThreadsOrBatchSplit() {
@@ -125,6 +150,12 @@ class WinogradConvTest {
         assertFalse(WinogradConv.handles(new ConvGeometry(16, l, l, 3, 3, 1, 1, 1, 1), 16), "16 channels");
         assertTrue(WinogradConv.handles(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 512), "256 -> 512 channels");
         assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
+        assertTrue(WinogradConv.handlesWeightGrad(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 1, 1), 64),
+                "ResNet's 8x8 weight gradients");
+        assertFalse(WinogradConv.handlesWeightGrad(new ConvGeometry(32, l, l, 3, 3, 1, 1, 1, 1), 32),
+                "32-channel weight gradients");
+        assertFalse(WinogradConv.handlesWeightGrad(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 256),
+                "weight gradients on 4x4 maps");
     }
 
     /** A 3x3, stride-1, padding-1 geometry with a width whose tiles per row divide the vector's lanes. */
@@ -171,6 +202,35 @@ class WinogradConvTest {
             }
         }
         return y;
+    }
+
+    /** {@code gW[o][c][t]}: the sum over images and positions of {@code gY[o] * x[c]} shifted by tap {@code t}. */
+    private static double[] referenceWeightGrad(ConvGeometry g, int batch, int out, float[] x, float[] gy) {
+        int c = g.channels();
+        int h = g.height();
+        int wd = g.width();
+        double[] gw = new double[out * c * 9];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                for (int ci = 0; ci < c; ci++) {
+                    for (int t = 0; t < 9; t++) {
+                        double sum = 0;
+                        for (int oh = 0; oh < h; oh++) {
+                            for (int ow = 0; ow < wd; ow++) {
+                                int ih = oh - 1 + t / 3;
+                                int iw = ow - 1 + t % 3;
+                                if (ih >= 0 && ih < h && iw >= 0 && iw < wd) {
+                                    sum += (double) gy[((b * out + o) * h + oh) * wd + ow]
+                                            * x[((b * c + ci) * h + ih) * wd + iw];
+                                }
+                            }
+                        }
+                        gw[(o * c + ci) * 9 + t] += sum;
+                    }
+                }
+            }
+        }
+        return gw;
     }
 
     private static void assertClose(String what, double[] expected, MemorySegment actual) {
