@@ -15,8 +15,9 @@ import org.nnpan.kernels.memory.OffHeap;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
- * Winograd F(2x2, 3x3) against a float64 reference convolution, on random shapes it handles: heights and widths it
- * takes, channel counts on both sides of a register tile and of a 256-deep chain, batches that fill a block partly.
+ * Winograd F(2x2, 3x3) against a float64 reference convolution and weight gradient, on random shapes it handles:
+ * heights and widths it takes, channel counts on both sides of a register tile and of a 256-deep chain, batches that
+ * fill a block partly.
  *
  * <p>The bound, {@code 1e-5} of the output's largest magnitude: each output is a sum over {@code 16 C} products of
  * transformed values (input tiles grow by at most 4x, kernels by 9/4x, and the output transform adds 9 products), so
