@@ -129,56 +129,32 @@ final class VectorBatchConv implements BatchConv {
         int chunks = ChunkSums.count(batch, Parallel.poolCanAccess(x, gy));
         int sumSize = tapsPadded * channelsPadded;
         float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
+        int depth = Math.min(KC, outHW);
+        // At stride 1 the kernel reads runs of consecutive positions (multiplyInPlaceARuns): output rows of a padded
+        // image, or for short rows whole blocks of a staging per kernel column, where consecutive positions are
+        // consecutive floats across rows too.
+        int outW = g.outW();
+        boolean rowRuns = g.strideW() == 1 && outW >= MIN_ROW_RUN && depth % outW == 0;
+        boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
+        // Every thread's staging has the same layout, so its offsets are computed once, here: in the per-chunk task
+        // their loops had C2 compile that task (29-40 KB) within a scoring run's measured calls.
+        StagedImage layout = blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
+        int[] taps = paddedTaps(layout.tapOffsets(), tapsPadded);
+        int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) layout).positionOffsets(outHW);
+        int[] runStarts = rowRuns || blockRuns ? runStarts(layout, outW, outHW, rowRuns ? outW : depth) : null;
+        int[] channelStarts = channelStarts(outHW);
+        int gradientSize = outChannels * outHW;
         Parallel.get().forEachChunk(chunks, chunk -> {
-            int depth = Math.min(KC, outHW);
-            // At stride 1 the kernel reads runs of consecutive positions (multiplyInPlaceARuns): output rows of a
-            // padded image, or for short rows whole blocks of a staging per kernel column, where consecutive
-            // positions are consecutive floats across rows too.
-            int outW = g.outW();
-            boolean rowRuns = g.strideW() == 1 && outW >= MIN_ROW_RUN && depth % outW == 0;
-            boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
             StagedImage image = blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
-            float[] data = image.data();
-            int[] taps = paddedTaps(image.tapOffsets(), tapsPadded);
-            int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) image).positionOffsets(outHW);
-            int[] runStarts = rowRuns || blockRuns ? runStarts(image, outW, outHW, rowRuns ? outW : depth) : null;
-            int gradientSize = outChannels * outHW;
             float[] copy = TASK.floats(GRADIENT_COPY, gradientSize);
             float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
-            int[] channelStarts = channelStarts(outHW);
             float[] tile = TASK.floats(TILE, MR * NR);
             int sum = chunk * sumSize;
             long first = (long) batch * chunk / chunks;
             for (long b = first; b < (long) batch * (chunk + 1) / chunks; b++) {
-                image.load(x, xOffset + b * g.inputSize());
-                transposeGradient(gy, gyOffset + b * gradientSize, outChannels, outHW, copy, channelStarts,
-                        transposed, 0);
-                for (int p0 = 0; p0 < outHW; p0 += depth) {
-                    int kc = Math.min(depth, outHW - p0);
-                    // The chunk's first tiles start its block of sums (every chunk has an image, and its first
-                    // image's first block of positions covers every tile), instead of a zero fill before them.
-                    boolean start = b == first && p0 == 0;
-                    for (int q = 0; q < channelsPadded; q += NR) {
-                        int panel = q * outHW + p0 * NR;
-                        for (int j0 = 0; j0 < k; j0 += MR) {
-                            if (rowRuns) {
-                                SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, runStarts,
-                                        p0 / outW, transposed, panel, tile);
-                            } else if (blockRuns) {
-                                SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, runStarts, p0 / depth,
-                                        transposed, panel, tile);
-                            } else {
-                                SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, positions, p0, transposed, panel,
-                                        tile);
-                            }
-                            if (start) {
-                                SgemmKernel.startTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
-                            } else {
-                                SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
-                            }
-                        }
-                    }
-                }
+                weightGradImage(image, x, xOffset + b * g.inputSize(), gy, gyOffset + b * gradientSize, outChannels,
+                        k, outW, outHW, depth, rowRuns, blockRuns, runStarts, positions, taps, copy, channelStarts,
+                        transposed, channelsPadded, tile, partial, sum, b == first);
             }
         });
         float[] weight = CALL.floats(WEIGHT, outChannels * k);
@@ -197,6 +173,49 @@ final class VectorBatchConv implements BatchConv {
             }
         });
         MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, outChannels * k);
+    }
+
+    /**
+     * One image's contribution to a chunk's sums {@code gW^T} (at {@code sum}, {@code channelsPadded} wide): stages the
+     * image and transposes its {@code gY}, then per block of {@code depth} positions every {@code MR} taps (read in place
+     * from the staged image: as runs of whole output rows with {@code rowRuns}, one run per block with
+     * {@code blockRuns}, else position by position) times every {@code NR} output channels. With {@code first}, the
+     * image's first block of positions starts the sums instead of a zero fill before them (every chunk has an image,
+     * and that block covers every tile). A method of its own, so that the per-chunk task holds only the loop over
+     * images: with the loops here in it, C2 compiled that task whole within a scoring run's measured calls; called per
+     * image, this is compiled in its first calls.
+     */
+    private static void weightGradImage(StagedImage image, MemorySegment x, long xAt, MemorySegment gy, long gyAt,
+                                        int outChannels, int k, int outW, int outHW, int depth, boolean rowRuns,
+                                        boolean blockRuns, int[] runStarts, int[] positions, int[] taps, float[] copy,
+                                        int[] channelStarts, float[] transposed, int channelsPadded, float[] tile,
+                                        float[] partial, int sum, boolean first) {
+        image.load(x, xAt);
+        transposeGradient(gy, gyAt, outChannels, outHW, copy, channelStarts, transposed, 0);
+        float[] data = image.data();
+        for (int p0 = 0; p0 < outHW; p0 += depth) {
+            int kc = Math.min(depth, outHW - p0);
+            boolean start = first && p0 == 0;
+            for (int q = 0; q < channelsPadded; q += NR) {
+                int panel = q * outHW + p0 * NR;
+                for (int j0 = 0; j0 < k; j0 += MR) {
+                    if (rowRuns) {
+                        SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, runStarts, p0 / outW,
+                                transposed, panel, tile);
+                    } else if (blockRuns) {
+                        SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, runStarts, p0 / depth, transposed,
+                                panel, tile);
+                    } else {
+                        SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, positions, p0, transposed, panel, tile);
+                    }
+                    if (start) {
+                        SgemmKernel.startTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
+                    } else {
+                        SgemmKernel.addTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);
+                    }
+                }
+            }
+        }
     }
 
     /**
