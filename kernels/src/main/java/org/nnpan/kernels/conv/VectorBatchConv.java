@@ -121,40 +121,24 @@ final class VectorBatchConv implements BatchConv {
             RowDotWeightGrad.compute(g, batch, outChannels, x, xOffset, gy, gyOffset, gw, gwOffset);
             return;
         }
-        int k = Math.toIntExact(g.colRows());
-        int outHW = Math.toIntExact(g.colCols());
         // gW^T = cols(X) * gY^T: taps are the tile rows (read in place), output channels the tile columns.
-        int tapsPadded = Math.ceilDiv(k, MR) * MR;
-        int channelsPadded = Math.ceilDiv(outChannels, NR) * NR;
+        WeightGradPlan plan = WeightGradPlan.of(g, outChannels);
+        int k = plan.k();
+        int channelsPadded = plan.channelsPadded();
         int chunks = ChunkSums.count(batch, Parallel.poolCanAccess(x, gy));
-        int sumSize = tapsPadded * channelsPadded;
+        int sumSize = plan.taps().length * channelsPadded;
         float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
-        int depth = Math.min(KC, outHW);
-        // At stride 1 the kernel reads runs of consecutive positions (multiplyInPlaceARuns): output rows of a padded
-        // image, or for short rows whole blocks of a staging per kernel column, where consecutive positions are
-        // consecutive floats across rows too.
-        int outW = g.outW();
-        boolean rowRuns = g.strideW() == 1 && outW >= MIN_ROW_RUN && depth % outW == 0;
-        boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
-        // Every thread's staging has the same layout, so its offsets are computed once, here: in the per-chunk task
-        // their loops had C2 compile that task (29-40 KB) within a scoring run's measured calls.
-        StagedImage layout = blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
-        int[] taps = paddedTaps(layout.tapOffsets(), tapsPadded);
-        int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) layout).positionOffsets(outHW);
-        int[] runStarts = rowRuns || blockRuns ? runStarts(layout, outW, outHW, rowRuns ? outW : depth) : null;
-        int[] channelStarts = channelStarts(outHW);
-        int gradientSize = outChannels * outHW;
+        int gradientSize = outChannels * plan.outHW();
         Parallel.get().forEachChunk(chunks, chunk -> {
-            StagedImage image = blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
+            StagedImage image = plan.staging(g);
             float[] copy = TASK.floats(GRADIENT_COPY, gradientSize);
-            float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * outHW);
+            float[] transposed = TASK.floats(PACKED_GRADIENT, channelsPadded * plan.outHW());
             float[] tile = TASK.floats(TILE, MR * NR);
             int sum = chunk * sumSize;
             long first = (long) batch * chunk / chunks;
             for (long b = first; b < (long) batch * (chunk + 1) / chunks; b++) {
-                weightGradImage(image, x, xOffset + b * g.inputSize(), gy, gyOffset + b * gradientSize, outChannels,
-                        k, outW, outHW, depth, rowRuns, blockRuns, runStarts, positions, taps, copy, channelStarts,
-                        transposed, channelsPadded, tile, partial, sum, b == first);
+                weightGradImage(plan, image, x, xOffset + b * g.inputSize(), gy, gyOffset + b * gradientSize, copy,
+                        transposed, tile, partial, sum, b == first);
             }
         });
         float[] weight = CALL.floats(WEIGHT, outChannels * k);
@@ -176,22 +160,63 @@ final class VectorBatchConv implements BatchConv {
     }
 
     /**
+     * How the GEMM path's weight gradient reads a geometry's staged images, the same for every image and thread, so
+     * computed once per call: in the per-chunk task, the offsets' loops had C2 compile that task (29-40 KB) within a
+     * scoring run's measured calls. At stride 1 the kernel reads runs of consecutive positions
+     * ({@link SgemmKernel#multiplyInPlaceARuns}): output rows of a padded image ({@code rowRuns}), or for short rows
+     * whole blocks of {@code depth} positions of a staging per kernel column ({@code blockRuns}), where consecutive
+     * positions are consecutive floats across rows too; otherwise position by position ({@code positions}).
+     */
+    private record WeightGradPlan(int k, int outW, int outHW, int depth, boolean rowRuns, boolean blockRuns,
+                                  int[] taps, int[] positions, int[] runStarts, int outChannels, int channelsPadded,
+                                  int[] channelStarts) {
+
+        static WeightGradPlan of(ConvGeometry g, int outChannels) {
+            int k = Math.toIntExact(g.colRows());
+            int outHW = Math.toIntExact(g.colCols());
+            int depth = Math.min(KC, outHW);
+            int outW = g.outW();
+            boolean rowRuns = g.strideW() == 1 && outW >= MIN_ROW_RUN && depth % outW == 0;
+            boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
+            StagedImage layout = staging(g, blockRuns);
+            int[] taps = paddedTaps(layout.tapOffsets(), Math.ceilDiv(k, MR) * MR);
+            int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) layout).positionOffsets(outHW);
+            int[] runStarts = rowRuns || blockRuns
+                    ? VectorBatchConv.runStarts(layout, outW, outHW, rowRuns ? outW : depth) : null;
+            return new WeightGradPlan(k, outW, outHW, depth, rowRuns, blockRuns, taps, positions, runStarts,
+                    outChannels, Math.ceilDiv(outChannels, NR) * NR, VectorBatchConv.channelStarts(outHW));
+        }
+
+        /** The calling thread's staging for {@code g}'s images, as this plan reads them. */
+        StagedImage staging(ConvGeometry g) {
+            return staging(g, blockRuns);
+        }
+
+        private static StagedImage staging(ConvGeometry g, boolean blockRuns) {
+            return blockRuns ? ShiftedColumns.forThread(g, 0) : PaddedImage.forThread(g, 0, 0);
+        }
+    }
+
+    /**
      * One image's contribution to a chunk's sums {@code gW^T} (at {@code sum}, {@code channelsPadded} wide): stages the
      * image and transposes its {@code gY}, then per block of {@code depth} positions every {@code MR} taps (read in place
-     * from the staged image: as runs of whole output rows with {@code rowRuns}, one run per block with
-     * {@code blockRuns}, else position by position) times every {@code NR} output channels. With {@code first}, the
-     * image's first block of positions starts the sums instead of a zero fill before them (every chunk has an image,
-     * and that block covers every tile). A method of its own, so that the per-chunk task holds only the loop over
-     * images: with the loops here in it, C2 compiled that task whole within a scoring run's measured calls; called per
-     * image, this is compiled in its first calls.
+     * from the staged image as the plan says) times every {@code NR} output channels. With {@code first}, the image's
+     * first block of positions starts the sums instead of a zero fill before them (every chunk has an image, and that
+     * block covers every tile). A method of its own, so that the per-chunk task holds only the loop over images: with
+     * the loops here in it, C2 compiled that task whole within a scoring run's measured calls; called per image, this
+     * is compiled in its first calls.
      */
-    private static void weightGradImage(StagedImage image, MemorySegment x, long xAt, MemorySegment gy, long gyAt,
-                                        int outChannels, int k, int outW, int outHW, int depth, boolean rowRuns,
-                                        boolean blockRuns, int[] runStarts, int[] positions, int[] taps, float[] copy,
-                                        int[] channelStarts, float[] transposed, int channelsPadded, float[] tile,
+    private static void weightGradImage(WeightGradPlan plan, StagedImage image, MemorySegment x, long xAt,
+                                        MemorySegment gy, long gyAt, float[] copy, float[] transposed, float[] tile,
                                         float[] partial, int sum, boolean first) {
+        int outHW = plan.outHW();
+        int outW = plan.outW();
+        int depth = plan.depth();
+        int k = plan.k();
+        int channelsPadded = plan.channelsPadded();
+        int[] taps = plan.taps();
         image.load(x, xAt);
-        transposeGradient(gy, gyAt, outChannels, outHW, copy, channelStarts, transposed, 0);
+        transposeGradient(gy, gyAt, plan.outChannels(), outHW, copy, plan.channelStarts(), transposed, 0);
         float[] data = image.data();
         for (int p0 = 0; p0 < outHW; p0 += depth) {
             int kc = Math.min(depth, outHW - p0);
@@ -199,14 +224,15 @@ final class VectorBatchConv implements BatchConv {
             for (int q = 0; q < channelsPadded; q += NR) {
                 int panel = q * outHW + p0 * NR;
                 for (int j0 = 0; j0 < k; j0 += MR) {
-                    if (rowRuns) {
-                        SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, runStarts, p0 / outW,
+                    if (plan.rowRuns()) {
+                        SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, plan.runStarts(), p0 / outW,
                                 transposed, panel, tile);
-                    } else if (blockRuns) {
-                        SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, runStarts, p0 / depth, transposed,
-                                panel, tile);
+                    } else if (plan.blockRuns()) {
+                        SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, plan.runStarts(), p0 / depth,
+                                transposed, panel, tile);
                     } else {
-                        SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, positions, p0, transposed, panel, tile);
+                        SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, plan.positions(), p0, transposed, panel,
+                                tile);
                     }
                     if (start) {
                         SgemmKernel.startTile(tile, partial, sum + j0 * channelsPadded + q, channelsPadded);

@@ -238,6 +238,7 @@ final class WinogradConv implements BatchConv {
         int chunks = ChunkSums.count(blocks, Parallel.poolCanAccess(x, gy));
         int sumSize = 16 * inPadded * outPadded;
         float[] partial = CALL.floats(PARTIAL_SUMS, chunks * sumSize);
+        int[] channelStarts = VectorBatchConv.channelStarts(hw);
         Parallel.get().forEachChunk(chunks, chunk -> {
             float[] planes = TASK.floats(PLANES, 4 * in * tiling.planeSize);
             float[] v = TASK.floats(TRANSFORMED_INPUT, GROUP_PANELS * in * 16 * NR);
@@ -246,7 +247,6 @@ final class WinogradConv implements BatchConv {
             float[] m = TASK.floats(TRANSFORMED_GRADIENT, 16 * outPadded * GROUP_DEPTH);
             Group group = new Group(in, inPadded, outPadded, v, m, TASK.floats(PRODUCT, MR * NR), partial,
                     chunk * sumSize);
-            int[] channelStarts = VectorBatchConv.channelStarts(hw);
             for (long block = (long) blocks * chunk / chunks; block < (long) blocks * (chunk + 1) / chunks; block++) {
                 int b0 = Math.toIntExact(block * tiling.imagesPerBlock);
                 weightGradientBlock(tiling, b0, Math.min(tiling.imagesPerBlock, batch - b0), x, xOffset, gy, gyOffset,
