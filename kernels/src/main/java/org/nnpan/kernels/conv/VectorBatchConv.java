@@ -225,10 +225,10 @@ final class VectorBatchConv implements BatchConv {
                 int panel = q * outHW + p0 * NR;
                 for (int j0 = 0; j0 < k; j0 += MR) {
                     if (plan.rowRuns()) {
-                        SgemmKernel.multiplyInPlaceARuns(kc / outW, outW, data, taps, j0, plan.runStarts(), p0 / outW,
+                        SgemmKernel.multiplyInPlaceARuns(kc, outW, data, taps, j0, plan.runStarts(), p0 / outW,
                                 transposed, panel, tile);
                     } else if (plan.blockRuns()) {
-                        SgemmKernel.multiplyInPlaceARuns(1, kc, data, taps, j0, plan.runStarts(), p0 / depth,
+                        SgemmKernel.multiplyInPlaceARuns(kc, kc, data, taps, j0, plan.runStarts(), p0 / depth,
                                 transposed, panel, tile);
                     } else {
                         SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, plan.positions(), p0, transposed, panel,

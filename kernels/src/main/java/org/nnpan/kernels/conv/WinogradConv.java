@@ -308,9 +308,13 @@ final class WinogradConv implements BatchConv {
         final float[] tile;
         final float[] sums;
         final int sum;
-        /** Row {@code c} of a slot's panel {@code xi} is at {@code rows[c] + columns[xi * GROUP_DEPTH + k]}. */
+        /**
+         * Tile {@code p} of channel {@code c} in slot {@code r}'s panel {@code xi} is at {@code rows[c] + starts[xi *
+         * GROUP_PANELS + r] + p}: the register kernel reads each slot as one run ({@link
+         * SgemmKernel#multiplyInPlaceARuns}).
+         */
         final int[] rows;
-        final int[] columns = new int[16 * GROUP_DEPTH];
+        final int[] starts = new int[16 * GROUP_PANELS];
         int panels;
         /** Tiles (rows of {@code M}) held. */
         int depth;
@@ -331,19 +335,21 @@ final class WinogradConv implements BatchConv {
             for (int c = 0; c < inPadded; c++) {
                 rows[c] = Math.min(c, in - 1) * 16 * NR;
             }
-        }
-
-        /** Records a panel of {@code count} tiles just transformed into the next slot; multiplies when full. */
-        void added(int count) {
-            int slot = panels * in * 16 * NR;
             for (int xi = 0; xi < 16; xi++) {
-                for (int p = 0; p < count; p++) {
-                    columns[xi * GROUP_DEPTH + depth + p] = slot + xi * NR + p;
+                for (int r = 0; r < GROUP_PANELS; r++) {
+                    starts[xi * GROUP_PANELS + r] = r * in * 16 * NR + xi * NR;
                 }
             }
+        }
+
+        /**
+         * Records a panel of {@code count} tiles just transformed into the next slot; multiplies when the slots are
+         * full or the panel is not, so that only a group's last run is short.
+         */
+        void added(int count) {
             panels++;
             depth += count;
-            if (panels == GROUP_PANELS) {
+            if (panels == GROUP_PANELS || count < NR) {
                 flush();
             }
         }
@@ -360,7 +366,7 @@ final class WinogradConv implements BatchConv {
             for (int xi = 0; xi < 16; xi++) {
                 for (int ic = 0; ic < inPadded; ic += MR) {
                     for (int q = 0; q < outPadded; q += NR) {
-                        SgemmKernel.multiplyInPlaceA(depth, v, rows, ic, columns, xi * GROUP_DEPTH, m,
+                        SgemmKernel.multiplyInPlaceARuns(depth, NR, v, rows, ic, starts, xi * GROUP_PANELS, m,
                                 (xi * outPadded + q) * GROUP_DEPTH, tile);
                         int at = sum + (xi * inPadded + ic) * outPadded + q;
                         if (first) {

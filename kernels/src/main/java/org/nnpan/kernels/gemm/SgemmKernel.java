@@ -168,26 +168,28 @@ public final class SgemmKernel {
     }
 
     /**
-     * {@link #multiplyInPlaceA} for columns that come in {@code runs} runs of {@code runLength} consecutive elements:
-     * column {@code p} of run {@code r} is {@code starts[start0 + r] + p}, and element {@code (i, p)} of the panel is
-     * {@code a[rows[row0 + i] + starts[start0 + r] + p]}; the B panel holds the runs' columns one after another. The
-     * stride-1 weight gradient's columns are output rows of the staged image: with each run's reads at a fixed offset
-     * plus the loop index, the JIT checks their bounds once per run rather than eight times per column (the per-column
-     * offsets of {@link #multiplyInPlaceA} also spilled to the stack). Same arithmetic, in the same order per element.
+     * {@link #multiplyInPlaceA} for {@code kc} columns that come in runs of {@code runLength} consecutive elements, the
+     * last run possibly shorter: column {@code p} of run {@code r} is {@code starts[start0 + r] + p}, and element
+     * {@code (i, p)} of the panel is {@code a[rows[row0 + i] + starts[start0 + r] + p]}; the B panel holds the runs'
+     * columns one after another. The stride-1 weight gradient's columns are output rows of the staged image, Winograd's
+     * are the tiles of its transformed panels: with each run's reads at a fixed offset plus the loop index, the JIT
+     * checks their bounds once per run rather than eight times per column (the per-column offsets of
+     * {@link #multiplyInPlaceA} also spilled to the stack). Same arithmetic, in the same order per element.
      */
-    public static void multiplyInPlaceARuns(int runs, int runLength, float[] a, int[] rows, int row0, int[] starts,
+    public static void multiplyInPlaceARuns(int kc, int runLength, float[] a, int[] rows, int row0, int[] starts,
                                             int start0, float[] b, int bIndex, float[] acc) {
         int r0 = rows[row0], r1 = rows[row0 + 1], r2 = rows[row0 + 2], r3 = rows[row0 + 3];
         int r4 = rows[row0 + 4], r5 = rows[row0 + 5], r6 = rows[row0 + 6], r7 = rows[row0 + 7];
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int r = 0; r < runs; r++) {
+        for (int r = 0, done = 0; done < kc; r++, done += runLength) {
             int start = starts[start0 + r];
             int s0 = r0 + start, s1 = r1 + start, s2 = r2 + start, s3 = r3 + start;
             int s4 = r4 + start, s5 = r5 + start, s6 = r6 + start, s7 = r7 + start;
-            int run = bIndex + r * runLength * NR;
-            for (int p = 0; p < runLength; p++) {
+            int run = bIndex + done * NR;
+            int length = Math.min(runLength, kc - done);
+            for (int p = 0; p < length; p++) {
                 int bi = run + p * NR;
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);

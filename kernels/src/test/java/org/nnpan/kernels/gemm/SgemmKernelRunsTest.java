@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link SgemmKernel#multiplyInPlaceARuns} against {@link SgemmKernel#multiplyInPlaceA} given the same columns spelled
- * out one by one: the same tile, bit for bit, for random run counts, run lengths, run starts and row offsets.
+ * out one by one: the same tile, bit for bit, for random run counts, run lengths (the last run full or shorter), run
+ * starts and row offsets.
  */
 class SgemmKernelRunsTest {
 
@@ -21,6 +22,7 @@ class SgemmKernelRunsTest {
         for (int trial = 0; trial < 200; trial++) {
             int runs = 1 + rnd.nextInt(6);
             int runLength = 1 + rnd.nextInt(40);
+            int kc = (runs - 1) * runLength + 1 + (trial % 2 == 0 ? runLength - 1 : rnd.nextInt(runLength));
             float[] a = new float[4000];
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) rnd.nextGaussian();
@@ -32,25 +34,25 @@ class SgemmKernelRunsTest {
             int row0 = rnd.nextInt(4);
             int start0 = rnd.nextInt(3);
             int[] starts = new int[start0 + runs];
-            int[] columns = new int[runs * runLength];
+            int[] columns = new int[kc];
             for (int r = 0; r < runs; r++) {
                 starts[start0 + r] = rnd.nextInt(2000);
-                for (int p = 0; p < runLength; p++) {
+                for (int p = 0; p < runLength && r * runLength + p < kc; p++) {
                     columns[r * runLength + p] = starts[start0 + r] + p;
                 }
             }
             int bIndex = rnd.nextInt(50);
-            float[] b = new float[bIndex + runs * runLength * nr];
+            float[] b = new float[bIndex + kc * nr];
             for (int i = 0; i < b.length; i++) {
                 b[i] = (float) rnd.nextGaussian();
             }
             float[] expected = new float[mr * nr];
             float[] actual = new float[mr * nr];
-            SgemmKernel.multiplyInPlaceA(runs * runLength, a, rows, row0, columns, 0, b, bIndex, expected);
-            SgemmKernel.multiplyInPlaceARuns(runs, runLength, a, rows, row0, starts, start0, b, bIndex, actual);
+            SgemmKernel.multiplyInPlaceA(kc, a, rows, row0, columns, 0, b, bIndex, expected);
+            SgemmKernel.multiplyInPlaceARuns(kc, runLength, a, rows, row0, starts, start0, b, bIndex, actual);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
-                        "trial " + trial + ", tile element " + i + ": " + runs + " runs of " + runLength);
+                        "trial " + trial + ", tile element " + i + ": " + kc + " columns in runs of " + runLength);
             }
         }
     }
