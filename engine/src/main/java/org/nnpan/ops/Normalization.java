@@ -149,8 +149,23 @@ public final class Normalization {
             runMean[c] = rounded(rounded(runMean[c] * keep, f32) + rounded(batchMean[c] * take, f32), f32);
             runVar[c] = rounded(rounded(runVar[c] * keep, f32) + rounded(unbiased * take, f32), f32);
         }
-        runningMean.backend().copyInto(runningMean, Tensor.of(runMean, runMean.length));
-        runningVar.backend().copyInto(runningVar, Tensor.of(runVar, runVar.length));
+        assign(runningMean, runMean, f32);
+        assign(runningVar, runVar, f32);
+    }
+
+    /** Writes {@code values} to {@code buffer} from a tensor of its own dtype (float32 when {@code f32}): one copy. */
+    private static void assign(Tensor buffer, double[] values, boolean f32) {
+        Tensor source;
+        if (f32) {
+            float[] floats = new float[values.length];
+            for (int i = 0; i < floats.length; i++) {
+                floats[i] = (float) values[i];
+            }
+            source = Tensor.of(floats, floats.length);
+        } else {
+            source = Tensor.of(values, values.length);
+        }
+        buffer.backend().copyInto(buffer, source);
     }
 
     /** {@code v} rounded to float when {@code f32}. */
