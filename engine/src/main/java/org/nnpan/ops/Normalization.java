@@ -3,6 +3,7 @@ package org.nnpan.ops;
 import org.nnpan.autograd.Autograd;
 import org.nnpan.tensor.DType;
 import org.nnpan.tensor.Shape;
+import org.nnpan.tensor.Storage;
 import org.nnpan.tensor.Tensor;
 
 /** Batch normalisation over NCHW (or NC) tensors. */
@@ -149,23 +150,21 @@ public final class Normalization {
             runMean[c] = rounded(rounded(runMean[c] * keep, f32) + rounded(batchMean[c] * take, f32), f32);
             runVar[c] = rounded(rounded(runVar[c] * keep, f32) + rounded(unbiased * take, f32), f32);
         }
-        assign(runningMean, runMean, f32);
-        assign(runningVar, runVar, f32);
+        assign(runningMean, runMean);
+        assign(runningVar, runVar);
     }
 
-    /** Writes {@code values} to {@code buffer} from a tensor of its own dtype (float32 when {@code f32}): one copy. */
-    private static void assign(Tensor buffer, double[] values, boolean f32) {
-        Tensor source;
-        if (f32) {
-            float[] floats = new float[values.length];
-            for (int i = 0; i < floats.length; i++) {
-                floats[i] = (float) values[i];
-            }
-            source = Tensor.of(floats, floats.length);
-        } else {
-            source = Tensor.of(values, values.length);
+    /**
+     * Writes {@code values}, already rounded to the rank-1 {@code buffer}'s dtype, into it element by element: no
+     * temporary tensor (a copy from one was a tensor allocation per buffer, and the allocating path C2-compiled into
+     * this method within a scoring run's measured calls).
+     */
+    private static void assign(Tensor buffer, double[] values) {
+        Storage storage = buffer.storage();
+        long stride = buffer.strides()[0];
+        for (int i = 0; i < values.length; i++) {
+            storage.setDouble(buffer.offset() + i * stride, values[i]);
         }
-        buffer.backend().copyInto(buffer, source);
     }
 
     /** {@code v} rounded to float when {@code f32}. */
