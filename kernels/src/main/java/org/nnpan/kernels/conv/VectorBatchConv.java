@@ -163,12 +163,13 @@ final class VectorBatchConv implements BatchConv {
      * How the GEMM path's weight gradient reads a geometry's staged images, the same for every image and thread, so
      * computed once per call: in the per-chunk task, the offsets' loops had C2 compile that task (29-40 KB) within a
      * scoring run's measured calls. At stride 1 the kernel reads runs of consecutive positions
-     * ({@link SgemmKernel#multiplyInPlaceARuns}): output rows of a padded image ({@code rowRuns}), or for short rows
-     * whole blocks of {@code depth} positions of a staging per kernel column ({@code blockRuns}), where consecutive
-     * positions are consecutive floats across rows too; otherwise position by position ({@code positions}).
+     * ({@link SgemmKernel#multiplyInPlaceARuns}, {@code runLength} positions a run): output rows of a padded image,
+     * or for short rows whole blocks of {@code depth} positions of a staging per kernel column ({@code blockRuns}),
+     * where consecutive positions are consecutive floats across rows too; otherwise position by position
+     * ({@code positions}, and {@code runLength} 0).
      */
-    private record WeightGradPlan(int k, int outW, int outHW, int depth, boolean rowRuns, boolean blockRuns,
-                                  int[] taps, int[] positions, int[] runStarts, int outChannels, int channelsPadded,
+    private record WeightGradPlan(int k, int outHW, int depth, int runLength, boolean blockRuns, int[] taps,
+                                  int[] positions, int[] runStarts, int outChannels, int channelsPadded,
                                   int[] channelStarts) {
 
         static WeightGradPlan of(ConvGeometry g, int outChannels) {
@@ -180,11 +181,11 @@ final class VectorBatchConv implements BatchConv {
             boolean blockRuns = !rowRuns && g.strideH() == 1 && g.strideW() == 1;
             StagedImage layout = staging(g, blockRuns);
             int[] taps = paddedTaps(layout.tapOffsets(), Math.ceilDiv(k, MR) * MR);
-            int[] positions = rowRuns || blockRuns ? null : ((PaddedImage) layout).positionOffsets(outHW);
-            int[] runStarts = rowRuns || blockRuns
-                    ? VectorBatchConv.runStarts(layout, outW, outHW, rowRuns ? outW : depth) : null;
-            return new WeightGradPlan(k, outW, outHW, depth, rowRuns, blockRuns, taps, positions, runStarts,
-                    outChannels, Math.ceilDiv(outChannels, NR) * NR, VectorBatchConv.channelStarts(outHW));
+            int runLength = rowRuns ? outW : blockRuns ? depth : 0;
+            int[] positions = runLength == 0 ? ((PaddedImage) layout).positionOffsets(outHW) : null;
+            int[] runStarts = runLength == 0 ? null : VectorBatchConv.runStarts(layout, outW, outHW, runLength);
+            return new WeightGradPlan(k, outHW, depth, runLength, blockRuns, taps, positions, runStarts, outChannels,
+                    Math.ceilDiv(outChannels, NR) * NR, VectorBatchConv.channelStarts(outHW));
         }
 
         /** The calling thread's staging for {@code g}'s images, as this plan reads them. */
@@ -210,8 +211,8 @@ final class VectorBatchConv implements BatchConv {
                                         MemorySegment gy, long gyAt, float[] copy, float[] transposed, float[] tile,
                                         float[] partial, int sum, boolean first) {
         int outHW = plan.outHW();
-        int outW = plan.outW();
         int depth = plan.depth();
+        int runLength = plan.runLength();
         int k = plan.k();
         int channelsPadded = plan.channelsPadded();
         int[] taps = plan.taps();
@@ -224,12 +225,9 @@ final class VectorBatchConv implements BatchConv {
             for (int q = 0; q < channelsPadded; q += NR) {
                 int panel = q * outHW + p0 * NR;
                 for (int j0 = 0; j0 < k; j0 += MR) {
-                    if (plan.rowRuns()) {
-                        SgemmKernel.multiplyInPlaceARuns(kc, outW, data, taps, j0, plan.runStarts(), p0 / outW,
-                                transposed, panel, tile);
-                    } else if (plan.blockRuns()) {
-                        SgemmKernel.multiplyInPlaceARuns(kc, kc, data, taps, j0, plan.runStarts(), p0 / depth,
-                                transposed, panel, tile);
+                    if (runLength > 0) {
+                        SgemmKernel.multiplyInPlaceARuns(kc, runLength, data, taps, j0, plan.runStarts(),
+                                p0 / runLength, transposed, panel, tile);
                     } else {
                         SgemmKernel.multiplyInPlaceA(kc, data, taps, j0, plan.positions(), p0, transposed, panel,
                                 tile);
