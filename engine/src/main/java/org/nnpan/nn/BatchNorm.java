@@ -23,6 +23,9 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
     private static final String RUNNING_VAR = "running_var";
     private static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
 
+    /** Whether this thread's training-mode passes leave the running buffers alone ({@link #freezeRunningStats}). */
+    private static final ThreadLocal<boolean[]> FROZEN = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private final int numFeatures;
     private final double momentum;
     private final double eps;
@@ -50,24 +53,46 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         return Tensor.empty(MemoryScope.global(), Backends.current(), dtype, shape);
     }
 
+    /**
+     * A scope in which this thread's training-mode passes normalise with the batch statistics as always but leave
+     * {@code running_mean}, {@code running_var} and {@code num_batches_tracked} as they are; restores the previous
+     * state on close. For passes that must not change the model (saliency scoring): training-mode outputs and
+     * gradients do not depend on the running buffers, so they come out the same, with no copies to put back.
+     */
+    public static StatsScope freezeRunningStats() {
+        boolean[] state = FROZEN.get();
+        boolean previous = state[0];
+        state[0] = true;
+        return () -> state[0] = previous;
+    }
+
+    /** An {@link AutoCloseable} that restores the previous state and throws nothing. */
+    @FunctionalInterface
+    public interface StatsScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** The rank of the input this variant accepts (2 for [N, C], 4 for [N, C, H, W]). */
     abstract int inputRank();
 
     @Override
     public Tensor forward(Tensor x) {
         checkInput(x);
-        Tensor y = Normalization.batchNorm(x, weight.value(), bias.value(), runningMean(), runningVar(), isTraining(),
-                momentum, eps);
-        countBatch();
+        boolean track = tracks();
+        Tensor y = Normalization.batchNorm(x, weight.value(), bias.value(), track ? runningMean() : null,
+                track ? runningVar() : null, isTraining(), momentum, eps);
+        countBatch(track);
         return y;
     }
 
     /** {@code forward(x).relu()} as one fused op ({@link Normalization#batchNormRelu}): the same numbers. */
     public Tensor forwardRelu(Tensor x) {
         checkInput(x);
-        Tensor y = Normalization.batchNormRelu(x, weight.value(), bias.value(), runningMean(), runningVar(),
-                isTraining(), momentum, eps);
-        countBatch();
+        boolean track = tracks();
+        Tensor y = Normalization.batchNormRelu(x, weight.value(), bias.value(), track ? runningMean() : null,
+                track ? runningVar() : null, isTraining(), momentum, eps);
+        countBatch(track);
         return y;
     }
 
@@ -78,9 +103,17 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         }
     }
 
-    /** Training-mode passes count towards {@code num_batches_tracked}, as in PyTorch. */
-    private void countBatch() {
-        if (isTraining()) {
+    /**
+     * Whether this pass reads or moves the running buffers: evaluation reads them; training moves them unless
+     * {@linkplain #freezeRunningStats frozen}.
+     */
+    private boolean tracks() {
+        return !isTraining() || !FROZEN.get()[0];
+    }
+
+    /** Training-mode passes that move the running statistics count towards {@code num_batches_tracked}, as in PyTorch. */
+    private void countBatch(boolean track) {
+        if (isTraining() && track) {
             Tensor counter = buffer(NUM_BATCHES_TRACKED);
             counter.set(counter.item() + 1);
         }

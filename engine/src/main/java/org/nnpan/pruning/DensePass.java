@@ -52,7 +52,7 @@ final class DensePass {
     static LossProbe.Measurement runInto(Module model, ScoringBatch batch, LossProbe probe, Scores snip, Scores grasp) {
         Scoring.requireDense(model);
         LossProbe.Measurement dense = null;
-        try (MemoryScope _ = MemoryScope.open("dense-pass"); ModelSnapshot _ = ModelSnapshot.of(model)) {
+        try (MemoryScope _ = MemoryScope.open("dense-pass"); ScoringScope _ = ScoringScope.of(model)) {
             int forward = MemoryScope.current().allocationCount();
             Tensor logits = Scoring.logits(model, batch);
             if (probe != null) {

@@ -62,7 +62,7 @@ public final class GraspSaliency implements Saliency {
     public Scores score(Module model, Mask mask, ScoringBatch batch) {
         Scoring.check(model, mask);
         return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
-            try (ModelSnapshot _ = ModelSnapshot.of(model)) {
+            try (ScoringScope _ = ScoringScope.of(model)) {
                 int forward = MemoryScope.current().allocationCount();
                 Tensor[] hg = hessianGradient(model, Scoring.loss(model, batch, temperature), forward, g -> {
                 });

@@ -73,7 +73,7 @@ public record InitDiagnostics(List<Layer> layers, List<Activation> activations, 
      */
     public static InitDiagnostics of(Module net, Mask mask, ScoringBatch batch) {
         Module masked = new WorkingCopy(DType.F32).masked(net, mask, false);
-        try (MemoryScope _ = MemoryScope.open("init-diagnostics"); ModelSnapshot _ = ModelSnapshot.of(masked)) {
+        try (MemoryScope _ = MemoryScope.open("init-diagnostics"); ScoringScope _ = ScoringScope.of(masked)) {
             Tensor logits;
             try (Fusion.Scope _ = Fusion.off()) { // the ReLUs' inputs must exist to be measured
                 logits = Scoring.logits(masked, batch);

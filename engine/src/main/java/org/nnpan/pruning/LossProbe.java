@@ -44,7 +44,7 @@ public final class LossProbe {
     }
 
     private Measurement measure(Module net, Mask kept, ScoringBatch batch) {
-        try (MemoryScope _ = MemoryScope.open("loss-probe"); ModelSnapshot _ = ModelSnapshot.of(net)) {
+        try (MemoryScope _ = MemoryScope.open("loss-probe"); ScoringScope _ = ScoringScope.of(net)) {
             return measure(net, Scoring.logits(net, batch), batch, kept);
         }
     }

@@ -39,7 +39,7 @@ final class Scoring {
 
     /**
      * L = CrossEntropy(f(x)/T, y), mean over the batch, with {@code net} in training mode (BatchNorm uses batch
-     * statistics). Call it inside a {@link ModelSnapshot} of {@code net}: the forward pass moves running statistics.
+     * statistics). Call it inside a {@link ScoringScope} of {@code net}: outside one, the forward pass moves running statistics.
      */
     static Tensor loss(Module net, ScoringBatch batch, double temperature) {
         return loss(logits(net, batch), batch, temperature);
@@ -47,7 +47,7 @@ final class Scoring {
 
     /**
      * The logits f(x) of {@code net} in training mode, for several losses of one forward pass. Call it inside a
-     * {@link ModelSnapshot} of {@code net}, as {@link #loss(Module, ScoringBatch, double)}.
+     * {@link ScoringScope} of {@code net}, as {@link #loss(Module, ScoringBatch, double)}.
      */
     static Tensor logits(Module net, ScoringBatch batch) {
         net.train();

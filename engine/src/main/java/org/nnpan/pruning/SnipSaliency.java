@@ -63,7 +63,7 @@ public final class SnipSaliency implements Saliency {
         Scoring.check(model, mask);
         return Scores.computeInto(WeightLayout.of(model), name(), scores -> {
             Module net = network == Network.DENSE ? model : maskedCopy.masked(model, mask, false);
-            try (ModelSnapshot _ = ModelSnapshot.of(net)) {
+            try (ScoringScope _ = ScoringScope.of(net)) {
                 Tensor loss = Scoring.loss(net, batch, temperature);
                 Tensor[] g = Autograd.grad(new Tensor[] {loss}, Scoring.prunableValues(net), null, false);
                 Scoring.timesThetaInto(model, g, 1, scores);

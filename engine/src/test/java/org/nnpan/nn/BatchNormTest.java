@@ -2,6 +2,7 @@ package org.nnpan.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
@@ -24,6 +25,33 @@ class BatchNormTest {
         assertEquals(1, bn.numBatchesTracked());
         bn.forward(X);
         assertEquals(2, bn.numBatchesTracked());
+    }
+
+    @Test
+    void aFrozenTrainingPassNormalisesAlikeAndMovesNoBufferUntilTheScopeCloses() {
+        BatchNorm2d tracked = new BatchNorm2d(2);
+        BatchNorm2d frozen = new BatchNorm2d(2);
+        tracked.forward(X);
+        frozen.forward(X);
+        float[] mean = frozen.runningMean().toFloatArray();
+        float[] var = frozen.runningVar().toFloatArray();
+        Tensor x = Tensor.randn(new SplittableRandom(3), 2, DType.F32, 3, 2, 4, 4);
+        float[] y = tracked.forward(x).toFloatArray();
+        float[] yRelu = tracked.forwardRelu(x).toFloatArray();
+        try (BatchNorm.StatsScope outer = BatchNorm.freezeRunningStats()) {
+            try (BatchNorm.StatsScope inner = BatchNorm.freezeRunningStats()) {
+                assertArrayEquals(y, frozen.forward(x).toFloatArray(), 0f);
+            }
+            // Closing the inner scope restores the outer one's state: still frozen.
+            assertArrayEquals(yRelu, frozen.forwardRelu(x).toFloatArray(), 0f);
+        }
+        assertArrayEquals(mean, frozen.runningMean().toFloatArray(), 0f);
+        assertArrayEquals(var, frozen.runningVar().toFloatArray(), 0f);
+        assertEquals(1, frozen.numBatchesTracked());
+        assertEquals(3, tracked.numBatchesTracked());
+        frozen.forward(X);
+        assertEquals(2, frozen.numBatchesTracked());
+        assertFalse(java.util.Arrays.equals(mean, frozen.runningMean().toFloatArray()));
     }
 
     @Test

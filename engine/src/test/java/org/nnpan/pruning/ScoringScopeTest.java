@@ -1,0 +1,67 @@
+package org.nnpan.pruning;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.nnpan.nn.Module;
+import org.nnpan.nn.Sequential;
+import org.nnpan.tensor.Tensor;
+
+/** Every pass that scores in training mode leaves the model's buffers and modes exactly as they were. */
+class ScoringScopeTest {
+
+    @Test
+    void scoringPassesLeaveRunningStatisticsCountersAndModesAsTheyWere() {
+        SplittableRandom rng = new SplittableRandom(11);
+        Sequential net = TestNets.batchNormNet(rng);
+        ScoringBatch batch = TestNets.batch(rng, 5, 2, 3, 6);
+        // Running statistics away from their initial values, and a mix of modes to put back.
+        net.train();
+        net.forward(batch.inputs());
+        net.eval();
+        ((Module) net.namedModules().values().toArray()[2]).train();
+        Mask half = MaskSelection.select(new RandomSaliency(3).score(net, Mask.dense(net), batch), Density.of(0.5),
+                MaskSelection.Scope.GLOBAL);
+        List<Consumer<Sequential>> passes = List.of(
+                m -> SnipSaliency.dense().score(m, Mask.dense(m), batch),
+                m -> SnipSaliency.masked().score(m, half, batch),
+                m -> GraspSaliency.reference().score(m, Mask.dense(m), batch),
+                m -> new LossProbe(200).dense(m, batch),
+                m -> new LossProbe(200).masked(m, half, batch),
+                m -> InitDiagnostics.of(m, half, batch),
+                m -> DensePass.run(m, batch, new LossProbe(200)));
+        List<float[]> buffers = buffers(net);
+        List<Boolean> modes = modes(net);
+        for (Consumer<Sequential> pass : passes) {
+            pass.accept(net);
+            List<float[]> after = buffers(net);
+            for (int i = 0; i < buffers.size(); i++) {
+                assertArrayEquals(buffers.get(i), after.get(i), 0f, "buffer " + i);
+            }
+            assertEquals(modes, modes(net));
+        }
+    }
+
+    private static List<float[]> buffers(Module net) {
+        List<float[]> values = new ArrayList<>();
+        for (Map.Entry<String, Tensor> b : net.namedBuffers().entrySet()) {
+            double[] d = b.getValue().toDoubleArray();
+            float[] f = new float[d.length];
+            for (int i = 0; i < d.length; i++) {
+                f[i] = (float) d[i];
+            }
+            values.add(f);
+        }
+        return values;
+    }
+
+    private static List<Boolean> modes(Module net) {
+        return net.namedModules().values().stream().map(Module::isTraining).toList();
+    }
+}
