@@ -474,7 +474,10 @@ final class WinogradConv implements BatchConv {
         MemorySegment.copy(NativeSegments.typed(w), F32, wOffset * Float.BYTES, weight, 0, count);
         int outPadded = Math.ceilDiv(out, MR) * MR;
         int positionSize = outPadded * in;
-        float[] u = CALL.zeroed(TRANSFORMED_WEIGHT, 16 * positionSize);
+        // Every element of a row below out is written; only padding rows need zeros (a serial fill of up to 256 KB a
+        // transform otherwise, two transforms per layer and call).
+        float[] u = out == outPadded ? CALL.floats(TRANSFORMED_WEIGHT, 16 * positionSize)
+                : CALL.zeroed(TRANSFORMED_WEIGHT, 16 * positionSize);
         // Output channels write disjoint elements of u, so they are split among the pool: on the calling thread alone
         // this was a fifth of a two-thread ResNet-32 SNIP call's serial time.
         Parallel.get().balancedFor(out, TRANSFORM_GRAIN, (start, end) -> {
