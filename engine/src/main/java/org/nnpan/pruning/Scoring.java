@@ -39,7 +39,8 @@ final class Scoring {
 
     /**
      * L = CrossEntropy(f(x)/T, y), mean over the batch, with {@code net} in training mode (BatchNorm uses batch
-     * statistics). Call it inside a {@link ScoringScope} of {@code net}: outside one, the forward pass moves running statistics.
+     * statistics). Call it inside a {@link ScoringScope} of {@code net}: outside one, the forward pass moves running
+     * statistics.
      */
     static Tensor loss(Module net, ScoringBatch batch, double temperature) {
         return loss(logits(net, batch), batch, temperature);

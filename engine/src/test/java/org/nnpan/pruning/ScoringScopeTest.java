@@ -21,11 +21,12 @@ class ScoringScopeTest {
         SplittableRandom rng = new SplittableRandom(11);
         Sequential net = TestNets.batchNormNet(rng);
         ScoringBatch batch = TestNets.batch(rng, 5, 2, 3, 6);
-        // Running statistics away from their initial values, and a mix of modes to put back.
+        // Running statistics away from their initial values, and a mix of modes to put back (the first BatchNorm in
+        // training mode, the rest in evaluation mode).
         net.train();
         net.forward(batch.inputs());
         net.eval();
-        ((Module) net.namedModules().values().toArray()[2]).train();
+        net.namedModules().get("1").train();
         Mask half = MaskSelection.select(new RandomSaliency(3).score(net, Mask.dense(net), batch), Density.of(0.5),
                 MaskSelection.Scope.GLOBAL);
         List<Consumer<Sequential>> passes = List.of(
