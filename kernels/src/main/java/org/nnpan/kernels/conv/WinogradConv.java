@@ -9,8 +9,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.function.IntUnaryOperator;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.gemm.SgemmKernel;
 import org.nnpan.kernels.memory.NativeSegments;
 import org.nnpan.kernels.parallel.Parallel;
@@ -66,6 +69,15 @@ final class WinogradConv implements BatchConv {
     private static final int MIN_CHANNELS_VECTOR_STAGED = 32;
     /** Positions of the smallest map whose weight gradient this class computes ({@link #handlesWeightGrad}). */
     private static final int MIN_WEIGHT_GRAD_POSITIONS = 64;
+    /** A weight-transform panel's filters as float lanes and as double lanes: {@code MR} of each. */
+    private static final VectorSpecies<Float> PANEL_FLOATS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> PANEL_DOUBLES = DoubleVector.SPECIES_512;
+    /**
+     * Whether the weight transform takes whole panels by vectors: where {@code MR} doubles fill the preferred vector
+     * (512-bit SIMD); elsewhere those species would run emulated, and each filter goes alone.
+     */
+    static final boolean PANELS_BY_VECTORS = DoubleVector.SPECIES_PREFERRED.length() == MR
+            && PANEL_DOUBLES.length() == MR && PANEL_FLOATS.length() == MR;
     /** Output channels per piece of the weight transform's parallel loop: one register-tile panel. */
     private static final int TRANSFORM_GRAIN = MR;
     /**
@@ -189,7 +201,7 @@ final class WinogradConv implements BatchConv {
             return;
         }
         VectorBatchConv.requireNative(KERNEL, x, "x", w, "w", y, "y");
-        float[] u = transformWeight(w, wOffset, outChannels, g.channels(), false);
+        float[] u = transformWeight(w, wOffset, outChannels, g.channels(), false, PANELS_BY_VECTORS);
         convolve(g, batch, outChannels, x, xOffset, u, y, yOffset);
     }
 
@@ -203,7 +215,7 @@ final class WinogradConv implements BatchConv {
         }
         VectorBatchConv.requireNative(KERNEL, gy, "gy", w, "w", gx, "gx");
         // The forward convolution of gy with the spatially flipped, channel-transposed weight.
-        float[] u = transformWeight(w, wOffset, g.channels(), outChannels, true);
+        float[] u = transformWeight(w, wOffset, g.channels(), outChannels, true, PANELS_BY_VECTORS);
         convolve(t, batch, g.channels(), gy, gyOffset, u, gx, gxOffset);
     }
 
@@ -466,9 +478,12 @@ final class WinogradConv implements BatchConv {
      * panels: per transformed position {@code xi}, an {@code outPadded x in} matrix packed in {@link #KC}-deep blocks
      * of {@code MR}-row panels stored column by column (rows past {@code out} zero). With {@code flipped}, {@code g}
      * is the input gradient's kernel: {@code g[o][c] = w[c][o]} turned by 180 degrees, {@code w} being
-     * {@code [in, out, 3, 3]}. Computed in double and rounded once.
+     * {@code [in, out, 3, 3]}. Computed in double and rounded once. With {@code byVectors}, whole panels of {@code MR}
+     * output channels go through {@link #transformPanel} (the same operations lane by lane, so the same bits); the
+     * returned array is the calling thread's scratch.
      */
-    private static float[] transformWeight(MemorySegment w, long wOffset, int out, int in, boolean flipped) {
+    static float[] transformWeight(MemorySegment w, long wOffset, int out, int in, boolean flipped,
+                                   boolean byVectors) {
         int count = out * in * 9;
         float[] weight = CALL.floats(WEIGHT, count);
         MemorySegment.copy(NativeSegments.typed(w), F32, wOffset * Float.BYTES, weight, 0, count);
@@ -478,24 +493,83 @@ final class WinogradConv implements BatchConv {
         // transform otherwise, two transforms per layer and call).
         float[] u = out == outPadded ? CALL.floats(TRANSFORMED_WEIGHT, 16 * positionSize)
                 : CALL.zeroed(TRANSFORMED_WEIGHT, 16 * positionSize);
+        // Lane l of a panel reads output channel o0 + l: the next filter in g's layout.
+        int laneStride = flipped ? 9 : in * 9;
+        int[] lanes = new int[MR];
+        for (int l = 0; l < MR; l++) {
+            lanes[l] = l * laneStride;
+        }
         // Output channels write disjoint elements of u, so they are split among the pool: on the calling thread alone
         // this was a fifth of a two-thread ResNet-32 SNIP call's serial time.
         Parallel.get().balancedFor(out, TRANSFORM_GRAIN, (start, end) -> {
-            for (int o = (int) start; o < end; o++) {
+            int o = (int) start;
+            while (o < end) {
+                boolean panel = byVectors && o % MR == 0 && o + MR <= end;
                 for (int c = 0; c < in; c++) {
                     int pc = c / KC * KC;
                     int at = pc * outPadded + o / MR * MR * Math.min(KC, in - pc) + (c - pc) * MR + o % MR;
                     // The input gradient's kernel is w[c][o] turned by 180 degrees: its taps read backwards.
                     int first = flipped ? (c * out + o) * 9 + 8 : (o * in + c) * 9;
-                    transformFilter(weight, first, flipped ? -1 : 1, u, at, positionSize);
+                    if (panel) {
+                        transformPanel(weight, first, flipped ? -1 : 1, lanes, u, at, positionSize);
+                    } else {
+                        transformFilter(weight, first, flipped ? -1 : 1, u, at, positionSize);
+                    }
                 }
+                o += panel ? MR : 1;
             }
         });
         return u;
     }
 
     /**
-     * Writes {@code G g G^T} of the 3x3 kernel {@code g} whose taps (row by row) are {@code weight[first + step * t]}
+     * {@link #transformFilter} for the {@code MR} filters whose taps start at {@code weight[first + lanes[l]]}, one per
+     * double lane, written to {@code MR} consecutive elements of each position's matrix: a gather of each tap, the
+     * filter's arithmetic on vectors (no fused operations, so each lane rounds as the scalar code does) and one
+     * conversion and store per position. Nine gathers and sixteen stores per eight filters instead of 72 loads and
+     * 128 scalar conversions and stores.
+     */
+    private static void transformPanel(float[] weight, int first, int step, int[] lanes, float[] u, int at,
+                                       int positionSize) {
+        DoubleVector a0 = tap(weight, first, lanes);
+        DoubleVector a1 = tap(weight, first + step, lanes);
+        DoubleVector a2 = tap(weight, first + 2 * step, lanes);
+        DoubleVector b0 = tap(weight, first + 3 * step, lanes);
+        DoubleVector b1 = tap(weight, first + 4 * step, lanes);
+        DoubleVector b2 = tap(weight, first + 5 * step, lanes);
+        DoubleVector c0 = tap(weight, first + 6 * step, lanes);
+        DoubleVector c1 = tap(weight, first + 7 * step, lanes);
+        DoubleVector c2 = tap(weight, first + 8 * step, lanes);
+        transformRow(u, at, positionSize, 0, a0, a1, a2);
+        transformRow(u, at, positionSize, 1, a0.add(b0).add(c0).mul(0.5), a1.add(b1).add(c1).mul(0.5),
+                a2.add(b2).add(c2).mul(0.5));
+        transformRow(u, at, positionSize, 2, a0.sub(b0).add(c0).mul(0.5), a1.sub(b1).add(c1).mul(0.5),
+                a2.sub(b2).add(c2).mul(0.5));
+        transformRow(u, at, positionSize, 3, c0, c1, c2);
+    }
+
+    /** One tap of a panel's filters, {@code weight[index + lanes[l]]} in lane {@code l}, widened to double. */
+    private static DoubleVector tap(float[] weight, int index, int[] lanes) {
+        return (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, index, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+    }
+
+    /** {@link #transformRow} on a panel's lanes. */
+    private static void transformRow(float[] u, int at, int positionSize, int r, DoubleVector g0, DoubleVector g1,
+                                     DoubleVector g2) {
+        store(g0, u, (4 * r) * positionSize + at);
+        store(g0.add(g1).add(g2).mul(0.5), u, (4 * r + 1) * positionSize + at);
+        store(g0.sub(g1).add(g2).mul(0.5), u, (4 * r + 2) * positionSize + at);
+        store(g2, u, (4 * r + 3) * positionSize + at);
+    }
+
+    /** {@code v} rounded to float, lane by lane, into {@code u[at ..]}. */
+    private static void store(DoubleVector v, float[] u, int at) {
+        ((FloatVector) v.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(u, at);
+    }
+
+    /**
+     * {@code G g G^T} of the 3x3 kernel {@code g} whose taps (row by row) are {@code weight[first + step * t]}
      * to {@code u[at + xi * positionSize]} for its 16 positions {@code xi}: {@code G g} has the rows g0,
      * (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2 and g2 of the kernel, and each of its rows is transformed the same way.
      */

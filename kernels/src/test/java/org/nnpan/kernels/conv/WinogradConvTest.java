@@ -40,6 +40,38 @@ class WinogradConvTest {
         winograd = new WinogradConv(direct, true);
     }
 
+    /**
+     * The weight transform by vector panels gives the per-filter transform's bits at every element: channel counts with
+     * and without a partial panel, across a 256-deep block, both kernel orientations (a wrong lane stride or panel
+     * offset fails it), weights spread over 40 binary orders of magnitude.
+     */
+    @Test
+    void weightTransformByVectorPanelsHasThePerFilterBits() {
+        assumeTrue(WinogradConv.PANELS_BY_VECTORS, "the panel transform needs 512-bit vectors");
+        SplittableRandom rnd = new SplittableRandom(17);
+        int[][] shapes = {{8, 3}, {16, 16}, {13, 5}, {64, 64}, {24, 300}, {7, 9}};
+        for (int[] shape : shapes) {
+            int out = shape[0];
+            int in = shape[1];
+            float[] w = new float[out * in * 9];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-20, 20)));
+            }
+            MemorySegment weight = OffHeap.copy(w);
+            for (boolean flipped : new boolean[] {false, true}) {
+                int o = flipped ? in : out;
+                int c = flipped ? out : in;
+                int size = 16 * Math.ceilDiv(o, SgemmKernel.MR) * SgemmKernel.MR * c;
+                float[] perFilter = WinogradConv.transformWeight(weight, 0, o, c, flipped, false).clone();
+                float[] panels = WinogradConv.transformWeight(weight, 0, o, c, flipped, true);
+                for (int i = 0; i < size; i++) {
+                    assertEquals(Float.floatToRawIntBits(perFilter[i]), Float.floatToRawIntBits(panels[i]),
+                            out + "x" + in + (flipped ? " flipped" : "") + " at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void forwardAndInputGradientMatchTheFloat64Reference() {
         SplittableRandom rnd = new SplittableRandom(7);
