@@ -267,15 +267,39 @@ final class WinogradConv implements BatchConv {
             group.flush();
         });
         ChunkSums.addInto(partial, chunks, sumSize, sumSize);
+        float[] weight = filterGradients(partial, out, in, outPadded, inPadded, PANELS_BY_VECTORS);
+        MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, out * in * 9);
+    }
+
+    /**
+     * The weight gradient {@code [out, in, 3, 3]} from the summed {@code dU^T[xi]} ({@code inPadded x outPadded} each,
+     * one after another in {@code sums}), in the calling thread's scratch. With {@code byVectors}, whole panels of
+     * {@code MR} output channels go through {@link #filterGradientPanel} (the same operations lane by lane, so the
+     * same bits).
+     */
+    static float[] filterGradients(float[] sums, int out, int in, int outPadded, int inPadded, boolean byVectors) {
         float[] weight = CALL.floats(WEIGHT, out * in * 9);
+        int positionSize = inPadded * outPadded;
+        // Lane l of a panel writes output channel o0 + l's filter.
+        int[] lanes = new int[MR];
+        for (int l = 0; l < MR; l++) {
+            lanes[l] = l * in * 9;
+        }
         Parallel.get().balancedFor(out, TRANSFORM_GRAIN, (start, end) -> {
-            for (int o = (int) start; o < end; o++) {
+            int o = (int) start;
+            while (o < end) {
+                boolean panel = byVectors && o % MR == 0 && o + MR <= end;
                 for (int c = 0; c < in; c++) {
-                    transformFilterGradient(partial, c * outPadded + o, inPadded * outPadded, weight, (o * in + c) * 9);
+                    if (panel) {
+                        filterGradientPanel(sums, c * outPadded + o, positionSize, weight, (o * in + c) * 9, lanes);
+                    } else {
+                        transformFilterGradient(sums, c * outPadded + o, positionSize, weight, (o * in + c) * 9);
+                    }
                 }
+                o += panel ? MR : 1;
             }
         });
-        MemorySegment.copy(weight, 0, NativeSegments.typed(gw), F32, gwOffset * Float.BYTES, out * in * 9);
+        return weight;
     }
 
     /**
@@ -471,6 +495,81 @@ final class WinogradConv implements BatchConv {
             weight[first + 3 * r + 1] = (float) (0.5 * (x1 - x2));
             weight[first + 3 * r + 2] = (float) (0.5 * (x1 + x2) + x3);
         }
+    }
+
+    /**
+     * {@link #transformFilterGradient} for the {@code MR} output channels whose {@code dU[xi]} are
+     * {@code sums[at + xi * positionSize ..]} (consecutive), one per double lane, each filter's 3x3 gradient scattered
+     * to {@code weight[first + lanes[l] ..]}: the same operations lane by lane, rounded once.
+     */
+    private static void filterGradientPanel(float[] sums, int at, int positionSize, float[] weight, int first,
+                                            int[] lanes) {
+        // G^T dU, column by column: rows k = 0, 1, 2 of column j.
+        DoubleVector x0 = widened(sums, at);
+        DoubleVector x1 = widened(sums, at + 4 * positionSize);
+        DoubleVector x2 = widened(sums, at + 8 * positionSize);
+        DoubleVector x3 = widened(sums, at + 12 * positionSize);
+        DoubleVector t00 = firstRow(x0, x1, x2);
+        DoubleVector t10 = middleRow(x1, x2);
+        DoubleVector t20 = lastRow(x1, x2, x3);
+        x0 = widened(sums, at + positionSize);
+        x1 = widened(sums, at + 5 * positionSize);
+        x2 = widened(sums, at + 9 * positionSize);
+        x3 = widened(sums, at + 13 * positionSize);
+        DoubleVector t01 = firstRow(x0, x1, x2);
+        DoubleVector t11 = middleRow(x1, x2);
+        DoubleVector t21 = lastRow(x1, x2, x3);
+        x0 = widened(sums, at + 2 * positionSize);
+        x1 = widened(sums, at + 6 * positionSize);
+        x2 = widened(sums, at + 10 * positionSize);
+        x3 = widened(sums, at + 14 * positionSize);
+        DoubleVector t02 = firstRow(x0, x1, x2);
+        DoubleVector t12 = middleRow(x1, x2);
+        DoubleVector t22 = lastRow(x1, x2, x3);
+        x0 = widened(sums, at + 3 * positionSize);
+        x1 = widened(sums, at + 7 * positionSize);
+        x2 = widened(sums, at + 11 * positionSize);
+        x3 = widened(sums, at + 15 * positionSize);
+        DoubleVector t03 = firstRow(x0, x1, x2);
+        DoubleVector t13 = middleRow(x1, x2);
+        DoubleVector t23 = lastRow(x1, x2, x3);
+        gradientRow(weight, first, lanes, t00, t01, t02, t03);
+        gradientRow(weight, first + 3, lanes, t10, t11, t12, t13);
+        gradientRow(weight, first + 6, lanes, t20, t21, t22, t23);
+    }
+
+    /** Row {@code r} of {@code (G^T dU) G} for a panel's lanes, from row {@code r} of {@code G^T dU}. */
+    private static void gradientRow(float[] weight, int at, int[] lanes, DoubleVector x0, DoubleVector x1,
+                                    DoubleVector x2, DoubleVector x3) {
+        scatter(firstRow(x0, x1, x2), weight, at, lanes);
+        scatter(middleRow(x1, x2), weight, at + 1, lanes);
+        scatter(lastRow(x1, x2, x3), weight, at + 2, lanes);
+    }
+
+    /** {@code x0 + (x1 + x2) / 2}, as the scalar code computes it. */
+    private static DoubleVector firstRow(DoubleVector x0, DoubleVector x1, DoubleVector x2) {
+        return x0.add(x1.add(x2).mul(0.5));
+    }
+
+    /** {@code (x1 - x2) / 2}. */
+    private static DoubleVector middleRow(DoubleVector x1, DoubleVector x2) {
+        return x1.sub(x2).mul(0.5);
+    }
+
+    /** {@code (x1 + x2) / 2 + x3}. */
+    private static DoubleVector lastRow(DoubleVector x1, DoubleVector x2, DoubleVector x3) {
+        return x1.add(x2).mul(0.5).add(x3);
+    }
+
+    /** {@code MR} consecutive floats from {@code sums[at]}, widened to double. */
+    private static DoubleVector widened(float[] sums, int at) {
+        return (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, sums, at)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+    }
+
+    /** {@code v} rounded to float, lane {@code l} into {@code weight[at + lanes[l]]}. */
+    private static void scatter(DoubleVector v, float[] weight, int at, int[] lanes) {
+        ((FloatVector) v.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(weight, at, lanes, 0);
     }
 
     /**

@@ -40,6 +40,30 @@ class WinogradConvTest {
         winograd = new WinogradConv(direct, true);
     }
 
+    /** The weight gradient's back-transform by vector panels gives the per-filter back-transform's bits. */
+    @Test
+    void filterGradientsByVectorPanelsHaveThePerFilterBits() {
+        assumeTrue(WinogradConv.PANELS_BY_VECTORS, "the panel transform needs 512-bit vectors");
+        SplittableRandom rnd = new SplittableRandom(19);
+        int[][] shapes = {{8, 3}, {16, 16}, {13, 5}, {64, 64}, {24, 300}, {7, 9}};
+        for (int[] shape : shapes) {
+            int out = shape[0];
+            int in = shape[1];
+            int outPadded = Math.ceilDiv(out, SgemmKernel.NR) * SgemmKernel.NR;
+            int inPadded = Math.ceilDiv(in, SgemmKernel.MR) * SgemmKernel.MR;
+            float[] sums = new float[16 * inPadded * outPadded];
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-20, 20)));
+            }
+            float[] perFilter = WinogradConv.filterGradients(sums, out, in, outPadded, inPadded, false).clone();
+            float[] panels = WinogradConv.filterGradients(sums, out, in, outPadded, inPadded, true);
+            for (int i = 0; i < out * in * 9; i++) {
+                assertEquals(Float.floatToRawIntBits(perFilter[i]), Float.floatToRawIntBits(panels[i]),
+                        out + "x" + in + " at " + i);
+            }
+        }
+    }
+
     /**
      * The weight transform by vector panels gives the per-filter transform's bits at every element: channel counts with
      * and without a partial panel, across a 256-deep block, both kernel orientations (a wrong lane stride or panel
