@@ -504,7 +504,8 @@ final class WinogradConv implements BatchConv {
      */
     private static void filterGradientPanel(float[] sums, int at, int positionSize, float[] weight, int first,
                                             int[] lanes) {
-        // G^T dU, column by column: rows k = 0, 1, 2 of column j.
+        // G^T dU, column by column: tkj is row k of column j. Unrolled: with the twelve vectors in an array, C2 kept
+        // them boxed (1.8x this method's time).
         DoubleVector x0 = widened(sums, at);
         DoubleVector x1 = widened(sums, at + 4 * positionSize);
         DoubleVector x2 = widened(sums, at + 8 * positionSize);
