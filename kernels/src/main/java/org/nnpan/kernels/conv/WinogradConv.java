@@ -669,7 +669,7 @@ final class WinogradConv implements BatchConv {
     }
 
     /**
-     * {@code G g G^T} of the 3x3 kernel {@code g} whose taps (row by row) are {@code weight[first + step * t]}
+     * Writes {@code G g G^T} of the 3x3 kernel {@code g} whose taps (row by row) are {@code weight[first + step * t]}
      * to {@code u[at + xi * positionSize]} for its 16 positions {@code xi}: {@code G g} has the rows g0,
      * (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2 and g2 of the kernel, and each of its rows is transformed the same way.
      */
