@@ -504,73 +504,51 @@ final class WinogradConv implements BatchConv {
      */
     private static void filterGradientPanel(float[] sums, int at, int positionSize, float[] weight, int first,
                                             int[] lanes) {
-        // G^T dU, column by column: tkj is row k of column j. Unrolled: with the twelve vectors in an array, C2 kept
-        // them boxed (1.8x this method's time).
-        DoubleVector x0 = widened(sums, at);
-        DoubleVector x1 = widened(sums, at + 4 * positionSize);
-        DoubleVector x2 = widened(sums, at + 8 * positionSize);
-        DoubleVector x3 = widened(sums, at + 12 * positionSize);
-        DoubleVector t00 = firstRow(x0, x1, x2);
-        DoubleVector t10 = middleRow(x1, x2);
-        DoubleVector t20 = lastRow(x1, x2, x3);
-        x0 = widened(sums, at + positionSize);
-        x1 = widened(sums, at + 5 * positionSize);
-        x2 = widened(sums, at + 9 * positionSize);
-        x3 = widened(sums, at + 13 * positionSize);
-        DoubleVector t01 = firstRow(x0, x1, x2);
-        DoubleVector t11 = middleRow(x1, x2);
-        DoubleVector t21 = lastRow(x1, x2, x3);
-        x0 = widened(sums, at + 2 * positionSize);
-        x1 = widened(sums, at + 6 * positionSize);
-        x2 = widened(sums, at + 10 * positionSize);
-        x3 = widened(sums, at + 14 * positionSize);
-        DoubleVector t02 = firstRow(x0, x1, x2);
-        DoubleVector t12 = middleRow(x1, x2);
-        DoubleVector t22 = lastRow(x1, x2, x3);
-        x0 = widened(sums, at + 3 * positionSize);
-        x1 = widened(sums, at + 7 * positionSize);
-        x2 = widened(sums, at + 11 * positionSize);
-        x3 = widened(sums, at + 15 * positionSize);
-        DoubleVector t03 = firstRow(x0, x1, x2);
-        DoubleVector t13 = middleRow(x1, x2);
-        DoubleVector t23 = lastRow(x1, x2, x3);
-        gradientRow(weight, first, lanes, t00, t01, t02, t03);
-        gradientRow(weight, first + 3, lanes, t10, t11, t12, t13);
-        gradientRow(weight, first + 6, lanes, t20, t21, t22, t23);
+        // One method with no helpers, as transformPanel. dXi is dU[xi] for the panel's lanes.
+        DoubleVector d0 = widened(sums, at);
+        DoubleVector d1 = widened(sums, at + positionSize);
+        DoubleVector d2 = widened(sums, at + 2 * positionSize);
+        DoubleVector d3 = widened(sums, at + 3 * positionSize);
+        DoubleVector d4 = widened(sums, at + 4 * positionSize);
+        DoubleVector d5 = widened(sums, at + 5 * positionSize);
+        DoubleVector d6 = widened(sums, at + 6 * positionSize);
+        DoubleVector d7 = widened(sums, at + 7 * positionSize);
+        DoubleVector d8 = widened(sums, at + 8 * positionSize);
+        DoubleVector d9 = widened(sums, at + 9 * positionSize);
+        DoubleVector d10 = widened(sums, at + 10 * positionSize);
+        DoubleVector d11 = widened(sums, at + 11 * positionSize);
+        DoubleVector d12 = widened(sums, at + 12 * positionSize);
+        DoubleVector d13 = widened(sums, at + 13 * positionSize);
+        DoubleVector d14 = widened(sums, at + 14 * positionSize);
+        DoubleVector d15 = widened(sums, at + 15 * positionSize);
+        // Row r of G^T dU (column j from dU[j], dU[4 + j], dU[8 + j], dU[12 + j]), then of (G^T dU) G, as
+        // transformFilterGradient computes them (the loop unrolls and its choices fold).
+        for (int r = 0; r < 3; r++) {
+            DoubleVector t0 = r == 0 ? d0.add(d4.add(d8).mul(0.5)) : r == 1 ? d4.sub(d8).mul(0.5)
+                    : d4.add(d8).mul(0.5).add(d12);
+            DoubleVector t1 = r == 0 ? d1.add(d5.add(d9).mul(0.5)) : r == 1 ? d5.sub(d9).mul(0.5)
+                    : d5.add(d9).mul(0.5).add(d13);
+            DoubleVector t2 = r == 0 ? d2.add(d6.add(d10).mul(0.5)) : r == 1 ? d6.sub(d10).mul(0.5)
+                    : d6.add(d10).mul(0.5).add(d14);
+            DoubleVector t3 = r == 0 ? d3.add(d7.add(d11).mul(0.5)) : r == 1 ? d7.sub(d11).mul(0.5)
+                    : d7.add(d11).mul(0.5).add(d15);
+            int row = first + 3 * r;
+            ((FloatVector) t0.add(t1.add(t2).mul(0.5)).convertShape(VectorOperators.D2F, PANEL_FLOATS, 0))
+                    .intoArray(weight, row, lanes, 0);
+            ((FloatVector) t1.sub(t2).mul(0.5).convertShape(VectorOperators.D2F, PANEL_FLOATS, 0))
+                    .intoArray(weight, row + 1, lanes, 0);
+            ((FloatVector) t1.add(t2).mul(0.5).add(t3).convertShape(VectorOperators.D2F, PANEL_FLOATS, 0))
+                    .intoArray(weight, row + 2, lanes, 0);
+        }
     }
 
-    /** Row {@code r} of {@code (G^T dU) G} for a panel's lanes, from row {@code r} of {@code G^T dU}. */
-    private static void gradientRow(float[] weight, int at, int[] lanes, DoubleVector x0, DoubleVector x1,
-                                    DoubleVector x2, DoubleVector x3) {
-        scatter(firstRow(x0, x1, x2), weight, at, lanes);
-        scatter(middleRow(x1, x2), weight, at + 1, lanes);
-        scatter(lastRow(x1, x2, x3), weight, at + 2, lanes);
-    }
-
-    /** {@code x0 + (x1 + x2) / 2}, as the scalar code computes it. */
-    private static DoubleVector firstRow(DoubleVector x0, DoubleVector x1, DoubleVector x2) {
-        return x0.add(x1.add(x2).mul(0.5));
-    }
-
-    /** {@code (x1 - x2) / 2}. */
-    private static DoubleVector middleRow(DoubleVector x1, DoubleVector x2) {
-        return x1.sub(x2).mul(0.5);
-    }
-
-    /** {@code (x1 + x2) / 2 + x3}. */
-    private static DoubleVector lastRow(DoubleVector x1, DoubleVector x2, DoubleVector x3) {
-        return x1.add(x2).mul(0.5).add(x3);
-    }
-
-    /** {@code MR} consecutive floats from {@code sums[at]}, widened to double. */
+    /**
+     * {@code MR} consecutive floats from {@code sums[at]}, widened to double. Small enough to inline wherever it is
+     * compiled (a {@code fromArray} and a {@code convertShape}); measured inlined into {@link #filterGradientPanel}.
+     */
     private static DoubleVector widened(float[] sums, int at) {
         return (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, sums, at)
                 .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
-    }
-
-    /** {@code v} rounded to float, lane {@code l} into {@code weight[at + lanes[l]]}. */
-    private static void scatter(DoubleVector v, float[] weight, int at, int[] lanes) {
-        ((FloatVector) v.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(weight, at, lanes, 0);
     }
 
     /**
@@ -631,41 +609,42 @@ final class WinogradConv implements BatchConv {
      */
     private static void transformPanel(float[] weight, int first, int step, int[] lanes, float[] u, int at,
                                        int positionSize) {
-        DoubleVector a0 = tap(weight, first, lanes);
-        DoubleVector a1 = tap(weight, first + step, lanes);
-        DoubleVector a2 = tap(weight, first + 2 * step, lanes);
-        DoubleVector b0 = tap(weight, first + 3 * step, lanes);
-        DoubleVector b1 = tap(weight, first + 4 * step, lanes);
-        DoubleVector b2 = tap(weight, first + 5 * step, lanes);
-        DoubleVector c0 = tap(weight, first + 6 * step, lanes);
-        DoubleVector c1 = tap(weight, first + 7 * step, lanes);
-        DoubleVector c2 = tap(weight, first + 8 * step, lanes);
-        transformRow(u, at, positionSize, 0, a0, a1, a2);
-        transformRow(u, at, positionSize, 1, a0.add(b0).add(c0).mul(0.5), a1.add(b1).add(c1).mul(0.5),
-                a2.add(b2).add(c2).mul(0.5));
-        transformRow(u, at, positionSize, 2, a0.sub(b0).add(c0).mul(0.5), a1.sub(b1).add(c1).mul(0.5),
-                a2.sub(b2).add(c2).mul(0.5));
-        transformRow(u, at, positionSize, 3, c0, c1, c2);
-    }
-
-    /** One tap of a panel's filters, {@code weight[index + lanes[l]]} in lane {@code l}, widened to double. */
-    private static DoubleVector tap(float[] weight, int index, int[] lanes) {
-        return (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, index, lanes, 0)
+        // One method with no helpers: a helper that takes or returns vectors is compiled on its own once hot, is then
+        // too big to inline, and its vectors are boxed at every call (helpers measured 2.5-3 % of a batch-2 call).
+        DoubleVector a0 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first, lanes, 0)
                 .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
-    }
-
-    /** {@link #transformRow} on a panel's lanes. */
-    private static void transformRow(float[] u, int at, int positionSize, int r, DoubleVector g0, DoubleVector g1,
-                                     DoubleVector g2) {
-        store(g0, u, (4 * r) * positionSize + at);
-        store(g0.add(g1).add(g2).mul(0.5), u, (4 * r + 1) * positionSize + at);
-        store(g0.sub(g1).add(g2).mul(0.5), u, (4 * r + 2) * positionSize + at);
-        store(g2, u, (4 * r + 3) * positionSize + at);
-    }
-
-    /** {@code v} rounded to float, lane by lane, into {@code u[at ..]}. */
-    private static void store(DoubleVector v, float[] u, int at) {
-        ((FloatVector) v.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(u, at);
+        DoubleVector a1 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector a2 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 2 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector b0 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 3 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector b1 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 4 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector b2 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 5 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector c0 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 6 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector c1 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 7 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        DoubleVector c2 = (DoubleVector) FloatVector.fromArray(PANEL_FLOATS, weight, first + 8 * step, lanes, 0)
+                .convertShape(VectorOperators.F2D, PANEL_DOUBLES, 0);
+        // The rows of G g, each then transformed as transformRow does (the loop unrolls and its choices fold).
+        for (int r = 0; r < 4; r++) {
+            DoubleVector g0 = r == 0 ? a0 : r == 3 ? c0
+                    : r == 1 ? a0.add(b0).add(c0).mul(0.5) : a0.sub(b0).add(c0).mul(0.5);
+            DoubleVector g1 = r == 0 ? a1 : r == 3 ? c1
+                    : r == 1 ? a1.add(b1).add(c1).mul(0.5) : a1.sub(b1).add(c1).mul(0.5);
+            DoubleVector g2 = r == 0 ? a2 : r == 3 ? c2
+                    : r == 1 ? a2.add(b2).add(c2).mul(0.5) : a2.sub(b2).add(c2).mul(0.5);
+            int row = 4 * r * positionSize + at;
+            ((FloatVector) g0.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(u, row);
+            ((FloatVector) g0.add(g1).add(g2).mul(0.5).convertShape(VectorOperators.D2F, PANEL_FLOATS, 0))
+                    .intoArray(u, row + positionSize);
+            ((FloatVector) g0.sub(g1).add(g2).mul(0.5).convertShape(VectorOperators.D2F, PANEL_FLOATS, 0))
+                    .intoArray(u, row + 2 * positionSize);
+            ((FloatVector) g2.convertShape(VectorOperators.D2F, PANEL_FLOATS, 0)).intoArray(u, row + 3 * positionSize);
+        }
     }
 
     /**
