@@ -3,9 +3,7 @@ package org.nnpan.pruning;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -50,16 +48,7 @@ class ScoringScopeTest {
     }
 
     private static List<float[]> buffers(Module net) {
-        List<float[]> values = new ArrayList<>();
-        for (Map.Entry<String, Tensor> b : net.namedBuffers().entrySet()) {
-            double[] d = b.getValue().toDoubleArray();
-            float[] f = new float[d.length];
-            for (int i = 0; i < d.length; i++) {
-                f[i] = (float) d[i];
-            }
-            values.add(f);
-        }
-        return values;
+        return net.namedBuffers().values().stream().map(Tensor::toFloatArray).toList();
     }
 
     private static List<Boolean> modes(Module net) {

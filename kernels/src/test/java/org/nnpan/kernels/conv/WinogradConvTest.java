@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nnpan.kernels.gemm.SgemmKernel;
@@ -40,66 +42,70 @@ class WinogradConvTest {
         winograd = new WinogradConv(direct, true);
     }
 
+    /** Output x input channels: with and without a partial panel, across a 256-deep block. */
+    private static final int[][] PANEL_SHAPES = {{8, 3}, {16, 16}, {13, 5}, {64, 64}, {24, 300}, {7, 9}};
+
     /** The weight gradient's back-transform by vector panels gives the per-filter back-transform's bits. */
     @Test
     void filterGradientsByVectorPanelsHaveThePerFilterBits() {
         assumeTrue(WinogradConv.PANELS_BY_VECTORS, "the panel transform needs 512-bit vectors");
         SplittableRandom rnd = new SplittableRandom(19);
-        int[][] shapes = {{8, 3}, {16, 16}, {13, 5}, {64, 64}, {24, 300}, {7, 9}};
-        for (int[] shape : shapes) {
+        for (int[] shape : PANEL_SHAPES) {
             int out = shape[0];
             int in = shape[1];
             int outPadded = Math.ceilDiv(out, SgemmKernel.NR) * SgemmKernel.NR;
             int inPadded = Math.ceilDiv(in, SgemmKernel.MR) * SgemmKernel.MR;
-            float[] sums = new float[16 * inPadded * outPadded];
-            for (int i = 0; i < sums.length; i++) {
-                sums[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-20, 20)));
-            }
-            float[] scratch = WinogradConv.filterGradients(sums, out, in, outPadded, inPadded, false);
-            float[] perFilter = scratch.clone();
-            // The same scratch comes back: NaN where the panels would leave an element unwritten.
-            java.util.Arrays.fill(scratch, Float.NaN);
-            float[] panels = WinogradConv.filterGradients(sums, out, in, outPadded, inPadded, true);
-            for (int i = 0; i < out * in * 9; i++) {
-                assertEquals(Float.floatToRawIntBits(perFilter[i]), Float.floatToRawIntBits(panels[i]),
-                        out + "x" + in + " at " + i);
-            }
+            float[] sums = spread(rnd, 16 * inPadded * outPadded);
+            assertPanelsGiveThePerFilterBits(
+                    byVectors -> WinogradConv.filterGradients(sums, out, in, outPadded, inPadded, byVectors),
+                    out * in * 9, out + "x" + in);
         }
     }
 
     /**
-     * The weight transform by vector panels gives the per-filter transform's bits at every element: channel counts with
-     * and without a partial panel, across a 256-deep block, both kernel orientations (a wrong lane stride or panel
-     * offset fails it), weights spread over 40 binary orders of magnitude.
+     * The weight transform by vector panels gives the per-filter transform's bits at every element, in both kernel
+     * orientations (a wrong lane stride or panel offset fails it).
      */
     @Test
     void weightTransformByVectorPanelsHasThePerFilterBits() {
         assumeTrue(WinogradConv.PANELS_BY_VECTORS, "the panel transform needs 512-bit vectors");
         SplittableRandom rnd = new SplittableRandom(17);
-        int[][] shapes = {{8, 3}, {16, 16}, {13, 5}, {64, 64}, {24, 300}, {7, 9}};
-        for (int[] shape : shapes) {
+        for (int[] shape : PANEL_SHAPES) {
             int out = shape[0];
             int in = shape[1];
-            float[] w = new float[out * in * 9];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-20, 20)));
-            }
-            MemorySegment weight = OffHeap.copy(w);
+            MemorySegment weight = OffHeap.copy(spread(rnd, out * in * 9));
             for (boolean flipped : new boolean[] {false, true}) {
                 int o = flipped ? in : out;
                 int c = flipped ? out : in;
-                int size = 16 * Math.ceilDiv(o, SgemmKernel.MR) * SgemmKernel.MR * c;
-                float[] scratch = WinogradConv.transformWeight(weight, 0, o, c, flipped, false);
-                float[] perFilter = scratch.clone();
-                // The same scratch comes back: NaN where the panels would leave an element unwritten.
-                java.util.Arrays.fill(scratch, Float.NaN);
-                float[] panels = WinogradConv.transformWeight(weight, 0, o, c, flipped, true);
-                for (int i = 0; i < size; i++) {
-                    assertEquals(Float.floatToRawIntBits(perFilter[i]), Float.floatToRawIntBits(panels[i]),
-                            out + "x" + in + (flipped ? " flipped" : "") + " at " + i);
-                }
+                assertPanelsGiveThePerFilterBits(
+                        byVectors -> WinogradConv.transformWeight(weight, 0, o, c, flipped, byVectors),
+                        16 * Math.ceilDiv(o, SgemmKernel.MR) * SgemmKernel.MR * c,
+                        out + "x" + in + (flipped ? " flipped" : ""));
             }
         }
+    }
+
+    /**
+     * The first {@code size} elements of {@code transform(true)} have the bits of {@code transform(false)}'s. Both
+     * return the same scratch array, so it is filled with NaN in between: an element the panels leave unwritten fails.
+     */
+    private static void assertPanelsGiveThePerFilterBits(Function<Boolean, float[]> transform, int size, String where) {
+        float[] scratch = transform.apply(false);
+        float[] perFilter = scratch.clone();
+        Arrays.fill(scratch, Float.NaN);
+        float[] panels = transform.apply(true);
+        for (int i = 0; i < size; i++) {
+            assertEquals(Float.floatToRawIntBits(perFilter[i]), Float.floatToRawIntBits(panels[i]), where + " at " + i);
+        }
+    }
+
+    /** {@code n} Gaussian values spread over 40 binary orders of magnitude. */
+    private static float[] spread(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-20, 20)));
+        }
+        return a;
     }
 
     @Test
