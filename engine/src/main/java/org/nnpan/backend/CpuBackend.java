@@ -592,21 +592,15 @@ public class CpuBackend extends ReferenceBackend {
         Tensor invStd = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
         int channels = layout.channels();
-        float[] g = channelValues(gamma, channels, 1f);
-        float[] b = channelValues(beta, channels, 0f);
         float[] means = new float[channels];
         float[] invStds = new float[channels];
+        BatchNormKernel.Channels c = new BatchNormKernel.Channels(channelValues(gamma, channels, 1f),
+                channelValues(beta, channels, 0f), means, invStds);
         MemorySegment xs = x.storage().segment();
         long xOffset = x.offset();
         MemorySegment ys = y.storage().segment();
-        Parallel.get().balancedFor(channels, 1, (lo, hi) -> {
-            float[] stats = new float[2];
-            for (int ch = (int) lo; ch < hi; ch++) {
-                kernel.forward(layout, ch, xs, xOffset, ys, 0, eps, g[ch], b[ch], relu, stats);
-                means[ch] = stats[0];
-                invStds[ch] = stats[1];
-            }
-        });
+        Parallel.get().balancedFor(channels, channelGrain(layout),
+                (lo, hi) -> kernel.forward(layout, (int) lo, (int) hi, xs, xOffset, ys, 0, eps, relu, c));
         MemorySegment.copy(means, 0, mean.storage().segment(), F, 0, channels);
         MemorySegment.copy(invStds, 0, invStd.storage().segment(), F, 0, channels);
         return new Tensor[] {y, mean, invStd};
@@ -634,7 +628,7 @@ public class CpuBackend extends ReferenceBackend {
         return batchNormBackward(gy, true, x, gamma, beta, mean, invStd);
     }
 
-    /** Both backwards, a channel per task; {@code beta} is read only with {@code relu}. */
+    /** Both backwards, ranges of channels per task; {@code beta} is read only with {@code relu}. */
     private Tensor[] batchNormBackward(Tensor gy, boolean relu, Tensor x, Tensor gamma, Tensor beta, Tensor mean,
             Tensor invStd) {
         BatchNormKernel.Layout layout = batchNormLayout(x);
@@ -643,10 +637,9 @@ public class CpuBackend extends ReferenceBackend {
         Tensor gBeta = alloc(DType.F32, layout.channels());
         BatchNormKernel kernel = BatchNormKernels.best();
         int channels = layout.channels();
-        float[] means = mean.toFloatArray();
-        float[] invStds = invStd.toFloatArray();
-        float[] g = channelValues(gamma, channels, 1f);
-        float[] b = channelValues(beta, channels, 0f); // also without ReLU: never null, so no branch guards its reads
+        // beta also without ReLU: never null, so no branch guards its reads
+        BatchNormKernel.Channels c = new BatchNormKernel.Channels(channelValues(gamma, channels, 1f),
+                channelValues(beta, channels, 0f), mean.toFloatArray(), invStd.toFloatArray());
         float[] gammaGrads = new float[channels];
         float[] betaGrads = new float[channels];
         MemorySegment gys = gy.storage().segment();
@@ -654,20 +647,8 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment xs = x.storage().segment();
         long xOffset = x.offset();
         MemorySegment gxs = gx.storage().segment();
-        Parallel.get().balancedFor(channels, 1, (lo, hi) -> {
-            float[] grads = new float[2];
-            for (int ch = (int) lo; ch < hi; ch++) {
-                if (relu) {
-                    kernel.backwardRelu(layout, ch, gys, gyOffset, xs, xOffset, gxs, 0, means[ch], invStds[ch], g[ch],
-                            b[ch], grads);
-                } else {
-                    kernel.backward(layout, ch, gys, gyOffset, xs, xOffset, gxs, 0, means[ch], invStds[ch], g[ch],
-                            grads);
-                }
-                gammaGrads[ch] = grads[0];
-                betaGrads[ch] = grads[1];
-            }
-        });
+        Parallel.get().balancedFor(channels, channelGrain(layout), (lo, hi) -> kernel.backward(layout, (int) lo,
+                (int) hi, gys, gyOffset, xs, xOffset, gxs, 0, relu, c, gammaGrads, betaGrads));
         MemorySegment.copy(gammaGrads, 0, gGamma.storage().segment(), F, 0, channels);
         MemorySegment.copy(betaGrads, 0, gBeta.storage().segment(), F, 0, channels);
         return new Tensor[] {gx, gGamma, gBeta};
@@ -700,6 +681,15 @@ public class CpuBackend extends ReferenceBackend {
             }
         });
         return new Tensor[] {dg, dx, dGamma};
+    }
+
+    /**
+     * The fewest channels a batch-norm task takes: the kernel's block of channels read together, or a thread's share
+     * where that is less (so every thread gets work).
+     */
+    private static int channelGrain(BatchNormKernel.Layout layout) {
+        int share = Math.ceilDiv(layout.channels(), Parallel.get().threads());
+        return Math.min(layout.channelBlock(), share);
     }
 
     /** An NCHW (or NC...) tensor's shape as the batch-norm kernels see it. */

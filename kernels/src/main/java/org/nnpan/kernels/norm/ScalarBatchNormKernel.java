@@ -4,16 +4,23 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * {@link BatchNormKernel} with plain loops: each run is summed in one float chain (the mean's sums in double), and
- * runs are added in image order in double.
+ * {@link BatchNormKernel} with plain loops, one channel after another: each run is summed in one float chain (the
+ * mean's sums in double), and runs are added in image order in double.
  */
 final class ScalarBatchNormKernel implements BatchNormKernel {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     @Override
-    public void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
-                        double eps, float gamma, float beta, boolean relu, float[] stats) {
+    public void forward(Layout layout, int from, int to, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
+                        double eps, boolean relu, Channels c) {
+        for (int ch = from; ch < to; ch++) {
+            forward(layout, ch, x, xOffset, y, yOffset, eps, relu, c);
+        }
+    }
+
+    private static void forward(Layout layout, int ch, MemorySegment x, long xOffset, MemorySegment y, long yOffset,
+                                double eps, boolean relu, Channels c) {
         int inner = layout.inner();
         double s = 0;
         for (int b = 0; b < layout.batch(); b++) {
@@ -36,7 +43,9 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
             v += acc;
         }
         float is = (float) (1 / Math.sqrt(v / layout.count() + eps));
-        Affine affine = Affine.of(m, is, gamma, beta);
+        c.mean()[ch] = m;
+        c.invStd()[ch] = is;
+        Affine affine = Affine.of(c, ch);
         float scale = affine.scale();
         float shift = affine.shift();
         for (int b = 0; b < layout.batch(); b++) {
@@ -47,17 +56,25 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
                 y.setAtIndex(F, dst + i, relu && !(yi > 0f) ? 0f : yi);
             }
         }
-        stats[0] = m;
-        stats[1] = is;
     }
 
     @Override
-    public void backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x, long xOffset,
-                         MemorySegment gx, long gxOffset, float mean, float invStd, float gamma, Affine reluStep,
-                         float[] grads) {
-        boolean relu = reluStep != null;
-        float scale = relu ? reluStep.scale() : 0f;
-        float shift = relu ? reluStep.shift() : 0f;
+    public void backward(Layout layout, int from, int to, MemorySegment gy, long gyOffset, MemorySegment x,
+                         long xOffset, MemorySegment gx, long gxOffset, boolean relu, Channels c, float[] gammaGrads,
+                         float[] betaGrads) {
+        for (int ch = from; ch < to; ch++) {
+            Affine step = Affine.of(c, ch);
+            BackwardTerms t = backward(layout, ch, gy, gyOffset, x, xOffset, gx, gxOffset, c.mean()[ch],
+                    c.invStd()[ch], c.gamma()[ch], relu, relu ? step.scale() : 0f, relu ? step.shift() : 0f);
+            gammaGrads[ch] = t.gGamma();
+            betaGrads[ch] = t.sumG();
+        }
+    }
+
+    /** One channel's backward; returns its terms, whose gradients of gamma and beta the caller stores. */
+    private static BackwardTerms backward(Layout layout, int ch, MemorySegment gy, long gyOffset, MemorySegment x,
+                                          long xOffset, MemorySegment gx, long gxOffset, float mean, float invStd,
+                                          float gamma, boolean relu, float scale, float shift) {
         int inner = layout.inner();
         double sumG = 0;
         double sumGX = 0;
@@ -82,8 +99,7 @@ final class ScalarBatchNormKernel implements BatchNormKernel {
                 gx.setAtIndex(F, gxOffset + run + i, t.k() * (t.count() * g - t.sumG() - xc * t.a()));
             }
         }
-        grads[0] = t.gGamma();
-        grads[1] = t.sumG();
+        return t;
     }
 
     /** The output gradient at {@code at}, times ReLU's step of forward's output there when {@code relu}. */

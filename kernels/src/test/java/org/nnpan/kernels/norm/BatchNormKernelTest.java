@@ -9,11 +9,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Both batch-norm kernels against a double-precision reference on random layouts: runs of whole vectors, with tails,
- * and shorter than a vector.
+ * and shorter than a vector, channels in one block or several; and the same bits however the channels are split into
+ * ranges.
  */
 class BatchNormKernelTest {
 
@@ -39,18 +41,53 @@ class BatchNormKernelTest {
         }
     }
 
-    /** Up to 5 images and 4 channels; maps of up to 20 elements in even trials (tails), of up to 300 in odd ones. */
+    /**
+     * Up to 5 images and 12 channels; maps of up to 20 elements in even trials (tails), of up to 300 in odd ones, where
+     * the vector kernel reads channels in blocks of 6 or more (so some layouts take more than one block).
+     */
     private static BatchNormKernel.Layout randomLayout(Random random, int trial) {
-        return new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(4),
+        return new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(12),
                 1 + random.nextInt(trial % 2 == 0 ? 20 : 300));
+    }
+
+    @Test
+    void channelRangesGiveTheBitsOfOneRange() {
+        Random random = new Random(13);
+        for (int trial = 0; trial < 60; trial++) {
+            // 40 channels of 64 elements: two blocks of the vector kernel, the second one partial
+            BatchNormKernel.Layout layout = trial % 3 == 0 ? new BatchNormKernel.Layout(3, 40, 64)
+                    : randomLayout(random, trial);
+            Case c = Case.random(layout, random);
+            for (BatchNormKernel kernel : new BatchNormKernel[] {SCALAR, VECTOR}) {
+                boolean relu = trial % 2 == 0;
+                Outputs whole = c.run(kernel, relu, new int[] {0, layout.channels()});
+                Outputs split = c.run(kernel, relu, randomSplit(random, layout.channels()));
+                String where = kernel.getClass().getSimpleName() + " " + layout;
+                assertArrayEquals(whole.y(), split.y(), where + " y");
+                assertArrayEquals(whole.gx(), split.gx(), where + " gx");
+                assertArrayEquals(whole.perChannel(), split.perChannel(), where + " statistics and gradients");
+            }
+        }
+    }
+
+    /** Range bounds {@code 0 = b[0] < b[1] < ... = channels}, cut at random. */
+    private static int[] randomSplit(Random random, int channels) {
+        return IntStream.rangeClosed(0, channels)
+                .filter(ch -> ch == 0 || ch == channels || random.nextInt(3) == 0).toArray();
+    }
+
+    /** A kernel's outputs: y, gx, and per channel mean, invStd and the gradients of gamma and beta, concatenated. */
+    private record Outputs(float[] y, float[] gx, float[] perChannel) {
     }
 
     @Test
     void vectorKernelRejectsHeapSegments() {
         BatchNormKernel.Layout layout = new BatchNormKernel.Layout(2, 1, 16);
         MemorySegment heap = MemorySegment.ofArray(new float[32]);
+        BatchNormKernel.Channels c = new BatchNormKernel.Channels(new float[] {1f}, new float[] {0f}, new float[1],
+                new float[1]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VECTOR.forward(layout, 0, heap, 0, heap, 0, EPS, 1f, 0f, false, new float[2]));
+                () -> VECTOR.forward(layout, 0, 1, heap, 0, heap, 0, EPS, false, c));
         assertTrue(e.getMessage().contains("x is not a native segment"), e.getMessage());
     }
 
@@ -120,23 +157,50 @@ class BatchNormKernelTest {
             return new Case(layout, x, gy, gamma, beta);
         }
 
-        /** Runs {@code kernel} on every channel and compares with the same formulas in double. */
-        void check(BatchNormKernel kernel) {
+        /** Per-channel values for a kernel's call, with fresh arrays for the statistics it stores. */
+        BatchNormKernel.Channels channels() {
+            return new BatchNormKernel.Channels(gamma, beta, new float[gamma.length], new float[gamma.length]);
+        }
+
+        /**
+         * Forward and backward, with or without ReLU, over the channel ranges {@code [bounds[i], bounds[i + 1])} one
+         * after another.
+         */
+        Outputs run(BatchNormKernel kernel, boolean relu, int[] bounds) {
+            int n = x.length;
+            int channels = layout.channels();
+            BatchNormKernel.Channels c = channels();
+            float[] gammaGrads = new float[channels];
+            float[] betaGrads = new float[channels];
             try (Arena arena = Arena.ofConfined()) {
-                check(kernel, copy(arena, x), copy(arena, gy), arena.allocate(4L * x.length),
-                        arena.allocate(4L * x.length));
+                MemorySegment xs = copy(arena, x);
+                MemorySegment gys = copy(arena, gy);
+                MemorySegment ys = arena.allocate(4L * n);
+                MemorySegment gxs = arena.allocate(4L * n);
+                for (int i = 0; i + 1 < bounds.length; i++) {
+                    kernel.forward(layout, bounds[i], bounds[i + 1], xs, 0, ys, 0, EPS, relu, c);
+                }
+                for (int i = 0; i + 1 < bounds.length; i++) {
+                    kernel.backward(layout, bounds[i], bounds[i + 1], gys, 0, xs, 0, gxs, 0, relu, c, gammaGrads,
+                            betaGrads);
+                }
+                float[] perChannel = new float[4 * channels];
+                System.arraycopy(c.mean(), 0, perChannel, 0, channels);
+                System.arraycopy(c.invStd(), 0, perChannel, channels, channels);
+                System.arraycopy(gammaGrads, 0, perChannel, 2 * channels, channels);
+                System.arraycopy(betaGrads, 0, perChannel, 3 * channels, channels);
+                return new Outputs(ys.toArray(ValueLayout.JAVA_FLOAT), gxs.toArray(ValueLayout.JAVA_FLOAT),
+                        perChannel);
             }
         }
 
-        private void check(BatchNormKernel kernel, MemorySegment xs, MemorySegment gys, MemorySegment ys,
-                           MemorySegment gxs) {
-            float[] stats = new float[2];
-            float[] grads = new float[2];
-            for (int ch = 0; ch < layout.channels(); ch++) {
-                kernel.forward(layout, ch, xs, 0, ys, 0, EPS, gamma[ch], beta[ch], false, stats);
-                kernel.backward(layout, ch, gys, 0, xs, 0, gxs, 0, stats[0], stats[1], gamma[ch], grads);
-                float[] y = ys.toArray(ValueLayout.JAVA_FLOAT);
-                float[] gx = gxs.toArray(ValueLayout.JAVA_FLOAT);
+        /** Runs {@code kernel} on all channels at once and compares with the same formulas in double. */
+        void check(BatchNormKernel kernel) {
+            int channels = layout.channels();
+            Outputs out = run(kernel, false, new int[] {0, channels});
+            float[] y = out.y();
+            float[] gx = out.gx();
+            for (int ch = 0; ch < channels; ch++) {
                 double count = layout.count();
                 double mean = 0;
                 for (int b = 0; b < layout.batch(); b++) {
@@ -163,10 +227,10 @@ class BatchNormKernelTest {
                     }
                 }
                 String where = kernel.getClass().getSimpleName() + " " + layout + " channel " + ch;
-                assertClose(mean, stats[0], where + " mean");
-                assertClose(invStd, stats[1], where + " invStd");
-                assertClose(sumGXhat, grads[0], where + " gamma grad");
-                assertClose(sumG, grads[1], where + " beta grad");
+                assertClose(mean, out.perChannel()[ch], where + " mean");
+                assertClose(invStd, out.perChannel()[channels + ch], where + " invStd");
+                assertClose(sumGXhat, out.perChannel()[2 * channels + ch], where + " gamma grad");
+                assertClose(sumG, out.perChannel()[3 * channels + ch], where + " beta grad");
                 for (int b = 0; b < layout.batch(); b++) {
                     for (int i = 0; i < layout.inner(); i++) {
                         int at = (int) layout.run(b, ch) + i;
@@ -187,6 +251,7 @@ class BatchNormKernelTest {
      */
     private static void checkFusedRelu(Case c, BatchNormKernel kernel) {
         BatchNormKernel.Layout layout = c.layout();
+        int channels = layout.channels();
         int n = c.x().length;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = copy(arena, c.x());
@@ -196,24 +261,24 @@ class BatchNormKernelTest {
             MemorySegment masked = arena.allocate(4L * n);
             MemorySegment gx = arena.allocate(4L * n);
             MemorySegment gxFused = arena.allocate(4L * n);
-            float[] stats = new float[2];
-            float[] fusedStats = new float[2];
-            float[] grads = new float[2];
-            float[] fusedGrads = new float[2];
-            for (int ch = 0; ch < layout.channels(); ch++) {
-                String where = kernel.getClass().getSimpleName() + " " + layout + " channel " + ch;
-                kernel.forward(layout, ch, x, 0, y, 0, EPS, c.gamma()[ch], c.beta()[ch], false, stats);
-                kernel.forward(layout, ch, x, 0, out, 0, EPS, c.gamma()[ch], c.beta()[ch], true, fusedStats);
-                assertArrayEquals(stats, fusedStats, where + " statistics");
-                for (int i = 0; i < n; i++) { // ReLU's backward as CpuBackend.reluBackward computes it
-                    float step = out.getAtIndex(ValueLayout.JAVA_FLOAT, i) > 0f ? 1f : 0f;
-                    masked.setAtIndex(ValueLayout.JAVA_FLOAT, i, gy.getAtIndex(ValueLayout.JAVA_FLOAT, i) * step);
-                }
-                kernel.backward(layout, ch, masked, 0, x, 0, gx, 0, stats[0], stats[1], c.gamma()[ch], grads);
-                kernel.backwardRelu(layout, ch, gy, 0, x, 0, gxFused, 0, stats[0], stats[1], c.gamma()[ch],
-                        c.beta()[ch], fusedGrads);
-                assertArrayEquals(grads, fusedGrads, where + " gamma and beta gradients");
+            BatchNormKernel.Channels stats = c.channels();
+            BatchNormKernel.Channels fusedStats = c.channels();
+            float[][] grads = new float[2][channels];
+            float[][] fusedGrads = new float[2][channels];
+            String where = kernel.getClass().getSimpleName() + " " + layout;
+            kernel.forward(layout, 0, channels, x, 0, y, 0, EPS, false, stats);
+            kernel.forward(layout, 0, channels, x, 0, out, 0, EPS, true, fusedStats);
+            assertArrayEquals(stats.mean(), fusedStats.mean(), where + " means");
+            assertArrayEquals(stats.invStd(), fusedStats.invStd(), where + " invStds");
+            for (int i = 0; i < n; i++) { // ReLU's backward as CpuBackend.reluBackward computes it
+                float step = out.getAtIndex(ValueLayout.JAVA_FLOAT, i) > 0f ? 1f : 0f;
+                masked.setAtIndex(ValueLayout.JAVA_FLOAT, i, gy.getAtIndex(ValueLayout.JAVA_FLOAT, i) * step);
             }
+            kernel.backward(layout, 0, channels, masked, 0, x, 0, gx, 0, false, stats, grads[0], grads[1]);
+            kernel.backward(layout, 0, channels, gy, 0, x, 0, gxFused, 0, true, stats, fusedGrads[0],
+                    fusedGrads[1]);
+            assertArrayEquals(grads[0], fusedGrads[0], where + " gamma gradients");
+            assertArrayEquals(grads[1], fusedGrads[1], where + " beta gradients");
             for (int i = 0; i < n; i++) {
                 float yi = y.getAtIndex(ValueLayout.JAVA_FLOAT, i);
                 float relu = yi > 0f ? yi : 0f;
