@@ -1,12 +1,18 @@
 package org.nnpan.kernels.conv;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.nnpan.kernels.parallel.Parallel;
 
 /**
  * Per-chunk partial sums laid out one after another in one array, as the weight-gradient kernels keep them (each
- * parallel chunk reduces its own images into its own block), and how many chunks a batch is cut into.
+ * parallel chunk reduces its own images into its own block), and how many chunks a batch is cut into. Loaded only with
+ * the Vector API present (by the vector convolution kernels).
  */
 final class ChunkSums {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
 
     /**
      * Chunks per thread when the pool has more than one: a thread that starts late (a parked worker waking up) or is
@@ -38,13 +44,31 @@ final class ChunkSums {
         if (chunks == 1) {
             return;
         }
-        Parallel.get().balancedFor(count, ADD_GRAIN, (start, end) -> {
+        Parallel.get().balancedFor(count, ADD_GRAIN,
+                (start, end) -> addRange(sums, chunks, blockSize, (int) start, (int) end));
+    }
+
+    /**
+     * {@link #addInto} for elements {@code [start, end)}: a vector of block 0 at a time takes every chunk's vector in
+     * chunk order and is stored once, then the tail element by element. The same float additions per element, in the
+     * same order, as adding one chunk after another; as a plain loop (not vectorised by the JIT, the blocks being in
+     * one array) it took 1.4 ns per addition, a tenth of a 64-channel 8x8 Winograd weight gradient on two threads.
+     */
+    private static void addRange(float[] sums, int chunks, int blockSize, int start, int end) {
+        int whole = start + SPECIES.loopBound(end - start);
+        for (int i = start; i < whole; i += L) {
+            FloatVector total = FloatVector.fromArray(SPECIES, sums, i);
             for (int c = 1; c < chunks; c++) {
-                int block = c * blockSize;
-                for (int i = (int) start; i < end; i++) {
-                    sums[i] += sums[block + i];
-                }
+                total = total.add(FloatVector.fromArray(SPECIES, sums, c * blockSize + i));
             }
-        });
+            total.intoArray(sums, i);
+        }
+        for (int i = whole; i < end; i++) {
+            float total = sums[i];
+            for (int c = 1; c < chunks; c++) {
+                total += sums[c * blockSize + i];
+            }
+            sums[i] = total;
+        }
     }
 }
