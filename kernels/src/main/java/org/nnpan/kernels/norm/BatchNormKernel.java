@@ -77,11 +77,11 @@ public interface BatchNormKernel {
         }
 
         /**
-         * How many consecutive channels the vector kernel reads together, image by image: their runs are one
-         * contiguous stretch of up to 8 KB per image, which the hardware prefetcher follows, where one channel at a
-         * time jumps {@code channels * inner} floats after every run (on 8×8 maps a 256-byte run per 16 KB: 1.5–2×
-         * the time per element). Callers that split channels over threads should hand out ranges of at least this
-         * many channels.
+         * How many consecutive channels the vector kernel reads together, image by image: their runs in one image are
+         * one contiguous stretch of up to 8 KB, where one channel at a time jumps {@code channels * inner} floats
+         * after every run (measured on 8×8 maps, a 256-byte run every 16 KB: one channel at a time took 1.5–2× the
+         * time per element; docs/benchmarks.md, twenty-first session). Callers that split channels over threads should
+         * hand out ranges of at least this many channels.
          */
         public int channelBlock() {
             return Math.max(1, BLOCK_FLOATS / inner);

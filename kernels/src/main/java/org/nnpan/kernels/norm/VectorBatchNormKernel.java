@@ -108,6 +108,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         return laneSum(acc, lanes) + tail;
     }
 
+    /** A run of {@code y = x * scale + shift} (with ReLU: {@code y > 0 ? y : 0}), the scalar kernel's expressions. */
     private static void normalizeRun(MemorySegment x, long src, MemorySegment y, long dst, float scale, float shift,
                                      boolean relu, int whole, int inner) {
         FloatVector scaleV = FloatVector.broadcast(SPECIES, scale);
