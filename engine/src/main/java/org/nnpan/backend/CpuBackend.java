@@ -599,7 +599,7 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment xs = x.storage().segment();
         long xOffset = x.offset();
         MemorySegment ys = y.storage().segment();
-        Parallel.get().balancedFor(channels, channelGrain(layout),
+        Parallel.get().balancedFor(channels, channelGrain(layout, BatchNormKernel.FORWARD_INPUTS),
                 (lo, hi) -> kernel.forward(layout, (int) lo, (int) hi, xs, xOffset, ys, 0, eps, relu, c));
         MemorySegment.copy(means, 0, mean.storage().segment(), F, 0, channels);
         MemorySegment.copy(invStds, 0, invStd.storage().segment(), F, 0, channels);
@@ -647,8 +647,9 @@ public class CpuBackend extends ReferenceBackend {
         MemorySegment xs = x.storage().segment();
         long xOffset = x.offset();
         MemorySegment gxs = gx.storage().segment();
-        Parallel.get().balancedFor(channels, channelGrain(layout), (lo, hi) -> kernel.backward(layout, (int) lo,
-                (int) hi, gys, gyOffset, xs, xOffset, gxs, 0, relu, c, gammaGrads, betaGrads));
+        Parallel.get().balancedFor(channels, channelGrain(layout, BatchNormKernel.BACKWARD_INPUTS),
+                (lo, hi) -> kernel.backward(layout, (int) lo, (int) hi, gys, gyOffset, xs, xOffset, gxs, 0, relu, c,
+                        gammaGrads, betaGrads));
         MemorySegment.copy(gammaGrads, 0, gGamma.storage().segment(), F, 0, channels);
         MemorySegment.copy(betaGrads, 0, gBeta.storage().segment(), F, 0, channels);
         return new Tensor[] {gx, gGamma, gBeta};
@@ -684,12 +685,12 @@ public class CpuBackend extends ReferenceBackend {
     }
 
     /**
-     * The fewest channels a batch-norm task takes: the kernel's block of channels read together, or a thread's share
-     * where that is less (so every thread gets work).
+     * The fewest channels a batch-norm task takes: the kernel's block of channels read together in a pass over
+     * {@code inputs} tensors, or a thread's share where that is less (so every thread gets work).
      */
-    private static int channelGrain(BatchNormKernel.Layout layout) {
+    private static int channelGrain(BatchNormKernel.Layout layout, int inputs) {
         int share = Math.ceilDiv(layout.channels(), Parallel.get().threads());
-        return Math.min(layout.channelBlock(), share);
+        return Math.min(layout.channelBlock(inputs), share);
     }
 
     /** An NCHW (or NC...) tensor's shape as the batch-norm kernels see it. */

@@ -221,9 +221,10 @@ final class RowDotWeightGrad {
 
     /**
      * {@code out[to + s]} = the sum of the {@code L} lanes at {@code lanes[s * L ..]}, in lane order, for each of the
-     * {@code count} sums: for {@code L} sums at a time, lane {@code l} of all of them is one gather, added in lane order
-     * as one vector (the same float additions per sum as a scalar loop over its lanes, a sixteenth of the dependent
-     * chain: with four chunks per thread the scalar loop ran 37,000 additions per chunk on 16-channel 32x32 layers).
+     * {@code count} sums: for {@code L} sums at a time, lane {@code l} of all of them is one gather, added in lane
+     * order as one vector (the same float additions per sum as a scalar loop over its lanes, a sixteenth of the
+     * dependent chain: with four chunks per thread the scalar loop ran 37,000 additions per chunk on 16-channel 32x32
+     * layers).
      * Not {@code reduceLanes(ADD)}: its order is unspecified and differs between the interpreted Vector API (the first
      * calls of a process) and C2's intrinsic, so the same gradient came out with different last bits depending on when
      * the JIT compiled this kernel.

@@ -32,7 +32,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
                         double eps, boolean relu, Channels c) {
         NativeSegments.require(x, KERNEL, "x");
         NativeSegments.require(y, KERNEL, "y");
-        int block = layout.channelBlock();
+        int block = layout.channelBlock(FORWARD_INPUTS);
         for (int first = from; first < to; first += block) {
             forwardBlock(layout, first, Math.min(to, first + block), x, xOffset, y, yOffset, eps, relu, c);
         }
@@ -130,7 +130,7 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         NativeSegments.require(gy, KERNEL, "gy");
         NativeSegments.require(x, KERNEL, "x");
         NativeSegments.require(gx, KERNEL, "gx");
-        int block = layout.channelBlock();
+        int block = layout.channelBlock(BACKWARD_INPUTS);
         for (int first = from; first < to; first += block) {
             backwardBlock(layout, first, Math.min(to, first + block), new Operands(gy, gyOffset, x, xOffset, gx,
                     gxOffset, relu), c, gammaGrads, betaGrads);
@@ -216,7 +216,9 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         out[1] = laneSum(sgx, lanes) + tailGX;
     }
 
-    /** A run of {@code gx = k * (count * g - sumG - (x - mean) * a)}, with {@code g} as {@link #gradientSums} reads it. */
+    /**
+     * A run of {@code gx = k * (count * g - sumG - (x - mean) * a)}, with {@code g} as {@link #gradientSums} reads it.
+     */
     private static void inputGradientRun(Operands o, long run, float mean, float scale, float shift, BackwardTerms t,
                                          int whole, int inner) {
         boolean relu = o.relu();

@@ -43,7 +43,8 @@ class BatchNormKernelTest {
 
     /**
      * Up to 5 images and 12 channels; maps of up to 20 elements in even trials (tails), of up to 300 in odd ones, where
-     * the vector kernel reads channels in blocks of 6 or more (so some layouts take more than one block).
+     * the vector kernel reads channels in blocks of 6 or more forward and 3 or more backward (so some layouts take more
+     * than one block).
      */
     private static BatchNormKernel.Layout randomLayout(Random random, int trial) {
         return new BatchNormKernel.Layout(1 + random.nextInt(5), 1 + random.nextInt(12),
@@ -54,7 +55,8 @@ class BatchNormKernelTest {
     void channelRangesGiveTheBitsOfOneRange() {
         Random random = new Random(13);
         for (int trial = 0; trial < 60; trial++) {
-            // 40 channels of 64 elements: two blocks of the vector kernel, the second one partial
+            // 40 channels of 64 elements: the vector kernel's forward takes two blocks (the second one partial), its
+            // backward three
             BatchNormKernel.Layout layout = trial % 3 == 0 ? new BatchNormKernel.Layout(3, 40, 64)
                     : randomLayout(random, trial);
             Case c = Case.random(layout, random);
