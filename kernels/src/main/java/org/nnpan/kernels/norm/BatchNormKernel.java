@@ -86,8 +86,8 @@ public interface BatchNormKernel {
          * {@code inputs} tensors (1 for the forward, x; 2 for the backward, x and gy): their runs in one image are
          * one contiguous stretch of each input, up to 8 KB over all of them, where one channel at a time jumps
          * {@code channels * inner} floats after every run (measured on 8×8 maps, a 256-byte run every 16 KB: one
-         * channel at a time took 1.5–2× the time per element; the backward was 0–9 % faster with half the forward's
-         * block than with the same; docs/benchmarks.md, twenty-first session). Callers that split channels over
+         * channel at a time took 1.5–2× the time per element; the backward took 0.91–1.02× the time with half the
+         * forward's block, faster in five of six measurements; docs/benchmarks.md, twenty-first session). Callers that split channels over
          * threads should hand out ranges of at least this many channels.
          */
         public int channelBlock(int inputs) {
