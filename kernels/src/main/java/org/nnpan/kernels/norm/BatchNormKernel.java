@@ -87,8 +87,8 @@ public interface BatchNormKernel {
          * one contiguous stretch of each input, up to 8 KB over all of them, where one channel at a time jumps
          * {@code channels * inner} floats after every run (measured on 8×8 maps, a 256-byte run every 16 KB: one
          * channel at a time took 1.5–2× the time per element; the backward took 0.91–1.02× the time with half the
-         * forward's block, faster in 9 of 12 measurements; docs/benchmarks.md, twenty-first session). Callers that split channels over
-         * threads should hand out ranges of at least this many channels.
+         * forward's block, faster in 9 of 12 measurements; docs/benchmarks.md, twenty-first session). Callers that
+         * split channels over threads should hand out ranges of at least this many channels.
          */
         public int channelBlock(int inputs) {
             return Math.max(1, BLOCK_FLOATS / (inputs * inner));
