@@ -130,10 +130,10 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         NativeSegments.require(gy, KERNEL, "gy");
         NativeSegments.require(x, KERNEL, "x");
         NativeSegments.require(gx, KERNEL, "gx");
+        Operands o = new Operands(gy, gyOffset, x, xOffset, gx, gxOffset, relu);
         int block = layout.channelBlock(BACKWARD_INPUTS);
         for (int first = from; first < to; first += block) {
-            backwardBlock(layout, first, Math.min(to, first + block), new Operands(gy, gyOffset, x, xOffset, gx,
-                    gxOffset, relu), c, gammaGrads, betaGrads);
+            backwardBlock(layout, first, Math.min(to, first + block), o, c, gammaGrads, betaGrads);
         }
     }
 
@@ -151,8 +151,8 @@ final class VectorBatchNormKernel implements BatchNormKernel {
         int n = to - from;
         float[] scales = new float[n];
         float[] shifts = new float[n];
-        for (int ch = from; ch < to; ch++) {
-            if (o.relu()) {
+        if (o.relu()) {
+            for (int ch = from; ch < to; ch++) {
                 Affine step = Affine.of(c, ch);
                 scales[ch - from] = step.scale();
                 shifts[ch - from] = step.shift();
