@@ -3,7 +3,7 @@
 
     benchmarks/scoring_rounds.py [--models resnet32,vgg19] [--indices snip,grasp] [--rounds 3]
                                  [--calls 15] [--warmup 3] [--jar engine/target/nnpan-engine.jar]
-                                 [--cpus 2,3] [--python /usr/bin/python3]
+                                 [--cpus 2,3] [--python /usr/bin/python3] [--paired]
 
 On a shared machine one pair of numbers means little: the machine's speed drifts between minutes, and PyTorch 1.13
 runs in one of two modes per process (a fast one, and a slow one at about twice the CPU). So each round runs nnpan
@@ -13,6 +13,13 @@ PyTorch's fastest round (the strict reading of issue 4's target). Build the jar 
 Debian's python3-torch, or the one of --python. On a machine with more cores, --cpus pins both sides to the same two
 (taskset), so they get "the same 2 cores" and nothing else; pick two physical cores (`lscpu -e`), not two threads of
 one.
+
+--paired runs both sides at once instead, in fresh processes each round, and has them take turns call by call
+(`bench --paced` and bench_scoring.py --paced: each call waits for the script's word, warm-up calls included,
+nnpan first in even calls and PyTorch first in odd ones), so each of nnpan's calls has a PyTorch call beside it
+in the same seconds. Per round it prints both medians and the median of the per-call ratios; at the end the
+median and quartiles of all rounds' per-call ratios. Neither side runs while the other does; their processes
+idle between turns (PyTorch's OpenMP threads spin briefly, then sleep).
 """
 import argparse
 import json
@@ -53,6 +60,77 @@ def torch_median(python, model, index, calls, warmup, cpus):
     sys.exit("bench_scoring.py printed no JSON line for %s %s:\n%s" % (index, model, out))
 
 
+def started(cmd):
+    """A paced process (stdin and stdout pipes, stderr kept for errors), once it has printed "PACED ready"."""
+    err = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
+    proc.err = err
+    paced_line(proc)
+    return proc
+
+
+def paced_line(proc):
+    """The value of the next "PACED ..." line of proc's output (other lines skipped); exits if proc ended first."""
+    for line in proc.stdout:
+        if line.startswith("PACED "):
+            return line[6:].strip()
+    proc.wait()
+    proc.err.seek(0)
+    sys.exit("%s ended (exit %s) before its next PACED line:\n%s" % (" ".join(proc.args[:4]), proc.returncode,
+                                                                      proc.err.read()[-3000:]))
+
+
+def paced_call(proc):
+    """Lets proc run one call and returns its time in ms."""
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    return float(paced_line(proc))
+
+
+def paired_round(a, model, index):
+    """One round of a.warmup + a.calls calls per side, taking turns; the timed calls' ms, nnpan's and PyTorch's."""
+    ours = started(pinned(a.cpus, [JAVA, "-jar", a.jar, "bench", "--workloads", index, "--model", model,
+                                   "--batch-size", str(BATCH), "--calls", str(a.calls), "--warmup", str(a.warmup),
+                                   "--threads", str(THREADS), "--paced"]))
+    theirs = started(pinned(a.cpus, [a.python, os.path.join(ROOT, "benchmarks", "pytorch", "bench_scoring.py"),
+                                     "--models", model, "--indices", index, "--calls", str(a.calls),
+                                     "--warmup", str(a.warmup), "--paced"]))
+    times = {ours: [], theirs: []}
+    for i in range(a.warmup + a.calls):
+        for proc in (ours, theirs) if i % 2 == 0 else (theirs, ours):
+            ms = paced_call(proc)
+            if i >= a.warmup:
+                times[proc].append(ms)
+    for proc in (ours, theirs):
+        proc.stdin.close()
+        proc.stdout.read()
+        if proc.wait() != 0:
+            proc.err.seek(0)
+            sys.exit("%s failed (exit %d):\n%s" % (" ".join(proc.args[:4]), proc.returncode, proc.err.read()[-3000:]))
+    return times[ours], times[theirs]
+
+
+def quartiles(values):
+    """First quartile, median and third quartile."""
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[1], q[2]
+
+
+def paired(a, model, index):
+    print("%s %s: %d images, %d threads%s, %d paired calls after %d warm-up calls each, calls taking turns"
+          % (index, model, BATCH, THREADS, " on CPUs " + a.cpus if a.cpus else "", a.calls, a.warmup))
+    ratios = []
+    for r in range(1, a.rounds + 1):
+        ours, theirs = paired_round(a, model, index)
+        per_call = [o / t for o, t in zip(ours, theirs)]
+        ratios += per_call
+        print("  round %d: nnpan %8.1f  PyTorch %8.1f  median per-call ratio %.2f" % (
+            r, statistics.median(ours), statistics.median(theirs), statistics.median(per_call)), flush=True)
+    lo, mid, hi = quartiles(ratios) if len(ratios) > 1 else (ratios[0],) * 3
+    print("  per-call ratios over %d rounds: median %.2f, quartiles %.2f-%.2f (< 1: nnpan faster)"
+          % (a.rounds, mid, lo, hi))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", default="resnet32")
@@ -63,6 +141,7 @@ def main():
     p.add_argument("--jar", default=os.path.join(ROOT, "engine", "target", "nnpan-engine.jar"))
     p.add_argument("--cpus", default="", help="run both sides pinned to these CPUs (taskset -c), e.g. 2,3")
     p.add_argument("--python", default="/usr/bin/python3", help="the Python that has PyTorch")
+    p.add_argument("--paired", action="store_true", help="both sides at once, taking turns call by call")
     a = p.parse_args()
     if not os.path.exists(a.jar):
         sys.exit("no engine jar at %s: build it first (./nnpan build)" % a.jar)
@@ -70,6 +149,9 @@ def main():
         sys.exit("--rounds and --calls must be at least 1, --warmup at least 0")
     for model in a.models.split(","):
         for index in a.indices.split(","):
+            if a.paired:
+                paired(a, model, index)
+                continue
             print("%s %s: %d images, %d threads%s, %d calls after %d warm-up calls, median ms per round"
                   % (index, model, BATCH, THREADS, " on CPUs " + a.cpus if a.cpus else "", a.calls, a.warmup))
             ours, theirs = [], []

@@ -19,6 +19,9 @@ and one index per process, e.g. --models resnet32 --indices grasp, so the peak i
     /usr/bin/python3 benchmarks/pytorch/bench_scoring.py [--models vgg19,resnet32] [--indices synflow] [--calls 5]
         [--schedule]
     /usr/bin/python3 benchmarks/pytorch/bench_scoring.py --models resnet32 --indices grasp --calls 3 --warmup 1 --max-rss
+
+With --paced (one model, one index) each call waits for a line on stdin and reports its time at once, so a driver
+can interleave the calls with nnpan's (benchmarks/scoring_rounds.py --paired).
 """
 import argparse
 import copy
@@ -94,12 +97,19 @@ def synflow_schedule(model, shape, steps=100, density=0.02):
     return masks
 
 
-def timed(fn, calls, warmup):
-    """Wall and process CPU seconds of each timed call."""
+def timed(fn, calls, warmup, paced=False):
+    """Wall and process CPU seconds of each timed call. Paced (nnpan's `bench --paced` protocol): print "PACED ready",
+    then before every call, warm-up ones too, wait for a line on stdin, and after it print "PACED <ms>"."""
     times, cpu = [], []
+    if paced:
+        print("PACED ready", flush=True)
     for i in range(warmup + calls):
+        if paced and not sys.stdin.readline():
+            sys.exit("--paced: standard input ended before call %d" % (i + 1))
         t0, c0 = time.perf_counter(), time.process_time()
         fn()
+        if paced:
+            print("PACED %.3f" % ((time.perf_counter() - t0) * 1e3), flush=True)
         if i >= warmup:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
@@ -116,7 +126,11 @@ def main():
     ap.add_argument("--schedule", action="store_true", help="also time the 100-step SynFlow schedule (once)")
     ap.add_argument("--max-rss", action="store_true", help="add the process's peak resident memory (MB)")
     ap.add_argument("--input", default="3,32,32", help="image shape C,H,W (default 3,32,32)")
+    ap.add_argument("--paced", action="store_true", help="take turns with a driver, call by call (one model and "
+                    "one index; benchmarks/scoring_rounds.py --paired)")
     args = ap.parse_args()
+    if args.paced and ("," in args.models or "," in args.indices or args.schedule):
+        ap.error("--paced: one model and one index, no --schedule")
     try:
         shape = tuple(int(d) for d in args.input.split(","))
     except ValueError:
@@ -139,7 +153,7 @@ def main():
             runs["synflow-schedule"] = lambda: synflow_schedule(model, shape)
         for index, fn in runs.items():
             schedule = index == "synflow-schedule"
-            times, cpu = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup)
+            times, cpu = timed(fn, 1 if schedule else args.calls, 0 if schedule else args.warmup, args.paced)
             r = {"benchmark": index + " " + name, "median_ms": round(statistics.median(times) * 1e3, 1),
                  "min_ms": round(min(times) * 1e3, 1), "cpu_median_ms": round(statistics.median(cpu) * 1e3, 1),
                  "cpu_min_ms": round(min(cpu) * 1e3, 1), "calls": len(times), "batch": args.batch,

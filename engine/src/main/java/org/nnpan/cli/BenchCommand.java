@@ -1,7 +1,11 @@
 package org.nnpan.cli;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +19,7 @@ import org.nnpan.io.Json;
 import org.nnpan.kernels.parallel.Parallel;
 import org.nnpan.models.ModelZoo;
 import org.nnpan.perf.Measurement;
+import org.nnpan.perf.Pacer;
 import org.nnpan.perf.ProcessMemory;
 import org.nnpan.perf.Workload;
 import org.nnpan.perf.Workloads;
@@ -76,6 +81,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also write every call's time, and when the first timed call started, to this JSON file.")
     private Path json;
 
+    @Option(names = "--paced", description = {"Take turns with a driver: print 'PACED ready' once a workload is built,"
+            + " then before each of its calls (warm-up calls too) wait for a line on standard input, and after it print 'PACED <ms>'."
+            + " benchmarks/scoring_rounds.py --paired uses it to interleave nnpan's calls with PyTorch's one by one."})
+    private boolean paced;
+
     @Override
     public Integer call() throws IOException {
         validate();
@@ -90,13 +100,17 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("%-22s %10s %10s %10s %9s  %s%n", "workload", "median", "min", "max", "GFLOP/s", "what");
         out.flush();
         List<Map<String, Object>> rows = new ArrayList<>();
+        // One reader for all workloads: a second would lose the lines the first had buffered.
+        BufferedReader in = paced
+                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)) : null;
         for (String name : workloads) {
             Workload w = Workloads.named(name, model, batchSize);
-            Measurement.warmUp(w, warmup);
+            Pacer pacer = paced ? new StdioPacer(in, out) : Pacer.NONE;
+            Measurement.warmUp(w, warmup, pacer);
             // Read after the warm-up, which fills the buffer pool and the heap: what the timed calls add is growth.
             OptionalLong before = ProcessMemory.residentBytes();
             long started = System.currentTimeMillis();
-            Measurement m = Measurement.of(w, 0, calls);
+            Measurement m = Measurement.of(w, 0, calls, pacer);
             OptionalLong after = ProcessMemory.residentBytes();
             double rate = m.gflopsPerSecond();
             out.printf(Locale.ROOT, "%-22s %10.2f %10.2f %10.2f %9s  %s%n", w.name(), m.median(), m.min(), m.max(),
@@ -163,6 +177,42 @@ final class BenchCommand implements Callable<Integer> {
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * {@code --paced}'s protocol on standard input and the command's output: one line in before each call, one
+     * {@code PACED <ms>} line out after it; {@code PACED ready} once per workload, when it is built and its first
+     * call waits.
+     */
+    private static final class StdioPacer implements Pacer {
+        private final BufferedReader in;
+        private final PrintWriter out;
+        private int calls;
+
+        StdioPacer(BufferedReader in, PrintWriter out) {
+            this.in = in;
+            this.out = out;
+            out.println("PACED ready");
+            out.flush();
+        }
+
+        @Override
+        public void beforeCall() {
+            try {
+                if (in.readLine() == null) {
+                    throw new IllegalStateException("--paced: standard input ended before call " + (calls + 1));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("--paced: reading standard input", e);
+            }
+        }
+
+        @Override
+        public void afterCall(double millis) {
+            calls++;
+            out.printf(Locale.ROOT, "PACED %.3f%n", millis);
+            out.flush();
+        }
     }
 
     /** Completion candidates: the workload names. */

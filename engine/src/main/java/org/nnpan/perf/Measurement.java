@@ -22,27 +22,45 @@ public record Measurement(Workload workload, double[] millis) {
      * the buffer pool fill).
      */
     public static Measurement of(Workload workload, int warmup, int calls) {
+        return of(workload, warmup, calls, Pacer.NONE);
+    }
+
+    /** {@link #of(Workload, int, int)} with {@code pacer}'s hooks around every call, the warm-up ones included. */
+    public static Measurement of(Workload workload, int warmup, int calls, Pacer pacer) {
         if (warmup < 0 || calls < 1) {
             throw new IllegalArgumentException("need warmup >= 0 and calls >= 1, got " + warmup + " and " + calls);
         }
-        warmUp(workload, warmup);
+        warmUp(workload, warmup, pacer);
         double[] ms = new double[calls];
         for (int i = 0; i < calls; i++) {
-            long start = System.nanoTime();
-            workload.run();
-            ms[i] = (System.nanoTime() - start) / 1e6;
+            ms[i] = timed(workload, pacer);
         }
         return new Measurement(workload, ms);
     }
 
     /** Runs {@code calls} untimed calls of {@code workload}, for the JIT and the buffer pool. */
     public static void warmUp(Workload workload, int calls) {
+        warmUp(workload, calls, Pacer.NONE);
+    }
+
+    /** {@link #warmUp(Workload, int)} with {@code pacer}'s hooks around every call. */
+    public static void warmUp(Workload workload, int calls, Pacer pacer) {
         if (calls < 0) {
             throw new IllegalArgumentException("need warmup >= 0, got " + calls);
         }
         for (int i = 0; i < calls; i++) {
-            workload.run();
+            timed(workload, pacer);
         }
+    }
+
+    /** One call's wall time in milliseconds, the pacer's hooks outside it. */
+    private static double timed(Workload workload, Pacer pacer) {
+        pacer.beforeCall();
+        long start = System.nanoTime();
+        workload.run();
+        double ms = (System.nanoTime() - start) / 1e6;
+        pacer.afterCall(ms);
+        return ms;
     }
 
     /** The median time (the mean of the two middle ones for an even count); machines are noisy, so quote this. */

@@ -3,6 +3,9 @@ package org.nnpan.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,5 +43,29 @@ class BenchCommandTest {
         r = CliRun.main("bench", "--model", "alexnet");
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("unknown model 'alexnet'") && r[1].contains("resnet20"), r[1]);
+    }
+
+    @Test
+    void pacedCallsWaitForALineEachAndReportTheirTimes() {
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("go\ngo\ngo\n".getBytes(StandardCharsets.UTF_8)));
+            String[] r = CliRun.main("bench", "--workloads", "top-k", "--warmup", "1", "--calls", "2", "--paced");
+            assertEquals("0", r[0], r[1]);
+            List<String> paced = r[1].lines().filter(l -> l.startsWith("PACED ")).toList();
+            assertEquals("PACED ready", paced.get(0));
+            assertEquals(4, paced.size(), r[1]);
+            for (String line : paced.subList(1, 4)) {
+                assertTrue(Double.parseDouble(line.substring(6)) > 0, line);
+            }
+            // One line short: the third call never starts.
+            System.setIn(new ByteArrayInputStream("go\ngo\n".getBytes(StandardCharsets.UTF_8)));
+            r = CliRun.main("bench", "--workloads", "top-k", "--warmup", "1", "--calls", "2", "--paced");
+            assertEquals("1", r[0], r[1]);
+            assertTrue(r[1].contains("--paced: standard input ended before call 3"), r[1]);
+            assertEquals(3, r[1].lines().filter(l -> l.startsWith("PACED ")).count(), r[1]);
+        } finally {
+            System.setIn(stdin);
+        }
     }
 }
