@@ -82,9 +82,11 @@ final class WinogradConv implements BatchConv {
     private static final int TRANSFORM_GRAIN = MR;
     /**
      * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
-     * it, and VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow or 2x slower than the direct kernel.
+     * it. VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow as the direct kernel or 2x slower on the AMD EPYC
+     * VM of the ninth session; on the twenty-second session's Intel Xeon VM the 4x4 ones took 0.6x its time forward and
+     * 0.64x for the input gradient (2x2: 0.94-0.97x), and VGG-19 SNIP 0.874x (docs/benchmarks.md).
      */
-    private static final long MAX_WEIGHT_FLOATS = 16L * 256 * 512;
+    private static final long MAX_WEIGHT_FLOATS = 16L * 512 * 512;
     /**
      * Floats on both sides of a phase plane, of any value: loads reach up to {@code W / 2 + 1 <= L + 1} tiles beyond a
      * block's, and every such lane is masked or belongs to a tile that is never stored.
