@@ -18,8 +18,9 @@ one.
 (`bench --paced` and bench_scoring.py --paced: each call waits for the script's word, warm-up calls included,
 nnpan first in even calls and PyTorch first in odd ones), so each of nnpan's calls has a PyTorch call beside it
 in the same seconds. Per round it prints both medians and the median of the per-call ratios; at the end the
-median and quartiles of all rounds' per-call ratios. Neither side runs while the other does; their processes
-idle between turns (PyTorch's OpenMP threads spin briefly, then sleep).
+median and quartiles of all rounds' per-call ratios. The calls never overlap, but between turns PyTorch's OpenMP
+threads spin briefly and nnpan's JIT compiler may still be compiling (in its first calls), each into the other's
+turn: docs/benchmarks.md (twenty-second session) measures both and the harness's spread.
 """
 import argparse
 import json
@@ -107,6 +108,7 @@ def paired_round(a, model, index):
         if proc.wait() != 0:
             proc.err.seek(0)
             sys.exit("%s failed (exit %d):\n%s" % (" ".join(proc.args[:4]), proc.returncode, proc.err.read()[-3000:]))
+        proc.err.close()
     return times[ours], times[theirs]
 
 
