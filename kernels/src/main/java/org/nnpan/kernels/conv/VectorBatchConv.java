@@ -75,6 +75,10 @@ final class VectorBatchConv implements BatchConv {
     public void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
         requireNative(KERNEL, x, "x", w, "w", y, "y");
+        if (TapGemmConv.handles(g)) {
+            TapGemmConv.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
+            return;
+        }
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.forward(g, batch, outChannels, x, xOffset, w, wOffset, y, yOffset);
             return;
@@ -89,6 +93,10 @@ final class VectorBatchConv implements BatchConv {
         if (!BatchConv.supportsInputGrad(g)) {
             throw new IllegalArgumentException("inputGrad needs a stride above 1 or padding below the kernel size, got "
                     + g);
+        }
+        if (TapGemmConv.handles(g)) {
+            TapGemmConv.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);
+            return;
         }
         if (BatchColumnsConv.preferredFor(g, NR)) {
             BatchColumnsConv.inputGrad(g, batch, outChannels, gy, gyOffset, w, wOffset, gx, gxOffset);

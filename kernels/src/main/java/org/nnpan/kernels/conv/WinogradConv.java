@@ -154,14 +154,16 @@ final class WinogradConv implements BatchConv {
      * kernel 3x3, stride 1, padding 1, an even height, a width of 2, 4, ... up to {@code 2 L} whose half divides
      * {@code L}, and where it measured faster than the direct kernel (docs/benchmarks.md, ninth session): at least
      * {@link #MIN_CHANNELS} channels on both sides ({@link #MIN_CHANNELS_VECTOR_STAGED} where the staging is whole
-     * vectors), and a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}.
+     * vectors), a transformed weight of at most {@link #MAX_WEIGHT_FLOATS}, and maps larger than 2x2 (those are
+     * {@link TapGemmConv}'s).
      */
     static boolean handles(ConvGeometry g, int out) {
         if (!fits(g)) {
             return false;
         }
         int min = stagedByVectors(g.height(), g.width()) ? MIN_CHANNELS_VECTOR_STAGED : MIN_CHANNELS;
-        return g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS;
+        return g.channels() >= min && out >= min && 16L * g.channels() * out <= MAX_WEIGHT_FLOATS
+                && !TapGemmConv.handles(g);
     }
 
     /**

@@ -218,7 +218,8 @@ class WinogradConvTest {
                 "32 channels on maps half a vector wide and 10 high");
         assertFalse(WinogradConv.handles(new ConvGeometry(16, l, l, 3, 3, 1, 1, 1, 1), 16), "16 channels");
         assertTrue(WinogradConv.handles(new ConvGeometry(256, 4, 4, 3, 3, 1, 1, 1, 1), 512), "256 -> 512 channels");
-        assertTrue(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
+        assertTrue(WinogradConv.handles(new ConvGeometry(512, 4, 4, 3, 3, 1, 1, 1, 1), 512), "512 x 512 channels");
+        assertFalse(WinogradConv.handles(new ConvGeometry(512, 2, 2, 3, 3, 1, 1, 1, 1), 512), "2x2 maps: per-tap GEMMs");
         assertFalse(WinogradConv.handles(new ConvGeometry(512, 4, 4, 3, 3, 1, 1, 1, 1), 1024), "512 x 1024 channels");
         assertTrue(WinogradConv.handlesWeightGrad(new ConvGeometry(64, 8, 8, 3, 3, 1, 1, 1, 1), 64),
                 "ResNet's 8x8 weight gradients");
