@@ -22,7 +22,7 @@ final class TapGemmConv {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final NativeScratch CALL = new NativeScratch();
     private static final int TAP_WEIGHT = 0;
-    private static final int PIXELS = 1;
+    private static final int PLANES = 1;
     private static final int PRODUCTS = 2;
 
     private TapGemmConv() {
@@ -37,47 +37,45 @@ final class TapGemmConv {
     /** {@code y = conv(x, w)}, as {@link BatchConv#forward}. */
     static void forward(ConvGeometry g, int batch, int outChannels, MemorySegment x, long xOffset,
                         MemorySegment w, long wOffset, MemorySegment y, long yOffset) {
-        int in = g.channels();
-        int hw = g.height() * g.width();
-        MemorySegment taps = tapMajor(w, wOffset, outChannels, in);
-        MemorySegment pixels = CALL.floats(PIXELS, (long) hw * batch * in);
-        // pixels[q][b][c] = x[b][c][q]
-        transpose(x, xOffset, batch, in, hw, pixels);
-        MemorySegment products = CALL.floats(PRODUCTS, (long) hw * outChannels * batch);
-        for (int p = 0; p < hw; p++) {
-            for (int q = 0; q < hw; q++) {
-                // Y_p (out x batch) += W_t (out x in) * X_q^T, X_q stored batch x in.
-                Gemms.best().sgemm(false, true, outChannels, batch, in, 1f, taps, tapOffset(g, p, q, outChannels, in),
-                        in, pixels, (long) q * batch * in, in, q == 0 ? 0f : 1f, products,
-                        (long) p * outChannels * batch, batch);
-            }
-        }
-        // y[b][o][p] = products[p][o][b]
-        untranspose(products, hw, outChannels, batch, y, yOffset);
+        products(g, batch, outChannels, g.channels(), false, x, xOffset, w, wOffset, y, yOffset);
     }
 
     /** {@code gx} for the output gradient {@code gy}, as {@link BatchConv#inputGrad}. */
     static void inputGrad(ConvGeometry g, int batch, int outChannels, MemorySegment gy, long gyOffset,
                           MemorySegment w, long wOffset, MemorySegment gx, long gxOffset) {
-        int in = g.channels();
-        int hw = g.height() * g.width();
-        MemorySegment taps = tapMajor(w, wOffset, outChannels, in);
-        MemorySegment gradients = CALL.floats(PIXELS, (long) hw * batch * outChannels);
-        // gradients[p][b][o] = gy[b][o][p]
-        transpose(gy, gyOffset, batch, outChannels, hw, gradients);
-        MemorySegment products = CALL.floats(PRODUCTS, (long) hw * in * batch);
-        for (int q = 0; q < hw; q++) {
-            for (int p = 0; p < hw; p++) {
-                // gX_q (in x batch) += W_t^T (in x out) * gY_p^T, W_t stored out x in, gY_p stored batch x out.
-                Gemms.best().sgemm(true, true, in, batch, outChannels, 1f, taps, tapOffset(g, p, q, outChannels, in),
-                        in, gradients, (long) p * batch * outChannels, outChannels, p == 0 ? 0f : 1f, products,
-                        (long) q * in * batch, batch);
-            }
-        }
-        untranspose(products, hw, in, batch, gx, gxOffset);
+        products(g, batch, g.channels(), outChannels, true, gy, gyOffset, w, wOffset, gx, gxOffset);
     }
 
-    /** Element offset in the tap-major weight of the tap through which output position {@code p} reads pixel q. */
+    /**
+     * {@code dst[b][r][i] = sum_j sum_c W_t[r][c] src[b][c][j]} over {@code rows} result channels and {@code inner}
+     * summed ones, {@code t} the tap between position {@code i} and {@code j}: forward ({@code W_t} the weight's
+     * {@code out x in} tap, {@code i} an output position, {@code j} an input pixel) or, {@code adjoint}, the input
+     * gradient ({@code W_t} transposed, {@code i} an input pixel, {@code j} an output position).
+     */
+    private static void products(ConvGeometry g, int batch, int rows, int inner, boolean adjoint, MemorySegment src,
+                                 long srcOffset, MemorySegment w, long wOffset, MemorySegment dst, long dstOffset) {
+        int out = adjoint ? inner : rows;
+        int in = adjoint ? rows : inner;
+        int hw = g.height() * g.width();
+        MemorySegment taps = tapMajor(w, wOffset, out, in);
+        // planes[j][b][c] = src[b][c][j]
+        MemorySegment planes = CALL.floats(PLANES, (long) hw * batch * inner);
+        transpose(src, srcOffset, batch, inner, hw, planes);
+        MemorySegment products = CALL.floats(PRODUCTS, (long) hw * rows * batch);
+        for (int i = 0; i < hw; i++) {
+            for (int j = 0; j < hw; j++) {
+                // D_i (rows x batch) += op(W_t) (rows x inner) * P_j^T, W_t stored out x in, P_j stored batch x inner.
+                long tap = adjoint ? tapOffset(g, j, i, out, in) : tapOffset(g, i, j, out, in);
+                Gemms.best().sgemm(adjoint, true, rows, batch, inner, 1f, taps, tap, in, planes,
+                        (long) j * batch * inner, inner, j == 0 ? 0f : 1f, products, (long) i * rows * batch, batch);
+            }
+        }
+        untranspose(products, hw, rows, batch, dst, dstOffset);
+    }
+
+    /**
+     * Element offset in the tap-major weight of the tap through which output position {@code p} reads pixel {@code q}.
+     */
     private static long tapOffset(ConvGeometry g, int p, int q, int out, int in) {
         int w = g.width();
         int tap = (q / w - p / w + 1) * 3 + (q % w - p % w + 1);

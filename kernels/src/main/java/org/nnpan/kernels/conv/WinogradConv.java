@@ -84,7 +84,7 @@ final class WinogradConv implements BatchConv {
      * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
      * it. VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow as the direct kernel or 2x slower on the AMD EPYC
      * VM of the ninth session; on the twenty-second session's Intel Xeon VM the 4x4 ones took 0.6x its time forward and
-     * 0.64x for the input gradient (2x2: 0.94-0.97x), and VGG-19 SNIP 0.874x (docs/benchmarks.md).
+     * 0.64x for the input gradient, and VGG-19 SNIP 0.874x (docs/benchmarks.md). 2x2 maps are {@link TapGemmConv}'s.
      */
     private static final long MAX_WEIGHT_FLOATS = 16L * 512 * 512;
     /**
