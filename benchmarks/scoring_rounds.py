@@ -41,10 +41,21 @@ def pinned(cpus, cmd):
     return ["taskset", "-c", cpus] + cmd if cpus else cmd
 
 
+def nnpan_command(jar, model, index, calls, warmup):
+    """nnpan's `bench` of one scoring workload, 100 images, 2 threads."""
+    return [JAVA, "-jar", jar, "bench", "--workloads", index, "--model", model, "--batch-size", str(BATCH),
+            "--calls", str(calls), "--warmup", str(warmup), "--threads", str(THREADS)]
+
+
+def torch_command(python, model, index, calls, warmup):
+    """bench_scoring.py of one model and index (its own defaults: 100 images, 2 threads)."""
+    return [python, os.path.join(ROOT, "benchmarks", "pytorch", "bench_scoring.py"), "--models", model,
+            "--indices", index, "--calls", str(calls), "--warmup", str(warmup)]
+
+
 def nnpan_median(jar, model, index, calls, warmup, cpus):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [JAVA, "-jar", jar, "bench", "--workloads", index, "--model", model, "--batch-size", str(BATCH),
-               "--calls", str(calls), "--warmup", str(warmup), "--threads", str(THREADS), "--json", out.name]
+        cmd = nnpan_command(jar, model, index, calls, warmup) + ["--json", out.name]
         subprocess.run(pinned(cpus, cmd), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(out.name) as f:
             rows = json.load(f)["workloads"]
@@ -52,8 +63,7 @@ def nnpan_median(jar, model, index, calls, warmup, cpus):
 
 
 def torch_median(python, model, index, calls, warmup, cpus):
-    cmd = [python, os.path.join(ROOT, "benchmarks", "pytorch", "bench_scoring.py"), "--models", model,
-           "--indices", index, "--calls", str(calls), "--warmup", str(warmup)]
+    cmd = torch_command(python, model, index, calls, warmup)
     out = subprocess.run(pinned(cpus, cmd), check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
         if line.startswith("JSON "):
@@ -90,12 +100,8 @@ def paced_call(proc):
 
 def paired_round(a, model, index):
     """One round of a.warmup + a.calls calls per side, taking turns; the timed calls' ms, nnpan's and PyTorch's."""
-    ours = started(pinned(a.cpus, [JAVA, "-jar", a.jar, "bench", "--workloads", index, "--model", model,
-                                   "--batch-size", str(BATCH), "--calls", str(a.calls), "--warmup", str(a.warmup),
-                                   "--threads", str(THREADS), "--paced"]))
-    theirs = started(pinned(a.cpus, [a.python, os.path.join(ROOT, "benchmarks", "pytorch", "bench_scoring.py"),
-                                     "--models", model, "--indices", index, "--calls", str(a.calls),
-                                     "--warmup", str(a.warmup), "--paced"]))
+    ours = started(pinned(a.cpus, nnpan_command(a.jar, model, index, a.calls, a.warmup) + ["--paced"]))
+    theirs = started(pinned(a.cpus, torch_command(a.python, model, index, a.calls, a.warmup) + ["--paced"]))
     times = {ours: [], theirs: []}
     for i in range(a.warmup + a.calls):
         for proc in (ours, theirs) if i % 2 == 0 else (theirs, ours):

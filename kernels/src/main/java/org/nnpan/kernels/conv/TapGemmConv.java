@@ -2,6 +2,7 @@ package org.nnpan.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nnpan.kernels.gemm.Gemm;
 import org.nnpan.kernels.gemm.Gemms;
 import org.nnpan.kernels.memory.NativeScratch;
 import org.nnpan.kernels.memory.NativeSegments;
@@ -60,17 +61,21 @@ final class TapGemmConv {
         MemorySegment taps = tapMajor(w, wOffset, out, in);
         // planes[j][b][c] = src[b][c][j]
         MemorySegment planes = CALL.floats(PLANES, (long) hw * batch * inner);
-        transpose(src, srcOffset, batch, inner, hw, planes);
+        permute(src, srcOffset, imageMajor(inner, hw), planes, 0, new long[] {inner, 1, (long) batch * inner}, batch,
+                inner, hw);
         MemorySegment products = CALL.floats(PRODUCTS, (long) hw * rows * batch);
+        Gemm gemm = Gemms.best();
         for (int i = 0; i < hw; i++) {
             for (int j = 0; j < hw; j++) {
                 // D_i (rows x batch) += op(W_t) (rows x inner) * P_j^T, W_t stored out x in, P_j stored batch x inner.
                 long tap = adjoint ? tapOffset(g, j, i, out, in) : tapOffset(g, i, j, out, in);
-                Gemms.best().sgemm(adjoint, true, rows, batch, inner, 1f, taps, tap, in, planes,
-                        (long) j * batch * inner, inner, j == 0 ? 0f : 1f, products, (long) i * rows * batch, batch);
+                gemm.sgemm(adjoint, true, rows, batch, inner, 1f, taps, tap, in, planes, (long) j * batch * inner,
+                        inner, j == 0 ? 0f : 1f, products, (long) i * rows * batch, batch);
             }
         }
-        untranspose(products, hw, rows, batch, dst, dstOffset);
+        // dst[b][r][i] = products[i][r][b]
+        permute(products, 0, new long[] {1, batch, (long) rows * batch}, dst, dstOffset, imageMajor(rows, hw), batch,
+                rows, hw);
     }
 
     /**
@@ -82,56 +87,35 @@ final class TapGemmConv {
         return (long) tap * out * in;
     }
 
-    /** One item per task, or all on the caller when the pool's threads cannot access the segments. */
-    private static long grain(int n, MemorySegment... segments) {
-        return Parallel.poolCanAccess(segments) ? 1 : n;
+    /** Strides of {@code (image, channel, position)} in a {@code [batch][channels][hw]} tensor (or weight). */
+    private static long[] imageMajor(int channels, int hw) {
+        return new long[] {(long) channels * hw, hw, 1};
     }
 
     /** {@code w} ({@code [out][in][9]}) as {@code [9][out][in]}, the calling thread's scratch. */
     private static MemorySegment tapMajor(MemorySegment w, long wOffset, int out, int in) {
         MemorySegment taps = CALL.floats(TAP_WEIGHT, 9L * out * in);
-        Parallel.get().balancedFor(out, grain(out, w, taps), (lo, hi) -> {
-            MemorySegment src = NativeSegments.typed(w);
-            MemorySegment dst = NativeSegments.typed(taps);
-            for (long o = lo; o < hi; o++) {
-                for (int c = 0; c < in; c++) {
-                    long from = wOffset + (o * in + c) * 9;
-                    for (int t = 0; t < 9; t++) {
-                        dst.setAtIndex(F32, (t * out + o) * in + c, src.getAtIndex(F32, from + t));
-                    }
-                }
-            }
-        });
+        permute(w, wOffset, imageMajor(in, 9), taps, 0, new long[] {in, 1, (long) out * in}, out, in, 9);
         return taps;
     }
 
-    /** {@code to[q][b][c] = from[b][c][q]} for {@code batch} images of {@code channels} planes of {@code hw}. */
-    private static void transpose(MemorySegment from, long offset, int batch, int channels, int hw, MemorySegment to) {
-        Parallel.get().balancedFor(batch, grain(batch, from, to), (lo, hi) -> {
+    /**
+     * Copies {@code batch x channels x hw} floats between two layouts: element {@code (b, c, q)} from
+     * {@code from[fromOffset + b * f[0] + c * f[1] + q * f[2]]} to
+     * {@code to[toOffset + b * t[0] + c * t[1] + q * t[2]]}.
+     */
+    private static void permute(MemorySegment from, long fromOffset, long[] f, MemorySegment to, long toOffset,
+                                long[] t, int batch, int channels, int hw) {
+        // One image per task, or all on the caller when the pool's threads cannot access the segments.
+        long grain = Parallel.poolCanAccess(from, to) ? 1 : batch;
+        Parallel.get().balancedFor(batch, grain, (lo, hi) -> {
             MemorySegment src = NativeSegments.typed(from);
             MemorySegment dst = NativeSegments.typed(to);
             for (long b = lo; b < hi; b++) {
                 for (int c = 0; c < channels; c++) {
                     for (int q = 0; q < hw; q++) {
-                        dst.setAtIndex(F32, ((long) q * batch + b) * channels + c,
-                                src.getAtIndex(F32, offset + (b * channels + c) * hw + q));
-                    }
-                }
-            }
-        });
-    }
-
-    /** {@code to[b][c][p] = from[p][c][b]} for {@code hw} products of {@code channels x batch}. */
-    private static void untranspose(MemorySegment from, int hw, int channels, int batch, MemorySegment to,
-                                    long offset) {
-        Parallel.get().balancedFor(batch, grain(batch, from, to), (lo, hi) -> {
-            MemorySegment src = NativeSegments.typed(from);
-            MemorySegment dst = NativeSegments.typed(to);
-            for (long b = lo; b < hi; b++) {
-                for (int c = 0; c < channels; c++) {
-                    for (int p = 0; p < hw; p++) {
-                        dst.setAtIndex(F32, offset + (b * channels + c) * hw + p,
-                                src.getAtIndex(F32, ((long) p * channels + c) * batch + b));
+                        dst.setAtIndex(F32, toOffset + b * t[0] + c * t[1] + q * t[2],
+                                src.getAtIndex(F32, fromOffset + b * f[0] + c * f[1] + q * f[2]));
                     }
                 }
             }
