@@ -142,9 +142,10 @@ public final class Experiment {
                 return finished.asSkipped();
             }
         }
+        // The run's thread count first: the provenance records the one in effect.
+        Parallel.setThreads(config.train().threads());
         Record record = new Record(config, Provenance.current(config.train().seed()));
         Json.write(configFile, record);
-        Parallel.setThreads(config.train().threads());
         try (MemoryScope _ = MemoryScope.open("experiment")) {
             PruneSummary pruned = prune(config, dir, unshuffled);
             // One θ₀ and one mask serve the diagnosis, the training and the report.

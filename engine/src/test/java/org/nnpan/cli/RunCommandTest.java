@@ -15,6 +15,7 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nnpan.io.Json;
+import org.nnpan.kernels.parallel.Parallel;
 
 class RunCommandTest {
     @TempDir
@@ -53,6 +54,19 @@ class RunCommandTest {
 
     private static JsonNode config(Path run) throws IOException {
         return Json.MAPPER.readTree(run.resolve("config.json").toFile());
+    }
+
+    @Test
+    void theProvenanceRecordsTheThreadCountTheRunUsed() throws IOException {
+        int threads = Parallel.get().threads();
+        Parallel.setThreads(2);
+        try {
+            Path run = dir.resolve("threads");
+            ok(command("run", FLAGS, "--out", run.toString()));
+            assertEquals(1, config(run).get("provenance").get("threads").asInt());
+        } finally {
+            Parallel.setThreads(threads);
+        }
     }
 
     @Test
