@@ -79,6 +79,11 @@ final class CommonPruneOptions {
                 o.policy(), o.fusion());
     }
 
+    /** Sets the density schedule as {@code --prune-schedule} does (for {@code prune}'s {@code --schedule}). */
+    void schedule(String name) {
+        schedule = name;
+    }
+
     /**
      * The settings a sweep's cells share, for {@code method} at {@code sparsity} with {@code seed} and every
      * method-specific setting at its default: {@link PruneSettings#forCell} fills in each cell's.

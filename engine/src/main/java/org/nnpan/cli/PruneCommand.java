@@ -44,6 +44,15 @@ public final class PruneCommand implements Callable<Integer> {
     @Mixin
     private PruneOptions options;
 
+    /**
+     * The issue's and the method document's name for the density schedule. {@code prune} has no learning rate, so
+     * here it is an alias of {@code --prune-schedule}; {@code run} and {@code compare} keep {@code --schedule} for the
+     * learning-rate schedule.
+     */
+    @Option(names = "--schedule", paramLabel = "NAME", description = "The same as --prune-schedule (in prune only:"
+            + " in run and compare, --schedule is the learning-rate schedule).")
+    private String schedule;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
     private Path out;
 
@@ -60,6 +69,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter console = spec.commandLine().getOut();
+        applyScheduleAlias();
         PruneSettings settings = options.settings();
         if (threads != null) {
             if (threads < 1) {
@@ -80,5 +90,21 @@ public final class PruneCommand implements Callable<Integer> {
             console.println("wrote " + out.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * {@code --schedule}, unless {@code --prune-schedule} is on the command line (which then wins over a config file's
+     * {@code schedule}); both on the command line is an error, even when they agree.
+     */
+    private void applyScheduleAlias() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        boolean prune = parsed.hasMatchedOption("--prune-schedule");
+        if (parsed.hasMatchedOption("--schedule") && prune) {
+            throw new IllegalArgumentException("--schedule and --prune-schedule both set the pruning schedule: give"
+                    + " one");
+        }
+        if (schedule != null && !prune) {
+            options.schedule(schedule);
+        }
     }
 }

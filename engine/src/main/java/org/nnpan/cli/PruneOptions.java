@@ -34,6 +34,11 @@ final class PruneOptions {
                     + " a method name ending in +shuffle.")
     private boolean shuffle;
 
+    /** Sets the density schedule as {@code --prune-schedule} does. */
+    void schedule(String name) {
+        common.schedule(name);
+    }
+
     /**
      * The validated settings.
      *

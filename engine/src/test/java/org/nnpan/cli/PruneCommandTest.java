@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -91,6 +92,60 @@ class PruneCommandTest {
             assertEquals(1, config.get("provenance").get("seed").asLong());
             assertEquals(1, config.get("provenance").get("threads").asInt());
         }
+    }
+
+    /** A two-step linear SynFlow prune of LeNet-5 on synthetic data, with {@code more} options, into {@code out}. */
+    private static String[] linearSynflow(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("--model", "lenet5", "--dataset", "synthetic", "--method",
+                "synflow", "--iterations", "2", "--sparsity", "0.9", "--samples-per-class", "1", "--threads", "1",
+                "--out", out.toString()));
+        args.addAll(List.of(more));
+        int threads = Parallel.get().threads();
+        try {
+            return prune(args.toArray(String[]::new));
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    private static String configuredSchedule(Path out) throws Exception {
+        return new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("config").get("schedule").asText();
+    }
+
+    @Test
+    void scheduleNamesThePruningScheduleAsPruneScheduleDoes() throws Exception {
+        Path alias = dir.resolve("alias");
+        Path flag = dir.resolve("flag");
+        Path exp = dir.resolve("exp");
+        for (String[] r : List.of(linearSynflow(alias, "--schedule", "linear"),
+                linearSynflow(flag, "--prune-schedule", "linear"), linearSynflow(exp))) {
+            assertEquals("0", r[0], r[1]);
+        }
+        assertEquals("linear", configuredSchedule(alias));
+        assertEquals("exp", configuredSchedule(exp));
+        assertArrayEquals(Files.readAllBytes(flag.resolve("masks.safetensors")),
+                Files.readAllBytes(alias.resolve("masks.safetensors")));
+    }
+
+    @Test
+    void pruneScheduleOnTheCommandLineWinsOverAConfigFilesSchedule() throws Exception {
+        Path config = Files.writeString(dir.resolve("prune.json"), "{\"schedule\": \"linear\"}");
+        Path fromFile = dir.resolve("file");
+        Path overridden = dir.resolve("flag");
+        assertEquals("0", linearSynflow(fromFile, "--config", config.toString())[0]);
+        assertEquals("0", linearSynflow(overridden, "--config", config.toString(), "--prune-schedule", "exp")[0]);
+        assertEquals("linear", configuredSchedule(fromFile));
+        assertEquals("exp", configuredSchedule(overridden));
+    }
+
+    @Test
+    void bothScheduleFlagsOrAnUnknownScheduleAreUsageErrors() {
+        String[] r = linearSynflow(dir.resolve("both"), "--schedule", "linear", "--prune-schedule", "linear");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--schedule and --prune-schedule both set the pruning schedule: give one"), r[1]);
+        r = linearSynflow(dir.resolve("cubic"), "--schedule", "cubic");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("unknown schedule 'cubic'; valid: exp, linear"), r[1]);
     }
 
     @Test
