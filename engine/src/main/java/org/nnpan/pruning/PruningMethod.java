@@ -17,6 +17,8 @@ public enum PruningMethod {
     SNIP("snip", 1, ScoreRule.ABSOLUTE, false, seed -> SnipSaliency.dense()),
     /** −θ₀ ⊙ Hg on the dense network, one shot: the highest θ⊙Hg are pruned (Wang et al., 2020). */
     GRASP("grasp", 1, ScoreRule.NEGATED, false, seed -> GraspSaliency.reference()),
+    /** |θ₀ ⊙ Hg| on the dense network, one shot: GraSP ranked as Panning ranks it (method document §3). */
+    GRASP_ABS("grasp-abs", 1, ScoreRule.ABSOLUTE, false, seed -> GraspSaliency.reference()),
     /**
      * |θ₀ ⊙ ∂R/∂w| recomputed on the current mask every step, 100 steps by default (Tanaka et al., 2020). As in the
      * SynFlow reference code, where a pruned weight's score is zero, pruned weights stay pruned.

@@ -38,8 +38,8 @@ class PruneCommandTest {
     void anUnknownMethodIsAUsageErrorListingTheValidOnes() {
         String[] r = prune("--model", "lenet5", "--method", "obd", "--sparsity", "0.9", "--out", dir.toString());
         assertEquals("2", r[0], r[1]);
-        assertTrue(r[1].contains("unknown method 'obd'; valid: random, magnitude, snip, grasp, synflow, iter-snip,"
-                + " force"), r[1]);
+        assertTrue(r[1].contains("unknown method 'obd'; valid: random, magnitude, snip, grasp, grasp-abs, synflow,"
+                + " iter-snip, force"), r[1]);
     }
 
     @Test

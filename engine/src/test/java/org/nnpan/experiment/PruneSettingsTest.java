@@ -33,8 +33,8 @@ class PruneSettingsTest {
 
     @Test
     void aBadValueIsRejectedWithOneLineNamingTheField() {
-        assertRejected("unknown method 'obd'; valid: random, magnitude, snip, grasp, synflow, iter-snip, force,"
-                + " panning, rl-panning, dense", () -> settings("obd", 0.9, 0, 0));
+        assertRejected("unknown method 'obd'; valid: random, magnitude, snip, grasp, grasp-abs, synflow, iter-snip,"
+                + " force, panning, rl-panning, dense", () -> settings("obd", 0.9, 0, 0));
         assertRejected("(each may end in +shuffle for the layer-wise shuffle of its mask)",
                 () -> settings("snip+shufle", 0.9, 0, 0));
         assertRejected("sparsity must be in [0, 1)", () -> settings("snip", 1.0, 0, 0));

@@ -1,11 +1,15 @@
 package org.nnpan.pruning;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,7 +77,27 @@ class PrunerTest {
     void parsesMethodNamesAndListsTheValidOnes() {
         assertEquals(PruningMethod.ITERATIVE_SNIP, PruningMethod.parse("iter-snip"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PruningMethod.parse("obd"));
-        assertTrue(e.getMessage().contains("random, magnitude, snip, grasp, synflow, iter-snip, force"),
+        assertTrue(e.getMessage().contains("random, magnitude, snip, grasp, grasp-abs, synflow, iter-snip, force"),
                 e.getMessage());
+    }
+
+    /** The original GraSP keeps the lowest θ⊙Hg (ranks −s); Panning's variant keeps the largest |θ⊙Hg|. */
+    @Test
+    void graspKeepsTheLowestScoresAndGraspAbsTheLargestMagnitudes() {
+        SplittableRandom rng = new SplittableRandom(1);
+        Sequential net = TestNets.batchNormNet(rng);
+        ScoringBatch batch = TestNets.batch(rng, 5, 2, 3, 6);
+        Map<PruningMethod, ScoreRule> rules = Map.of(PruningMethod.GRASP, ScoreRule.NEGATED, PruningMethod.GRASP_ABS,
+                ScoreRule.ABSOLUTE);
+        List<float[]> masks = new ArrayList<>();
+        for (PruningMethod method : List.of(PruningMethod.GRASP, PruningMethod.GRASP_ABS)) {
+            Mask mask = Pruner.prune(net, batch, Pruner.Config.defaults(method, Density.ofSparsity(0.5), 1), step -> {
+                Mask expected = MaskSelection.select(rules.get(method).apply(step.rawScores()), step.density(),
+                        MaskSelection.Scope.GLOBAL);
+                assertArrayEquals(expected.flat().toFloatArray(), step.mask().flat().toFloatArray(), method.cliName());
+            });
+            masks.add(mask.flat().toFloatArray());
+        }
+        assertFalse(Arrays.equals(masks.get(0), masks.get(1)), "both rules kept the same weights");
     }
 }
