@@ -2,6 +2,7 @@ package org.nnpan.cli;
 
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import org.nnpan.experiment.MethodOptions;
 import org.nnpan.experiment.MethodSpec;
@@ -30,6 +31,12 @@ final class CommonPruneOptions {
             description = "Mask selection: global (one pool over all layers) or layer (per-layer quotas)"
                     + " (default: ${DEFAULT-VALUE}).")
     private String scope;
+
+    @Option(names = "--keep-dense", split = ",", paramLabel = "NAME",
+            description = "Prunable weights to keep whole, left out of the selection, by parameter name (e.g."
+                    + " classifier.weight; the report lists them); --sparsity then applies to the other prunable"
+                    + " weights. Not with rl-panning.")
+    private List<String> keepDense;
 
     @Option(names = "--samples-per-class", defaultValue = "10", paramLabel = "N",
             description = "Examples per class in a scoring batch (default: ${DEFAULT-VALUE}).")
@@ -114,7 +121,7 @@ final class CommonPruneOptions {
                                 long agentSteps, String policy, String fusion) {
         return new PruneSettings(model, dataset, dataDir == null ? null : dataDir.toString(), init, seed, method,
                 sparsity, iterations, schedule, scope, shuffle, samplesPerClass, saveScores, agentSteps, policy,
-                fusion);
+                fusion, keepDense);
     }
 
     /** Completion candidates and help text for --fusion. */

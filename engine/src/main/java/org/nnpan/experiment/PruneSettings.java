@@ -2,8 +2,10 @@ package org.nnpan.experiment;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.nnpan.data.Datasets;
 import org.nnpan.models.ModelZoo;
@@ -40,11 +42,14 @@ import org.nnpan.train.TrainConfig;
  * @param policy          {@value #RL_PANNING}: a trained policy file to roll out instead of training, or null
  * @param fusion          {@value #PANNING}: how the indices are combined, {@code additive} (the default) or
  *                        {@code multiplicative} ({@link IndexFusion}); null for other methods
+ * @param keepDense       prunable weights (parameter names, e.g. {@code classifier.weight}) kept whole and left out of
+ *                        the selection: {@code sparsity} applies to the other prunable weights; empty for none
+ *                        (a {@value #DENSE} or {@value #RL_PANNING} run takes none)
  */
 public record PruneSettings(String model, String dataset, String dataDir, String init, long seed, String method,
                             double sparsity, int iterations, String schedule, String scope, boolean shuffle,
                             int samplesPerClass, boolean saveScores, long agentSteps, String policy,
-                            String fusion) {
+                            String fusion, List<String> keepDense) {
 
     /** Multi-index, multi-process panning with the hand-designed stage weights ({@link Panning}). */
     public static final String PANNING = "panning";
@@ -94,6 +99,19 @@ public record PruneSettings(String model, String dataset, String dataDir, String
         } else if (fusion != null) {
             throw new IllegalArgumentException("fusion applies to --method " + PANNING + " only");
         }
+        keepDense = keepDense == null ? List.of() : List.copyOf(new LinkedHashSet<>(keepDense));
+        if (!keepDense.isEmpty() && (DENSE.equals(method) || RL_PANNING.equals(method))) {
+            throw new IllegalArgumentException("keep-dense does not apply to --method " + method + (DENSE.equals(method)
+                    ? ", which prunes nothing" : ": the agent's state and reward count every prunable weight"));
+        }
+    }
+
+    /** Settings with every prunable weight in the selection (no {@link #keepDense}). */
+    public PruneSettings(String model, String dataset, String dataDir, String init, long seed, String method,
+                         double sparsity, int iterations, String schedule, String scope, boolean shuffle,
+                         int samplesPerClass, boolean saveScores, long agentSteps, String policy, String fusion) {
+        this(model, dataset, dataDir, init, seed, method, sparsity, iterations, schedule, scope, shuffle,
+                samplesPerClass, saveScores, agentSteps, policy, fusion, List.of());
     }
 
     /** The {@link #fusion} names: {@code additive}, {@code multiplicative}. */
@@ -139,13 +157,13 @@ public record PruneSettings(String model, String dataset, String dataDir, String
         return new PruneSettings(model, dataset, dataDir, init, newSeed, m, dense ? 0 : newSparsity,
                 stepwise ? options.iterations() : 0, schedule, scope, spec.shuffle(), samplesPerClass,
                 saveScores && !dense, agent ? options.agentSteps() : 0, agent ? options.policy() : null,
-                PANNING.equals(m) ? options.fusion() : null);
+                PANNING.equals(m) ? options.fusion() : null, dense || agent ? List.of() : keepDense);
     }
 
     /** These settings without the layer-wise shuffle: the run whose final mask a shuffled run shuffles. */
     public PruneSettings unshuffled() {
         return new PruneSettings(model, dataset, dataDir, init, seed, method, sparsity, iterations, schedule, scope,
-                false, samplesPerClass, saveScores, agentSteps, policy, fusion);
+                false, samplesPerClass, saveScores, agentSteps, policy, fusion, keepDense);
     }
 
     /** Whether this run prunes nothing. */
@@ -187,6 +205,6 @@ public record PruneSettings(String model, String dataset, String dataDir, String
             throw new IllegalStateException(method + " is not a Pruner method");
         }
         return new Pruner.Config(PruningMethod.parse(method), target(), MaskSelection.Scope.parse(scope),
-                Schedule.parse(schedule), iterations, seed);
+                Schedule.parse(schedule), iterations, seed, Set.copyOf(keepDense));
     }
 }

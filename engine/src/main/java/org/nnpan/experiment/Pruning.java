@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.SequencedMap;
+import java.util.Set;
 import org.nnpan.data.DatasetInfo;
 import org.nnpan.data.Datasets;
 import org.nnpan.data.ImageDataset;
@@ -103,7 +104,8 @@ public final class Pruning {
                 s.inputSize(), s.samplesPerClass(), start.batchSeed());
         Mask mask = switch (s.method()) {
             case PruneSettings.PANNING -> Panning.prune(net, batches, new Panning.Config(s.target(), s.iterations(),
-                    s.indexFusion(), StageTable.defaults(s.indexFusion())), new PanningStepLog(out, log));
+                    s.indexFusion(), StageTable.defaults(s.indexFusion()), Set.copyOf(s.keepDense())),
+                    new PanningStepLog(out, log));
             case PruneSettings.RL_PANNING -> agent.prune(net, batches,
                     PanningEnvironment.Config.defaults(s.target()).withSteps(s.iterations()), s.agentSteps(),
                     s.policy() == null ? null : Path.of(s.policy()), s.seed(), out, log);
@@ -194,7 +196,11 @@ public final class Pruning {
                 + (in[1] == info.height() ? "" : " (" + info.height() + "x" + info.width() + " images padded)"));
         d.put("init", s.init());
         d.put("method", s.method() + (s.shuffle() ? " (mask shuffled within layers)" : ""));
-        d.put("target", s.target().describe());
+        d.put("target", s.target().describe() + (s.keepDense().isEmpty() ? ""
+                : " of the prunable weights not kept dense"));
+        if (!s.keepDense().isEmpty()) {
+            d.put("kept dense", String.join(", ", s.keepDense()));
+        }
         String panningRule = "keep the highest a|z(synflow)| + b|z(snip)| + c|z(grasp)|, (a, b, c) ";
         String panningSteps = "; a fresh batch per step; pruned weights may come back; steps in "
                 + PanningStepLog.FILE_NAME;

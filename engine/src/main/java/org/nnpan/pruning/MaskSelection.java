@@ -1,7 +1,9 @@
 package org.nnpan.pruning;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.nnpan.ops.Selection;
 import org.nnpan.tensor.MemoryScope;
 import org.nnpan.tensor.Tensor;
@@ -71,11 +73,86 @@ public final class MaskSelection {
             case GLOBAL -> keepTop(scores.flat(), out.flat(), k);
             case LAYER -> {
                 List<WeightLayout.Layer> layers = layout.layers();
-                long[] quotas = layerQuotas(layout, k);
+                long[] quotas = layerQuotas(layers, k);
                 for (int i = 0; i < layers.size(); i++) {
                     WeightLayout.Layer l = layers.get(i);
                     keepTop(WeightLayout.flatView(scores.flat(), l), WeightLayout.flatView(out.flat(), l), quotas[i]);
                 }
+            }
+        }
+    }
+
+    /**
+     * As {@link #selectInto(Scores, Density, Scope, Mask)}, with the layers named in {@code keepDense} (layer names of
+     * the layout, e.g. {@code classifier.weight}) kept whole and left out of the selection: {@code density} applies to
+     * the other layers' weights, the pool, of which exactly {@code density.keptCount(N_pool)} are kept, chosen as from
+     * a model without the kept-dense layers (the same order among equal scores).
+     *
+     * @throws IllegalArgumentException if a name in {@code keepDense} is not a layer of the layout, or as the other
+     */
+    public static void selectInto(Scores scores, Density density, Scope scope, Set<String> keepDense, Mask out) {
+        if (keepDense.isEmpty()) {
+            selectInto(scores, density, scope, out);
+            return;
+        }
+        WeightLayout layout = scores.layout();
+        if (!out.layout().sameAs(layout)) {
+            throw new IllegalArgumentException("mask layout " + out.layout() + " differs from score layout " + layout);
+        }
+        scores.requireNoNaN();
+        requireLayers(layout, keepDense);
+        List<WeightLayout.Layer> pool = new ArrayList<>();
+        for (WeightLayout.Layer l : layout.layers()) {
+            if (keepDense.contains(l.name())) {
+                out.flat().backend().fill(WeightLayout.flatView(out.flat(), l), 1);
+            } else {
+                pool.add(l);
+            }
+        }
+        long k = density.keptCount(pool.stream().mapToLong(WeightLayout.Layer::numel).sum());
+        switch (scope) {
+            case GLOBAL -> keepTopOfPool(scores.flat(), out.flat(), pool, k);
+            case LAYER -> {
+                long[] quotas = layerQuotas(pool, k);
+                for (int i = 0; i < pool.size(); i++) {
+                    WeightLayout.Layer l = pool.get(i);
+                    keepTop(WeightLayout.flatView(scores.flat(), l), WeightLayout.flatView(out.flat(), l), quotas[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks that every name in {@code names} is a layer of {@code layout}.
+     *
+     * @throws IllegalArgumentException naming the first unknown one and listing the layers
+     */
+    public static void requireLayers(WeightLayout layout, Set<String> names) {
+        List<String> layers = layout.layers().stream().map(WeightLayout.Layer::name).toList();
+        for (String name : names) {
+            if (!layers.contains(name)) {
+                throw new IllegalArgumentException("no prunable weight '" + name + "' to keep dense; prunable: "
+                        + String.join(", ", layers));
+            }
+        }
+    }
+
+    /** The top-{@code k} of the {@code pool} layers' scores taken together, written to their part of {@code out}. */
+    private static void keepTopOfPool(Tensor scores, Tensor out, List<WeightLayout.Layer> pool, long k) {
+        try (MemoryScope _ = MemoryScope.open("top-k")) {
+            long size = pool.stream().mapToLong(WeightLayout.Layer::numel).sum();
+            Tensor packed = Tensor.zeros(scores.dtype(), Math.toIntExact(size));
+            long at = 0;
+            for (WeightLayout.Layer l : pool) {
+                packed.backend().copyInto(WeightLayout.flatRange(packed, at, l.numel()),
+                        WeightLayout.flatView(scores, l));
+                at += l.numel();
+            }
+            Tensor kept = Selection.topKMask(packed, k);
+            at = 0;
+            for (WeightLayout.Layer l : pool) {
+                out.backend().copyInto(WeightLayout.flatView(out, l), WeightLayout.flatRange(kept, at, l.numel()));
+                at += l.numel();
             }
         }
     }
@@ -88,9 +165,8 @@ public final class MaskSelection {
     }
 
     /** The per-layer counts of {@link Scope#LAYER}: shares of {@code k} by largest remainder, summing to k. */
-    static long[] layerQuotas(WeightLayout layout, long k) {
-        List<WeightLayout.Layer> layers = layout.layers();
-        long total = layout.numel();
+    static long[] layerQuotas(List<WeightLayout.Layer> layers, long k) {
+        long total = layers.stream().mapToLong(WeightLayout.Layer::numel).sum();
         long[] quotas = new long[layers.size()];
         long[] remainders = new long[layers.size()];
         long assigned = 0;

@@ -1,5 +1,6 @@
 package org.nnpan.pruning;
 
+import java.util.Set;
 import org.nnpan.data.ImageDataset;
 import org.nnpan.data.Normalization;
 import org.nnpan.nn.Module;
@@ -29,12 +30,20 @@ public final class Panning {
      * @param steps  number of pruning steps T_p, at least 1
      * @param fusion how the normalised indices are combined
      * @param stages the index weights by stage, coefficients or exponents as {@code fusion} reads them
+     * @param keepDense prunable weights kept whole, outside the selection; {@code target} applies to the others
+     *                  ({@link MaskSelection#selectInto(Scores, Density, MaskSelection.Scope, Set, Mask)})
      */
-    public record Config(Density target, int steps, IndexFusion fusion, StageTable stages) {
+    public record Config(Density target, int steps, IndexFusion fusion, StageTable stages, Set<String> keepDense) {
         public Config {
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be at least 1, got " + steps);
             }
+            keepDense = Set.copyOf(keepDense);
+        }
+
+        /** Every prunable weight in the selection. */
+        public Config(Density target, int steps, IndexFusion fusion, StageTable stages) {
+            this(target, steps, fusion, stages, Set.of());
         }
 
         /** The paper's scheme: additive fusion, its stage table, {@value #DEFAULT_STEPS} steps. */
@@ -90,9 +99,10 @@ public final class Panning {
 
     private static Mask run(Module model, BatchSource batches, Config config, StepListener listener) {
         Scoring.requireDense(model);
+        MaskSelection.requireLayers(WeightLayout.of(model), config.keepDense());
         // One instance of each per run: both keep working copies of the model between steps.
         SynFlowCarryOver carryOver = new SynFlowCarryOver();
-        PanningScorer scorer = new PanningScorer(config.fusion(), carryOver);
+        PanningScorer scorer = new PanningScorer(config.fusion(), carryOver, config.keepDense());
         PanningObserver observer = new PanningObserver(carryOver);
         StageTable.Cursor stage = config.stages().cursor();
         Mask mask = Mask.dense(model);

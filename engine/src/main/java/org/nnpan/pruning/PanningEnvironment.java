@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.nnpan.agent.Environment;
 import org.nnpan.io.Json;
@@ -81,7 +82,7 @@ public final class PanningEnvironment implements Environment {
     private final Panning.BatchSource batches;
     private final Config config;
     private final SynFlowCarryOver carryOver = new SynFlowCarryOver();
-    private final PanningScorer scorer = new PanningScorer(IndexFusion.ADDITIVE, carryOver);
+    private final PanningScorer scorer = new PanningScorer(IndexFusion.ADDITIVE, carryOver, Set.of());
     private final PanningObserver observer = new PanningObserver(carryOver);
     private final Mask mask;
     private final double maxSparsity;

@@ -1,5 +1,6 @@
 package org.nnpan.pruning;
 
+import java.util.Set;
 import org.nnpan.nn.Module;
 
 /**
@@ -15,11 +16,16 @@ final class PanningScorer {
     private final Saliency synflow = new SynFlowSaliency();
     private final IndexFusion fusion;
     private final SynFlowCarryOver carryOver;
+    private final Set<String> keepDense;
 
-    /** @param carryOver SynFlow's scores left by the {@link PanningObserver} of the same run */
-    PanningScorer(IndexFusion fusion, SynFlowCarryOver carryOver) {
+    /**
+     * @param carryOver SynFlow's scores left by the {@link PanningObserver} of the same run
+     * @param keepDense prunable weights kept whole, outside the selection
+     */
+    PanningScorer(IndexFusion fusion, SynFlowCarryOver carryOver, Set<String> keepDense) {
         this.fusion = fusion;
         this.carryOver = carryOver;
+        this.keepDense = Set.copyOf(keepDense);
     }
 
     /**
@@ -32,6 +38,6 @@ final class PanningScorer {
         Scores carried = carryOver.take(model, mask);
         Scores synflowScores = carried != null ? carried : synflow.score(model, mask, batch);
         Scores fused = fusion.combine(synflowScores, dense.snip(), dense.grasp(), weights);
-        MaskSelection.selectInto(fused, density, MaskSelection.Scope.GLOBAL, mask);
+        MaskSelection.selectInto(fused, density, MaskSelection.Scope.GLOBAL, keepDense, mask);
     }
 }

@@ -1,5 +1,6 @@
 package org.nnpan.pruning;
 
+import java.util.Set;
 import org.nnpan.nn.Module;
 import org.nnpan.tensor.MemoryScope;
 
@@ -19,13 +20,22 @@ public final class Pruner {
      * @param schedule   how the density shrinks over the steps
      * @param iterations number of pruning steps T (1 = one shot)
      * @param seed       seed of random scores
+     * @param keepDense  prunable weights kept whole, outside the selection; {@code target} applies to the others
+     *                   ({@link MaskSelection#selectInto(Scores, Density, MaskSelection.Scope, Set, Mask)})
      */
     public record Config(PruningMethod method, Density target, MaskSelection.Scope scope, Schedule schedule,
-                         int iterations, long seed) {
+                         int iterations, long seed, Set<String> keepDense) {
         public Config {
             if (iterations < 1) {
                 throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
             }
+            keepDense = Set.copyOf(keepDense);
+        }
+
+        /** Every prunable weight in the selection. */
+        public Config(PruningMethod method, Density target, MaskSelection.Scope scope, Schedule schedule,
+                      int iterations, long seed) {
+            this(method, target, scope, schedule, iterations, seed, Set.of());
         }
 
         /** The method's defaults: global selection, exponential schedule, its default number of steps. */
@@ -73,6 +83,7 @@ public final class Pruner {
      */
     public static Mask prune(Module model, ScoringBatch batch, Config config, StepListener listener) {
         Scoring.requireDense(model);
+        MaskSelection.requireLayers(WeightLayout.of(model), config.keepDense());
         PruningMethod method = config.method();
         Saliency saliency = method.saliency(config.seed());
         Mask mask = Mask.dense(model);
@@ -84,7 +95,7 @@ public final class Pruner {
                 if (method.prunedStayPruned()) {
                     ranked = ranked.keptOnly(mask);
                 }
-                MaskSelection.selectInto(ranked, density, config.scope(), mask);
+                MaskSelection.selectInto(ranked, density, config.scope(), config.keepDense(), mask);
                 listener.afterStep(new Step(t, config.iterations(), density, saliency, raw, mask));
             }
         }

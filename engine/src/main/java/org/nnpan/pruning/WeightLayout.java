@@ -151,8 +151,12 @@ public final class WeightLayout {
 
     /** The view of {@code flat} that holds {@code layer} as a vector. */
     static Tensor flatView(Tensor flat, Layer layer) {
-        int[] shape = {Math.toIntExact(layer.numel())};
-        return new Tensor(flat.storage(), shape, new int[] {1}, flat.offset() + layer.offset());
+        return flatRange(flat, layer.offset(), layer.numel());
+    }
+
+    /** The 1-D view of {@code numel} elements of {@code flat} from {@code offset}. */
+    static Tensor flatRange(Tensor flat, long offset, long numel) {
+        return new Tensor(flat.storage(), new int[] {Math.toIntExact(numel)}, new int[] {1}, flat.offset() + offset);
     }
 
     /** {@code "conv1.weight [20, 1, 5, 5], ..."}. */

@@ -66,8 +66,7 @@ class PruneCommandTest {
         assertEquals("0", r[0], r[1]);
         assertTrue(r[1].contains("| conv1.weight | [20, 3, 5, 5] |"), r[1]);
         try (MemoryScope _ = MemoryScope.open()) {
-            Module lenet = ModelZoo.create("lenet5", ModelSpec.of(10, 3, 32), InitScheme.REFERENCE,
-                    new SplittableRandom(1));
+            Module lenet = syntheticLenet();
             Mask mask = Mask.load(out.resolve("masks.safetensors"), lenet);
             long n = mask.numel();
             assertEquals(Density.ofSparsity(0.95).keptCount(n), mask.kept());
@@ -94,11 +93,22 @@ class PruneCommandTest {
         }
     }
 
-    /** A two-step linear SynFlow prune of LeNet-5 on synthetic data, with {@code more} options, into {@code out}. */
-    private static String[] linearSynflow(Path out, String... more) {
-        List<String> args = new ArrayList<>(List.of("--model", "lenet5", "--dataset", "synthetic", "--method",
-                "synflow", "--iterations", "2", "--sparsity", "0.9", "--samples-per-class", "1", "--threads", "1",
-                "--out", out.toString()));
+    /** LeNet-5 as the commands below build it for the synthetic data set (3x32x32, seed 1), in the current scope. */
+    private static Module syntheticLenet() {
+        return ModelZoo.create("lenet5", ModelSpec.of(10, 3, 32), InitScheme.REFERENCE, new SplittableRandom(1));
+    }
+
+    /** A two-step SynFlow prune of LeNet-5 on synthetic data, with {@code more} options, into {@code out}. */
+    private static String[] twoStepSynflow(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("--method", "synflow"));
+        args.addAll(List.of(more));
+        return lenet(out, args.toArray(String[]::new));
+    }
+
+    /** A prune of LeNet-5 on synthetic data to 90 % sparsity in at most two steps, with {@code more} options. */
+    private static String[] lenet(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("--model", "lenet5", "--dataset", "synthetic", "--iterations",
+                "2", "--sparsity", "0.9", "--samples-per-class", "1", "--threads", "1", "--out", out.toString()));
         args.addAll(List.of(more));
         int threads = Parallel.get().threads();
         try {
@@ -117,8 +127,8 @@ class PruneCommandTest {
         Path alias = dir.resolve("alias");
         Path flag = dir.resolve("flag");
         Path exp = dir.resolve("exp");
-        for (String[] r : List.of(linearSynflow(alias, "--schedule", "linear"),
-                linearSynflow(flag, "--prune-schedule", "linear"), linearSynflow(exp))) {
+        for (String[] r : List.of(twoStepSynflow(alias, "--schedule", "linear"),
+                twoStepSynflow(flag, "--prune-schedule", "linear"), twoStepSynflow(exp))) {
             assertEquals("0", r[0], r[1]);
         }
         assertEquals("linear", configuredSchedule(alias));
@@ -132,20 +142,52 @@ class PruneCommandTest {
         Path config = Files.writeString(dir.resolve("prune.json"), "{\"schedule\": \"linear\"}");
         Path fromFile = dir.resolve("file");
         Path overridden = dir.resolve("flag");
-        assertEquals("0", linearSynflow(fromFile, "--config", config.toString())[0]);
-        assertEquals("0", linearSynflow(overridden, "--config", config.toString(), "--prune-schedule", "exp")[0]);
+        assertEquals("0", twoStepSynflow(fromFile, "--config", config.toString())[0]);
+        assertEquals("0", twoStepSynflow(overridden, "--config", config.toString(), "--prune-schedule", "exp")[0]);
         assertEquals("linear", configuredSchedule(fromFile));
         assertEquals("exp", configuredSchedule(overridden));
     }
 
     @Test
     void bothScheduleFlagsOrAnUnknownScheduleAreUsageErrors() {
-        String[] r = linearSynflow(dir.resolve("both"), "--schedule", "linear", "--prune-schedule", "linear");
+        String[] r = twoStepSynflow(dir.resolve("both"), "--schedule", "linear", "--prune-schedule", "linear");
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].contains("--schedule and --prune-schedule both set the pruning schedule: give one"), r[1]);
-        r = linearSynflow(dir.resolve("cubic"), "--schedule", "cubic");
+        r = twoStepSynflow(dir.resolve("cubic"), "--schedule", "cubic");
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].contains("unknown schedule 'cubic'; valid: exp, linear"), r[1]);
+    }
+
+    /** A baseline and Panning keep the classifier whole; the sparsity applies to the other prunable weights. */
+    @Test
+    void keepDenseKeepsTheNamedWeightsWholeAndPrunesTheOthersToTheTarget() throws Exception {
+        for (String method : List.of("snip", "panning")) {
+            Path out = dir.resolve(method);
+            String[] r = lenet(out, "--method", method, "--keep-dense", "fc4.weight");
+            assertEquals("0", r[0], r[1]);
+            assertTrue(r[1].contains("- kept dense: fc4.weight"), r[1]);
+            try (MemoryScope _ = MemoryScope.open()) {
+                Module lenet = syntheticLenet();
+                Mask mask = Mask.load(out.resolve("masks.safetensors"), lenet);
+                long classifier = lenet.prunableParameters().get("fc4.weight").numel();
+                assertEquals(classifier, mask.kept("fc4.weight"), method);
+                assertEquals(Density.ofSparsity(0.9).keptCount(mask.numel() - classifier),
+                        mask.kept() - classifier, method);
+            }
+            JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+            assertEquals("[\"fc4.weight\"]", config.get("config").get("keep_dense").toString(), method);
+        }
+    }
+
+    @Test
+    void keepDenseNamesAPrunableWeightAndIsNotForTheAgent() {
+        String[] r = twoStepSynflow(dir.resolve("typo"), "--keep-dense", "fc5.weight");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("no prunable weight 'fc5.weight' to keep dense; prunable: conv1.weight,"
+                + " conv2.weight, fc3.weight, fc4.weight"), r[1]);
+        r = lenet(dir.resolve("agent"), "--method", "rl-panning", "--keep-dense", "fc4.weight");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("keep-dense does not apply to --method rl-panning"), r[1]);
     }
 
     @Test

@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nnpan.nn.Linear;
+import org.nnpan.nn.Module;
 import org.nnpan.nn.Sequential;
 import org.nnpan.tensor.MemoryScope;
 
@@ -73,6 +80,82 @@ class MaskSelectionTest {
         // k = 3 of 7: shares 9/7, 9/7, 3/7 -> 1, 1, 0 with remainders 2/7, 2/7, 3/7: the last layer gets the extra one.
         Mask mask = MaskSelection.select(scores, Density.of(3 / 7.0 + 1e-9), MaskSelection.Scope.LAYER);
         assertArrayEquals(new float[] {0, 0, 1, 0, 0, 1, 1}, mask.flat().toFloatArray());
+    }
+
+    /**
+     * Kept-dense layers stay whole, and the other layers are selected exactly as the same scores would be in a model
+     * without the kept-dense layers, for random layer sizes, densities and score ties, in both scopes.
+     */
+    @Test
+    void keptDenseLayersStayWholeAndTheOthersAreSelectedAsWithoutThem() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int trial = 0; trial < 40; trial++) {
+            int count = 2 + rng.nextInt(4);
+            int keptWhole = rng.nextInt(count); // layer kept dense for sure; every other one at random
+            List<Module> all = new ArrayList<>();
+            List<Module> rest = new ArrayList<>();
+            List<float[]> values = new ArrayList<>();
+            List<float[]> restValues = new ArrayList<>();
+            boolean[] dense = new boolean[count];
+            int levels = 1 + rng.nextInt(8);
+            for (int i = 0; i < count; i++) {
+                int in = 1 + rng.nextInt(12);
+                int out = 1 + rng.nextInt(12);
+                dense[i] = i == keptWhole || i != (keptWhole + 1) % count && rng.nextInt(3) == 0;
+                float[] v = new float[in * out];
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = rng.nextInt(levels) - levels / 2f;
+                }
+                all.add(new Linear(in, out, false));
+                values.add(v);
+                if (!dense[i]) {
+                    rest.add(new Linear(in, out, false));
+                    restValues.add(v);
+                }
+            }
+            Sequential full = new Sequential(all);
+            WeightLayout layout = WeightLayout.of(full);
+            Set<String> keep = new HashSet<>();
+            for (int i = 0; i < count; i++) {
+                if (dense[i]) {
+                    keep.add(layout.layers().get(i).name());
+                }
+            }
+            Scores scores = TestNets.scores(full, values.toArray(float[][]::new));
+            Scores restScores = TestNets.scores(new Sequential(rest), restValues.toArray(float[][]::new));
+            Density d = Density.ofSparsity(rng.nextInt(1000) / 1000.0);
+            for (MaskSelection.Scope scope : MaskSelection.Scope.values()) {
+                Mask mask = Mask.allocate(layout);
+                MaskSelection.selectInto(scores, d, scope, keep, mask);
+                float[] restMask = MaskSelection.select(restScores, d, scope).flat().toFloatArray();
+                float[] expected = new float[Math.toIntExact(layout.numel())];
+                int at = 0;
+                int restAt = 0;
+                for (int i = 0; i < count; i++) {
+                    int n = values.get(i).length;
+                    if (dense[i]) {
+                        Arrays.fill(expected, at, at + n, 1);
+                    } else {
+                        System.arraycopy(restMask, restAt, expected, at, n);
+                        restAt += n;
+                    }
+                    at += n;
+                }
+                assertArrayEquals(expected, mask.flat().toFloatArray(), scope + ", trial " + trial);
+            }
+        }
+    }
+
+    @Test
+    void aKeptDenseNameThatIsNoLayerIsRejectedListingTheLayers() {
+        Sequential net = TestNets.mlp(new SplittableRandom(1), 2, 2, 1);
+        Scores scores = TestNets.scores(net, new float[] {1, 2, 3, 4}, new float[] {5, 6});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MaskSelection.selectInto(
+                scores, Density.of(0.5), MaskSelection.Scope.GLOBAL, Set.of("classifier.weight"),
+                Mask.allocate(scores.layout())));
+        assertTrue(e.getMessage().contains("no prunable weight 'classifier.weight' to keep dense; prunable: "
+                + String.join(", ", scores.layout().layers().stream().map(WeightLayout.Layer::name).toList())),
+                e.getMessage());
     }
 
     @Test

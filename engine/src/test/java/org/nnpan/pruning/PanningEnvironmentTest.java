@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -96,7 +97,7 @@ class PanningEnvironmentTest {
         Environment.Step step = env.step(new double[] {-0.5, 0, 0.5});
         Mask expected = Mask.dense(net);
         Density density = Schedule.EXPONENTIAL.densityAfter(0, 3, TARGET);
-        new PanningScorer(IndexFusion.ADDITIVE, new SynFlowCarryOver()).selectInto(net, batch(4),
+        new PanningScorer(IndexFusion.ADDITIVE, new SynFlowCarryOver(), Set.of()).selectInto(net, batch(4),
                 new IndexWeights(0.5, 1, 1.5), density, expected, DensePass.run(net, batch(4), null));
         assertArrayEquals(expected.flat().toFloatArray(), env.lastMask().flat().toFloatArray());
         PanningObservation o = PanningObservation.of(net, expected, batch(4), probe);
