@@ -63,23 +63,7 @@ public final class MaskSelection {
      * @throws IllegalArgumentException if a score is NaN or {@code out} has another layout
      */
     public static void selectInto(Scores scores, Density density, Scope scope, Mask out) {
-        WeightLayout layout = scores.layout();
-        if (!out.layout().sameAs(layout)) {
-            throw new IllegalArgumentException("mask layout " + out.layout() + " differs from score layout " + layout);
-        }
-        scores.requireNoNaN();
-        long k = density.keptCount(layout.numel());
-        switch (scope) {
-            case GLOBAL -> keepTop(scores.flat(), out.flat(), k);
-            case LAYER -> {
-                List<WeightLayout.Layer> layers = layout.layers();
-                long[] quotas = layerQuotas(layers, k);
-                for (int i = 0; i < layers.size(); i++) {
-                    WeightLayout.Layer l = layers.get(i);
-                    keepTop(WeightLayout.flatView(scores.flat(), l), WeightLayout.flatView(out.flat(), l), quotas[i]);
-                }
-            }
-        }
+        selectInto(scores, density, scope, Set.of(), out);
     }
 
     /**
@@ -91,10 +75,6 @@ public final class MaskSelection {
      * @throws IllegalArgumentException if a name in {@code keepDense} is not a layer of the layout, or as the other
      */
     public static void selectInto(Scores scores, Density density, Scope scope, Set<String> keepDense, Mask out) {
-        if (keepDense.isEmpty()) {
-            selectInto(scores, density, scope, out);
-            return;
-        }
         WeightLayout layout = scores.layout();
         if (!out.layout().sameAs(layout)) {
             throw new IllegalArgumentException("mask layout " + out.layout() + " differs from score layout " + layout);
@@ -109,9 +89,18 @@ public final class MaskSelection {
                 pool.add(l);
             }
         }
+        if (pool.isEmpty()) {
+            return;
+        }
         long k = density.keptCount(pool.stream().mapToLong(WeightLayout.Layer::numel).sum());
         switch (scope) {
-            case GLOBAL -> keepTopOfPool(scores.flat(), out.flat(), pool, k);
+            case GLOBAL -> {
+                if (keepDense.isEmpty()) {
+                    keepTop(scores.flat(), out.flat(), k);
+                } else {
+                    keepTopOfPool(scores.flat(), out.flat(), pool, k);
+                }
+            }
             case LAYER -> {
                 long[] quotas = layerQuotas(pool, k);
                 for (int i = 0; i < pool.size(); i++) {
