@@ -147,6 +147,18 @@ class MaskSelectionTest {
     }
 
     @Test
+    void keepingEveryLayerDenseKeepsEveryWeight() {
+        Sequential net = TestNets.mlp(new SplittableRandom(1), 2, 2, 1);
+        Scores scores = TestNets.scores(net, new float[] {1, 2, 3, 4}, new float[] {5, 6});
+        Set<String> all = Set.copyOf(scores.layout().layers().stream().map(WeightLayout.Layer::name).toList());
+        for (MaskSelection.Scope scope : MaskSelection.Scope.values()) {
+            Mask mask = Mask.allocate(scores.layout());
+            MaskSelection.selectInto(scores, Density.of(0.5), scope, all, mask);
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, mask.flat().toFloatArray(), scope.cliName());
+        }
+    }
+
+    @Test
     void aKeptDenseNameThatIsNoLayerIsRejectedListingTheLayers() {
         Sequential net = TestNets.mlp(new SplittableRandom(1), 2, 2, 1);
         Scores scores = TestNets.scores(net, new float[] {1, 2, 3, 4}, new float[] {5, 6});
