@@ -43,6 +43,11 @@ public record ConvGeometry(int channels, int height, int width, int kernelH, int
         return (width + 2 * padW - kernelW) / strideW + 1;
     }
 
+    /** Whether the kernel is 3x3 with stride 1 and padding 1 on both axes, so the output map is the input's size. */
+    public boolean isSame3x3() {
+        return kernelH == 3 && kernelW == 3 && strideH == 1 && strideW == 1 && padH == 1 && padW == 1;
+    }
+
     /** Elements of one input image: {@code channels * height * width}. */
     public long inputSize() {
         return (long) channels * height * width;

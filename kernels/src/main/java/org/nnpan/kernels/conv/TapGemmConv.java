@@ -31,8 +31,7 @@ final class TapGemmConv {
 
     /** Whether {@code g} is a 3x3, stride-1, padding-1 convolution of a map at most 2x2. */
     static boolean handles(ConvGeometry g) {
-        return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1
-                && g.padW() == 1 && g.height() <= 2 && g.width() <= 2;
+        return g.isSame3x3() && g.height() <= 2 && g.width() <= 2;
     }
 
     /** {@code y = conv(x, w)}, as {@link BatchConv#forward}. */
