@@ -84,7 +84,9 @@ final class WinogradConv implements BatchConv {
      * The largest transformed weight ({@code 16 x out x in} floats) used: each panel of {@code NR} tiles streams all of
      * it. VGG's 512-channel 4x4 and 2x2 layers (16 MB) were as slow as the direct kernel or 2x slower on the AMD EPYC
      * VM of the ninth session; on the twenty-second session's Intel Xeon VM the 4x4 ones took 0.6x its time forward and
-     * 0.64x for the input gradient, and VGG-19 SNIP 0.874x (docs/benchmarks.md). 2x2 maps are {@link TapGemmConv}'s.
+     * 0.64x for the input gradient, and VGG-19 SNIP 0.874x; on the twenty-third session's AMD EPYC (Zen 5) VM they
+     * took 1.02-1.11x the direct kernel's time, so the cap keeps the Intel gain at a small AMD cost
+     * (docs/benchmarks.md). 2x2 maps are {@link TapGemmConv}'s.
      */
     private static final long MAX_WEIGHT_FLOATS = 16L * 512 * 512;
     /**
@@ -193,8 +195,7 @@ final class WinogradConv implements BatchConv {
     /** {@link #handles} without the measured limits: the shapes this class computes correctly. */
     static boolean fits(ConvGeometry g) {
         int tilesPerRow = g.width() / 2;
-        return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 1
-                && g.padW() == 1 && g.height() % 2 == 0 && g.width() % 2 == 0 && L % tilesPerRow == 0;
+        return g.isSame3x3() && g.height() % 2 == 0 && g.width() % 2 == 0 && L % tilesPerRow == 0;
     }
 
     @Override
